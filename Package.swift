@@ -1,0 +1,25 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "keyport",
+    products: [
+        .library(name: "Keyport", targets: ["Keyport"]),
+        .executable(name: "keyport", targets: ["KeyportCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries enter through these system-library targets; only Sources/Keyport/Crypto imports them.
+        .systemLibrary(name: "CLibcrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
+        .systemLibrary(name: "CGMP", providers: [.apt(["libgmp-dev"])]),
+        .target(name: "Keyport", dependencies: ["CLibcrypto", "CArgon2", "CGMP"]),
+        .executableTarget(
+            name: "KeyportCLI",
+            dependencies: ["Keyport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(name: "KeyportTests", dependencies: ["Keyport", "KeyportCLI"]),
+    ]
+)

@@ -1,0 +1,52 @@
+internal import CLibcrypto
+
+/// Secret bytes (passphrases, KDF output, decrypted sections, private key parts) in one buffer that is
+/// wiped with `OPENSSL_cleanse` when the last reference goes away.
+///
+/// Copies taken with `bytes` are ordinary arrays and are not wiped; keep them short-lived.
+public final class SecureBytes: @unchecked Sendable, Equatable, CustomStringConvertible {
+    // Never mutated after init, so sharing across threads is safe.
+    private let storage: UnsafeMutableRawBufferPointer
+
+    public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
+        storage.copyBytes(from: bytes)
+        count = bytes.count
+    }
+
+    public convenience init(_ text: String) { self.init(Array(text.utf8)) }
+
+    public let count: Int
+    public var isEmpty: Bool { count == 0 }
+
+    /// A copy of the secret. Prefer `withUnsafeBytes`.
+    public var bytes: [UInt8] { Array(UnsafeRawBufferPointer(rebasing: storage[0..<count])) }
+
+    public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+        try body(UnsafeRawBufferPointer(rebasing: storage[0..<count]))
+    }
+
+    deinit {
+        OPENSSL_cleanse(storage.baseAddress, storage.count)
+        storage.deallocate()
+    }
+
+    /// Constant-time comparison.
+    public static func == (a: SecureBytes, b: SecureBytes) -> Bool {
+        guard a.count == b.count else { return false }
+        return a.withUnsafeBytes { x in b.withUnsafeBytes { y in CRYPTO_memcmp(x.baseAddress, y.baseAddress, a.count) == 0 } }
+    }
+
+    public var description: String { "SecureBytes(\(count) bytes, redacted)" }
+}
+
+/// Wipes an array that held secret material.
+func wipe(_ bytes: inout [UInt8]) {
+    bytes.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
+}
+
+/// Constant-time equality for MACs and tags.
+func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+    guard a.count == b.count else { return false }
+    return CRYPTO_memcmp(a, b, a.count) == 0
+}

@@ -1,0 +1,185 @@
+// Detection from content and dispatch to the format codecs: the one place that knows every format.
+//
+// Detection checks cheap markers in a fixed order and never falls back silently: once a format is
+// chosen, its error is final. Order: openssh-key-v1 armour, PPK header, SSH-1 private magic, RFC 4716
+// armour, PEM armour (anywhere, so `openssl -text` preambles work), DER (0x30), a raw SSH blob, and
+// finally OpenSSH public lines (public keys, authorized_keys, known_hosts).
+
+/// One key found in a file, or the reason a part of the file is not one.
+public struct KeyEntry: Sendable {
+    /// 1-based line number for line-oriented files.
+    public let line: Int?
+    public let result: Result<KeyDocument, KeyportError>
+}
+
+/// The output formats of `convert` and `generate`.
+public enum OutputFormat: String, Sendable, CaseIterable, Codable {
+    case openssh, rfc4716, ppk, pem, pkcs8
+}
+
+/// How to write a key. Formats read only the fields that apply to them.
+public struct EncodeOptions: Sendable {
+    /// The comment to store (formats without comments drop it and say so in `warnings`).
+    public var comment: String
+    /// nil writes the key unencrypted.
+    public var passphrase: SecureBytes?
+    /// Write only the public key.
+    public var publicOnly: Bool
+    /// bcrypt rounds for openssh-key-v1.
+    public var kdfRounds: Int
+    /// PPK version, 2 or 3.
+    public var ppkVersion: Int
+    /// PPK v3 Argon2 parameters; nil lets keyport choose as puttygen does.
+    public var ppkArgon2: Argon2Parameters?
+
+    public init(comment: String = "", passphrase: SecureBytes? = nil, publicOnly: Bool = false,
+                kdfRounds: Int = 16, ppkVersion: Int = 3, ppkArgon2: Argon2Parameters? = nil) {
+        self.comment = comment
+        self.passphrase = passphrase
+        self.publicOnly = publicOnly
+        self.kdfRounds = kdfRounds
+        self.ppkVersion = ppkVersion
+        self.ppkArgon2 = ppkArgon2
+    }
+}
+
+/// Argon2 settings of a PPK v3 file.
+public struct Argon2Parameters: Sendable, Equatable {
+    public enum Flavor: String, Sendable, CaseIterable { case argon2d = "Argon2d", argon2i = "Argon2i", argon2id = "Argon2id" }
+    public var flavor: Flavor
+    /// KiB.
+    public var memory: Int
+    public var passes: Int
+    public var parallelism: Int
+    public var salt: [UInt8]
+
+    public init(flavor: Flavor = .argon2id, memory: Int = 8192, passes: Int = 13, parallelism: Int = 1, salt: [UInt8] = []) {
+        self.flavor = flavor
+        self.memory = memory
+        self.passes = passes
+        self.parallelism = parallelism
+        self.salt = salt
+    }
+}
+
+/// The encoded form of a key, with anything the user should be told (a dropped comment, ...).
+public struct EncodedKey: Sendable {
+    public var bytes: [UInt8]
+    public var isSecret: Bool
+    public var warnings: [String]
+}
+
+public enum KeyFile {
+    /// Largest key file read whole; authorized_keys and known_hosts files are streamed instead.
+    public static let maximumSize = 1 << 20
+
+    /// What the content looks like, and why.
+    public enum Kind: Sendable, Equatable {
+        case opensshPrivate, ppk, ssh1Private, rfc4716, pem, der, rawBlob, publicLines
+    }
+
+    /// Picks the format family from the content.
+    public static func detect(_ bytes: [UInt8]) -> Kind {
+        let head = String(decoding: bytes.prefix(4096), as: UTF8.self)
+        let trimmed = Substring(head).drop(while: { $0.isWhitespace })
+        if trimmed.hasPrefix("-----BEGIN OPENSSH PRIVATE KEY-----") { return .opensshPrivate }
+        if trimmed.hasPrefix("PuTTY-User-Key-File-") { return .ppk }
+        if trimmed.hasPrefix("SSH PRIVATE KEY FILE FORMAT 1.1") { return .ssh1Private }
+        if trimmed.hasPrefix("---- BEGIN SSH2") { return .rfc4716 }
+        if head.contains("-----BEGIN ") { return .pem }
+        if bytes.first == 0x30, bytes.count > 2 { return .der }
+        if bytes.count > 8, bytes[0] == 0, bytes[1] == 0, bytes[2] == 0, bytes[3] > 0, bytes[3] < 64,
+           let name = String(validating: bytes[4..<min(bytes.count, 4 + Int(bytes[3]))], as: UTF8.self),
+           KeyAlgorithm.named(name) != nil {
+            return .rawBlob
+        }
+        return .publicLines
+    }
+
+    /// Reads every key in a file. Throws when the file as a whole is not a key file keyport knows;
+    /// per-key problems of line-oriented files come back as failed entries so the good keys still count.
+    public static func read(_ bytes: [UInt8]) throws -> [KeyEntry] {
+        switch detect(bytes) {
+        case .opensshPrivate:
+            return try OpenSSHPrivateFormat.decode(bytes).map { KeyEntry(line: $0.line, result: .success($0)) }
+        case .ppk:
+            return try PPKFormat.decode(bytes).map { KeyEntry(line: nil, result: .success($0)) }
+        case .ssh1Private:
+            throw KeyportError.unsupported("SSH-1 key: obsolete, not supported for conversion")
+        case .rfc4716:
+            return try RFC4716Format.decode(bytes).map { KeyEntry(line: $0.line, result: .success($0)) }
+        case .pem:
+            return try PEMFormat.decode(bytes).map { KeyEntry(line: $0.line, result: .success($0)) }
+        case .der:
+            return try PEMFormat.decodeDER(bytes).map { KeyEntry(line: nil, result: .success($0)) }
+        case .rawBlob:
+            return [KeyEntry(line: nil, result: .success(KeyDocument(format: .opensshPublic, content: .publicKey(try PublicKey(blob: bytes)))))]
+        case .publicLines:
+            var entries: [KeyEntry] = []
+            OpenSSHPublicFormat.decodeLines(bytes) { number, line in
+                switch line {
+                case .skip: break
+                case let .key(doc): entries.append(KeyEntry(line: number, result: .success(doc)))
+                case let .failure(error): entries.append(KeyEntry(line: number, result: .failure(error)))
+                }
+            }
+            if entries.allSatisfy({ if case .failure = $0.result { return true } else { return false } }) {
+                if entries.isEmpty { throw KeyportError.unrecognizedFormat(seen: bytes.isEmpty ? "an empty file" : "no key in the file") }
+                if entries.count > 1 || !looksLikeKeyLine(bytes) { throw KeyportError.unrecognizedFormat(seen: describe(bytes)) }
+            }
+            return entries
+        }
+    }
+
+    /// Does the text mention any SSH key type at all? Used to tell a damaged key line from a file of
+    /// something else.
+    static func looksLikeKeyLine(_ bytes: [UInt8]) -> Bool {
+        let head = String(decoding: bytes.prefix(4096), as: UTF8.self)
+        return KeyAlgorithm.allCases.contains { head.contains($0.sshName) } || head.contains("-cert-v01@openssh.com")
+    }
+
+    /// A short, printable description of unrecognised content.
+    static func describe(_ bytes: [UInt8]) -> String {
+        let printable = bytes.prefix(64).allSatisfy { ($0 >= 0x20 && $0 < 0x7f) || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }
+        if !printable { return "binary data starting \(Hex.encode(bytes.prefix(8), separator: " "))" }
+        let firstLine = String(decoding: bytes.prefix(while: { $0 != 0x0a }), as: UTF8.self)
+        return "text starting \"\(PublicKey.printable(firstLine))\""
+    }
+
+    /// Decrypts a locked document with a passphrase.
+    public static func unlock(_ document: KeyDocument, passphrase: SecureBytes) throws -> KeyDocument {
+        guard document.isLocked else { return document }
+        switch document.format {
+        case .opensshPrivate: return try OpenSSHPrivateFormat.unlock(document, passphrase: passphrase)
+        case .ppk: return try PPKFormat.unlock(document, passphrase: passphrase)
+        case .pemTraditional, .pkcs8Encrypted, .pkcs8: return try PEMFormat.unlock(document, passphrase: passphrase)
+        default: throw KeyportError.unsupported("\(document.format.displayName) cannot be unlocked")
+        }
+    }
+
+    /// Encodes a public key.
+    public static func encode(_ key: PublicKey, to format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
+        switch format {
+        case .openssh:
+            return EncodedKey(bytes: Array(OpenSSHPublicFormat.encode(key, comment: options.comment).utf8), isSecret: false, warnings: [])
+        case .rfc4716:
+            return EncodedKey(bytes: Array(RFC4716Format.encode(key, comment: options.comment).utf8), isSecret: false, warnings: [])
+        case .pem, .pkcs8:
+            return try PEMFormat.encodePublic(key, as: format)
+        case .ppk:
+            throw KeyportError.cannotEncode("a PPK file holds a private key; give a private key to convert --to ppk, or --to openssh for the public line")
+        }
+    }
+
+    /// Encodes a private key (or, with `options.publicOnly`, its public half).
+    public static func encode(_ key: PrivateKey, to format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
+        if options.publicOnly { return try encode(key.publicKey, to: format == .ppk ? .openssh : format, options: options) }
+        switch format {
+        case .openssh: return try OpenSSHPrivateFormat.encode(key, options: options)
+        case .ppk: return try PPKFormat.encode(key, options: options)
+        case .pem, .pkcs8: return try PEMFormat.encodePrivate(key, as: format, options: options)
+        case .rfc4716:
+            throw KeyportError.cannotEncode("RFC 4716 holds public keys only; use --public, or --to openssh|ppk|pem|pkcs8")
+        }
+    }
+}

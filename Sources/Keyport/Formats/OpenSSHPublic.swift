@@ -1,0 +1,222 @@
+// OpenSSH public-key lines, authorized_keys and known_hosts (sshd(8), OpenSSH sshkey.c sshkey_read,
+// ssh-keygen.c do_fingerprint, hostfile.c).
+//
+//   public line:      keytype SP base64(blob) [SP comment]
+//   authorized_keys:  [options SP] keytype SP base64 [SP comment]
+//   known_hosts:      [@marker SP] hostpatterns SP keytype SP base64 [SP comment]
+//
+// Blank lines and lines starting with '#' (after leading blanks) are skipped. Options may hold
+// quoted values with spaces and \" escapes. Lines may end in LF or CRLF; the last may lack one.
+
+/// What one line of a public-key file holds.
+public enum PublicLine: Sendable {
+    /// Blank or comment line.
+    case skip
+    case key(KeyDocument)
+    case failure(KeyportError)
+}
+
+public enum OpenSSHPublicFormat {
+    static let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+    static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), hash = UInt8(ascii: "#")
+
+    /// authorized_keys option keywords (sshd(8)); anything else in front of a key is read as host patterns.
+    static let optionNames: Set<String> = [
+        "agent-forwarding", "cert-authority", "command", "environment", "expiry-time", "from",
+        "no-agent-forwarding", "no-port-forwarding", "no-pty", "no-user-rc", "no-x11-forwarding",
+        "permitlisten", "permitopen", "port-forwarding", "principals", "pty", "no-touch-required",
+        "verify-required", "restrict", "tunnel", "user-rc", "x11-forwarding",
+    ]
+
+    /// Does this look like the start of an OpenSSH public line (a known key type token first)?
+    static func startsWithKeyType(_ bytes: ArraySlice<UInt8>) -> Bool {
+        let token = bytes.prefix(while: { $0 != space && $0 != tab })
+        guard token.count < bytes.count else { return false }
+        return KeyAlgorithm.named(String(decoding: token, as: UTF8.self)) != nil
+    }
+
+    /// Parses `keytype base64 [comment]` at the start of `text` (sshkey_read). Returns the key and the
+    /// index where the comment starts.
+    static func parseKey(_ text: ArraySlice<UInt8>) throws -> (PublicKey, Int) {
+        var i = text.startIndex
+        let end = text.endIndex
+        while i < end, text[i] != space, text[i] != tab { i += 1 }
+        let typeToken = String(decoding: text[text.startIndex..<i], as: UTF8.self)
+        guard i < end else {
+            throw KeyportError.malformed(format: "public key line", field: "key", reason: "no key after \"\(PublicKey.printable(typeToken))\"")
+        }
+        guard let (algorithm, isCertificate) = KeyAlgorithm.named(typeToken) else {
+            throw KeyportError.unsupported("unknown key type \"\(PublicKey.printable(typeToken))\"")
+        }
+        while i < end, text[i] == space || text[i] == tab { i += 1 }
+        let b64Start = i
+        while i < end, text[i] != space, text[i] != tab { i += 1 }
+        var b64 = text[b64Start..<i]
+        while let last = b64.last, last == cr { b64 = b64.dropLast() }
+        guard !b64.isEmpty else {
+            throw KeyportError.malformed(format: "public key line", field: "key", reason: "missing base64 key data after \(typeToken)")
+        }
+        guard let blob = Base64.decode(b64) else {
+            throw KeyportError.malformed(format: "public key line", field: "key", reason: "the key data is not valid base64")
+        }
+        let key = try PublicKey(blob: blob)
+        guard key.algorithm == algorithm, (key.certificate != nil) == isCertificate else {
+            throw KeyportError.malformed(format: "public key line", field: "key type", reason: "line says \(typeToken) but the key data is \(key.sshType)")
+        }
+        while i < end, text[i] == space || text[i] == tab { i += 1 }
+        return (key, i)
+    }
+
+    /// The end of a leading token, honouring double quotes and \" as sshd and ssh-keygen do.
+    static func skipToken(_ text: ArraySlice<UInt8>) -> Int? {
+        var i = text.startIndex
+        var quoted = false
+        while i < text.endIndex, quoted || (text[i] != space && text[i] != tab) {
+            if text[i] == backslash, i + 1 < text.endIndex, text[i + 1] == quote {
+                i += 1
+            } else if text[i] == quote {
+                quoted.toggle()
+            }
+            i += 1
+        }
+        return quoted || i >= text.endIndex ? nil : i
+    }
+
+    /// True when every comma-separated element of the token is an authorized_keys option.
+    static func looksLikeOptions(_ token: String) -> Bool {
+        var names: [Substring] = []
+        var current = Substring("")
+        var quoted = false
+        var start = token.startIndex
+        var index = token.startIndex
+        while index < token.endIndex {
+            let c = token[index]
+            if c == "\"" { quoted.toggle() }
+            if c == ",", !quoted {
+                current = token[start..<index]
+                names.append(current)
+                start = token.index(after: index)
+            }
+            index = token.index(after: index)
+        }
+        names.append(token[start..<token.endIndex])
+        return names.allSatisfy { element in
+            let name = element.split(separator: "=", maxSplits: 1).first.map { $0.lowercased() } ?? ""
+            return optionNames.contains(name)
+        }
+    }
+
+    /// Parses one line (without its line terminator).
+    public static func parseLine(_ raw: ArraySlice<UInt8>, lineNumber: Int) -> PublicLine {
+        var line = raw
+        while let last = line.last, last == cr { line = line.dropLast() }
+        var start = line.startIndex
+        while start < line.endIndex, line[start] == space || line[start] == tab { start += 1 }
+        line = line[start...]
+        guard let first = line.first, first != hash else { return .skip }
+
+        var marker: String?
+        if first == UInt8(ascii: "@") {
+            guard let end = skipToken(line) else {
+                return .failure(.malformed(format: "known_hosts", field: "marker", reason: "nothing after the marker"))
+            }
+            let word = String(decoding: line[line.startIndex..<end], as: UTF8.self)
+            guard word == "@cert-authority" || word == "@revoked" else {
+                return .failure(.malformed(format: "known_hosts", field: "marker", reason: "unknown marker \(PublicKey.printable(word))"))
+            }
+            marker = word
+            var i = end
+            while i < line.endIndex, line[i] == space || line[i] == tab { i += 1 }
+            line = line[i...]
+        }
+
+        var leading: String?
+        var key: PublicKey
+        var commentStart: Int
+        var bareError: KeyportError?
+        if marker == nil, startsWithKeyType(line) {
+            do {
+                (key, commentStart) = try parseKey(line)
+                return .key(makeDocument(key, line: line, commentStart: commentStart, lineNumber: lineNumber, leading: nil, marker: nil))
+            } catch let error as KeyportError {
+                bareError = error
+            } catch {
+                bareError = .malformed(format: "public key line", field: "key", reason: "\(error)")
+            }
+        }
+        if marker == nil, isSSH1(line) {
+            return .failure(.unsupported("SSH-1 key: obsolete, not supported for conversion"))
+        }
+        guard let end = skipToken(line) else {
+            return .failure(bareError ?? .malformed(format: "public key line", field: "line", reason: "no key found (an unterminated quote or a single word)"))
+        }
+        leading = String(decoding: line[line.startIndex..<end], as: UTF8.self)
+        var i = end
+        while i < line.endIndex, line[i] == space || line[i] == tab { i += 1 }
+        let rest = line[i...]
+        guard startsWithKeyType(rest) else {
+            if let bareError { return .failure(bareError) }
+            let token = rest.prefix(while: { $0 != space && $0 != tab })
+            if token.isEmpty {
+                return .failure(.malformed(format: "public key line", field: "line", reason: "no key found"))
+            }
+            return .failure(.unsupported("unknown key type \"\(PublicKey.printable(String(decoding: token, as: UTF8.self)))\""))
+        }
+        do {
+            (key, commentStart) = try parseKey(rest)
+        } catch let error as KeyportError {
+            return .failure(error)
+        } catch {
+            return .failure(.malformed(format: "public key line", field: "key", reason: "\(error)"))
+        }
+        return .key(makeDocument(key, line: rest, commentStart: commentStart, lineNumber: lineNumber, leading: leading, marker: marker))
+    }
+
+    /// SSH-1 public keys are `bits exponent modulus [comment]`, all decimal.
+    static func isSSH1(_ line: ArraySlice<UInt8>) -> Bool {
+        let tokens = line.split(separator: space, maxSplits: 3, omittingEmptySubsequences: true)
+        guard tokens.count >= 3 else { return false }
+        return tokens.prefix(3).allSatisfy { $0.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }
+    }
+
+    static func makeDocument(_ key: PublicKey, line: ArraySlice<UInt8>, commentStart: Int, lineNumber: Int, leading: String?, marker: String?) -> KeyDocument {
+        var comment = line[commentStart...]
+        while let last = comment.last, last == space || last == tab || last == cr { comment = comment.dropLast() }
+        var format = FormatID.opensshPublic
+        var doc = KeyDocument(format: format, content: .publicKey(key), comment: String(decoding: comment, as: UTF8.self), line: lineNumber)
+        if let leading {
+            if marker == nil, looksLikeOptions(leading) {
+                format = .authorizedKeys
+                doc.options = leading
+            } else {
+                format = .knownHosts
+                doc.hosts = leading
+            }
+        }
+        if marker != nil { format = .knownHosts }
+        doc.format = format
+        doc.marker = marker
+        return doc
+    }
+
+    /// Splits a whole file into lines and parses each; `body` gets every key or failure in order.
+    public static func decodeLines(_ bytes: [UInt8], _ body: (Int, PublicLine) -> Void) {
+        var lineNumber = 0
+        var start = 0
+        let count = bytes.count
+        while start < count {
+            var end = start
+            while end < count, bytes[end] != lf { end += 1 }
+            lineNumber += 1
+            let result = parseLine(bytes[start..<end], lineNumber: lineNumber)
+            if case .skip = result {} else { body(lineNumber, result) }
+            start = end + 1
+        }
+    }
+
+    /// The `.pub` line for a key: `type base64 comment`; ssh-keygen writes a trailing space when the
+    /// comment is empty, and so does keyport.
+    public static func encode(_ key: PublicKey, comment: String) -> String {
+        "\(key.sshType) \(Base64.encode(key.blob)) \(comment)\n"
+    }
+}

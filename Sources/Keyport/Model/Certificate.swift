@@ -1,0 +1,89 @@
+// OpenSSH certificates (PROTOCOL.certkeys):
+//   string certtype, string nonce, <key fields>, uint64 serial, uint32 type, string key id,
+//   string valid principals, uint64 valid after, uint64 valid before, string critical options,
+//   string extensions, string reserved, string signature key, string signature
+
+/// The fields of an OpenSSH certificate that `ssh-keygen -L` shows.
+public final class Certificate: Sendable, Hashable {
+    public enum Kind: UInt32, Sendable { case user = 1, host = 2 }
+
+    /// The complete certificate blob as read.
+    public let blob: [UInt8]
+    public let serial: UInt64
+    public let kind: Kind
+    public let keyID: String
+    public let principals: [String]
+    public let validAfter: UInt64
+    public let validBefore: UInt64
+    /// (name, data) pairs; data is the decoded inner string when it holds one, else empty.
+    public let criticalOptions: [(name: String, value: String)]
+    public let extensions: [(name: String, value: String)]
+    public let signatureKey: PublicKey
+    /// The signature algorithm name (`rsa-sha2-512`, `ssh-ed25519`, ...).
+    public let signatureAlgorithm: String
+
+    init(blob: [UInt8], serial: UInt64, kind: Kind, keyID: String, principals: [String], validAfter: UInt64,
+         validBefore: UInt64, criticalOptions: [(name: String, value: String)], extensions: [(name: String, value: String)],
+         signatureKey: PublicKey, signatureAlgorithm: String) {
+        self.blob = blob; self.serial = serial; self.kind = kind; self.keyID = keyID; self.principals = principals
+        self.validAfter = validAfter; self.validBefore = validBefore; self.criticalOptions = criticalOptions
+        self.extensions = extensions; self.signatureKey = signatureKey; self.signatureAlgorithm = signatureAlgorithm
+    }
+
+    public static func == (a: Certificate, b: Certificate) -> Bool { a.blob == b.blob }
+    public func hash(into hasher: inout Hasher) { hasher.combine(blob) }
+
+    /// Valid forever: after 0 and before the maximum.
+    public var isForever: Bool { validAfter == 0 && validBefore == UInt64.max }
+
+    static func decode(blob: [UInt8], algorithm: KeyAlgorithm, reader r: inout SSHReader) throws -> PublicKey {
+        r.context = "certificate"
+        _ = try r.readString("nonce")
+        let parts = try PublicKey.readKeyFields(algorithm, from: &r)
+        let serial = try r.readUInt64("serial")
+        let rawKind = try r.readUInt32("certificate type")
+        guard let kind = Kind(rawValue: rawKind) else {
+            throw KeyportError.malformed(format: "certificate", field: "certificate type", reason: "unknown type \(rawKind)")
+        }
+        let keyID = try r.readText("key id")
+        var principalReader = SSHReader(try r.readString("valid principals"), context: "certificate principals")
+        var principals: [String] = []
+        while !principalReader.isAtEnd { principals.append(try principalReader.readText("principal")) }
+        let validAfter = try r.readUInt64("valid after")
+        let validBefore = try r.readUInt64("valid before")
+        let critical = try readOptions(try r.readString("critical options"), field: "critical option")
+        let extensions = try readOptions(try r.readString("extensions"), field: "extension")
+        _ = try r.readString("reserved")
+        let signatureKeyBlob = try r.readString("signature key")
+        let signatureKey = try PublicKey(blob: signatureKeyBlob)
+        guard signatureKey.certificate == nil else {
+            throw KeyportError.malformed(format: "certificate", field: "signature key", reason: "the CA key is itself a certificate")
+        }
+        var sigReader = SSHReader(try r.readString("signature"), context: "certificate signature")
+        let signatureAlgorithm = try sigReader.readText("signature algorithm")
+        try r.expectEnd("end of certificate")
+        let cert = Certificate(blob: blob, serial: serial, kind: kind, keyID: keyID, principals: principals,
+                               validAfter: validAfter, validBefore: validBefore, criticalOptions: critical,
+                               extensions: extensions, signatureKey: signatureKey, signatureAlgorithm: signatureAlgorithm)
+        return PublicKey(algorithm: algorithm, parts: parts, certificate: cert)
+    }
+
+    private static func readOptions(_ bytes: [UInt8], field: String) throws -> [(name: String, value: String)] {
+        var r = SSHReader(bytes, context: "certificate")
+        var out: [(String, String)] = []
+        while !r.isAtEnd {
+            let name = try r.readText("\(field) name")
+            let data = try r.readString("\(field) data")
+            var inner = SSHReader(data, context: "certificate")
+            // Values are a string inside the data; flags have empty data.
+            if data.isEmpty {
+                out.append((name, ""))
+            } else if let value = try? inner.readText("\(field) value"), inner.isAtEnd {
+                out.append((name, value))
+            } else {
+                out.append((name, Hex.encode(data)))
+            }
+        }
+        return out
+    }
+}

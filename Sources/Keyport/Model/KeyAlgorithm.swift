@@ -1,0 +1,111 @@
+// The one table of truth per key algorithm: SSH names, display names, curves and how bits are
+// counted. Every per-algorithm switch of the formats asks this type instead of repeating it.
+
+/// A public-key algorithm as SSH names it.
+public enum KeyAlgorithm: String, Sendable, CaseIterable, Hashable, Codable {
+    case rsa = "ssh-rsa"
+    case dsa = "ssh-dss"
+    case ecdsaP256 = "ecdsa-sha2-nistp256"
+    case ecdsaP384 = "ecdsa-sha2-nistp384"
+    case ecdsaP521 = "ecdsa-sha2-nistp521"
+    case ed25519 = "ssh-ed25519"
+    case ed448 = "ssh-ed448"
+    case skECDSAP256 = "sk-ecdsa-sha2-nistp256@openssh.com"
+    case skEd25519 = "sk-ssh-ed25519@openssh.com"
+
+    /// The SSH name, as in public-key blobs and `.pub` lines.
+    public var sshName: String { rawValue }
+
+    /// The OpenSSH certificate type name for keys of this algorithm (`nil` for Ed448, which has none).
+    public var certificateName: String? {
+        switch self {
+        case .rsa: return "ssh-rsa-cert-v01@openssh.com"
+        case .dsa: return "ssh-dss-cert-v01@openssh.com"
+        case .ecdsaP256: return "ecdsa-sha2-nistp256-cert-v01@openssh.com"
+        case .ecdsaP384: return "ecdsa-sha2-nistp384-cert-v01@openssh.com"
+        case .ecdsaP521: return "ecdsa-sha2-nistp521-cert-v01@openssh.com"
+        case .ed25519: return "ssh-ed25519-cert-v01@openssh.com"
+        case .skECDSAP256: return "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com"
+        case .skEd25519: return "sk-ssh-ed25519-cert-v01@openssh.com"
+        case .ed448: return nil
+        }
+    }
+
+    /// Finds the algorithm of a plain or certificate type name; `isCertificate` tells which it was.
+    public static func named(_ name: String) -> (algorithm: KeyAlgorithm, isCertificate: Bool)? {
+        if let plain = KeyAlgorithm(rawValue: name) { return (plain, false) }
+        if let cert = allCases.first(where: { $0.certificateName == name }) { return (cert, true) }
+        return nil
+    }
+
+    /// The short upper-case name `ssh-keygen -l` prints in parentheses.
+    public var displayName: String {
+        switch self {
+        case .rsa: return "RSA"
+        case .dsa: return "DSA"
+        case .ecdsaP256, .ecdsaP384, .ecdsaP521: return "ECDSA"
+        case .ed25519: return "ED25519"
+        case .ed448: return "ED448"
+        case .skECDSAP256: return "ECDSA-SK"
+        case .skEd25519: return "ED25519-SK"
+        }
+    }
+
+    /// The curve identifier inside ECDSA blobs.
+    public var curveName: String? {
+        switch self {
+        case .ecdsaP256, .skECDSAP256: return "nistp256"
+        case .ecdsaP384: return "nistp384"
+        case .ecdsaP521: return "nistp521"
+        default: return nil
+        }
+    }
+
+    /// Field size in bytes of the curve (coordinate length), for EC algorithms.
+    public var curveFieldBytes: Int? {
+        switch self {
+        case .ecdsaP256, .skECDSAP256: return 32
+        case .ecdsaP384: return 48
+        case .ecdsaP521: return 66
+        default: return nil
+        }
+    }
+
+    /// The ECDSA algorithm for a curve identifier.
+    public static func ecdsa(curve: String) -> KeyAlgorithm? {
+        switch curve {
+        case "nistp256": return .ecdsaP256
+        case "nistp384": return .ecdsaP384
+        case "nistp521": return .ecdsaP521
+        default: return nil
+        }
+    }
+
+    /// Bits as ssh-keygen counts them for fixed-size algorithms (RSA and DSA depend on the key).
+    var fixedBits: Int? {
+        switch self {
+        case .ecdsaP256, .skECDSAP256: return 256
+        case .ecdsaP384: return 384
+        case .ecdsaP521: return 521
+        case .ed25519, .skEd25519: return 256
+        case .ed448: return 448
+        case .rsa, .dsa: return nil
+        }
+    }
+
+    public var isSecurityKey: Bool { self == .skECDSAP256 || self == .skEd25519 }
+    public var isECDSA: Bool { curveName != nil }
+
+    /// The family word used by `generate -t` and in messages.
+    public var family: String {
+        switch self {
+        case .rsa: return "rsa"
+        case .dsa: return "dsa"
+        case .ecdsaP256, .ecdsaP384, .ecdsaP521: return "ecdsa"
+        case .ed25519: return "ed25519"
+        case .ed448: return "ed448"
+        case .skECDSAP256: return "ecdsa-sk"
+        case .skEd25519: return "ed25519-sk"
+        }
+    }
+}

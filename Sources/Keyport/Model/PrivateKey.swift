@@ -1,0 +1,25 @@
+/// The secret parts of a private key. Integers are unsigned big-endian magnitudes.
+public enum SecretParts: Sendable {
+    /// RSA: d, the primes p and q, and iqmp = q⁻¹ mod p (OpenSSH and PPK both store it).
+    case rsa(d: SecureBytes, p: SecureBytes, q: SecureBytes, iqmp: SecureBytes)
+    case dsa(x: SecureBytes)
+    /// The EC private scalar.
+    case ecdsa(d: SecureBytes)
+    /// The RFC 8032 seed: 32 bytes for Ed25519, 57 for Ed448.
+    case eddsa(seed: SecureBytes)
+    /// A FIDO security key: the secret lives in the authenticator; the file holds a handle.
+    case securityKey(flags: UInt8, keyHandle: SecureBytes, reserved: [UInt8])
+}
+
+/// A private key: its public half and the secret parts. `description` never shows secrets.
+public struct PrivateKey: Sendable, CustomStringConvertible {
+    public let publicKey: PublicKey
+    public let secret: SecretParts
+
+    public init(publicKey: PublicKey, secret: SecretParts) {
+        self.publicKey = publicKey
+        self.secret = secret
+    }
+
+    public var description: String { "PrivateKey(\(publicKey.displayType) \(publicKey.bits), secret redacted)" }
+}

@@ -1,0 +1,156 @@
+// SSH wire encoding, RFC 4251 §5: uint32, uint64, string, mpint, name-list.
+//
+//   uint32   4 bytes big-endian
+//   string   uint32 length, then that many bytes
+//   mpint    string holding a two's-complement big-endian integer, minimal length
+//   name-list string of comma-separated names
+//
+// Every read is bounds-checked and throws `KeyportError.truncated` / `.malformed` naming the field.
+// Lengths are checked against the bytes actually present before anything is allocated.
+
+/// A cursor over SSH wire bytes. Reads never trap: a short buffer throws an error naming the field.
+public struct SSHReader: Sendable {
+    public let bytes: [UInt8]
+    public private(set) var offset: Int
+    /// Used in error messages ("openssh-key-v1", "public key blob", ...).
+    public var context: String
+
+    public init(_ bytes: [UInt8], context: String = "ssh wire data") {
+        self.bytes = bytes
+        self.offset = 0
+        self.context = context
+    }
+
+    public var remaining: Int { bytes.count - offset }
+    public var isAtEnd: Bool { offset >= bytes.count }
+
+    public mutating func readByte(_ field: String) throws -> UInt8 {
+        guard remaining >= 1 else { throw KeyportError.truncated(format: context, field: field) }
+        defer { offset += 1 }
+        return bytes[offset]
+    }
+
+    public mutating func readUInt32(_ field: String) throws -> UInt32 {
+        guard remaining >= 4 else { throw KeyportError.truncated(format: context, field: field) }
+        let o = offset
+        offset += 4
+        return UInt32(bytes[o]) << 24 | UInt32(bytes[o + 1]) << 16 | UInt32(bytes[o + 2]) << 8 | UInt32(bytes[o + 3])
+    }
+
+    public mutating func readUInt64(_ field: String) throws -> UInt64 {
+        let hi = try readUInt32(field)
+        let lo = try readUInt32(field)
+        return UInt64(hi) << 32 | UInt64(lo)
+    }
+
+    /// Reads exactly `count` raw bytes.
+    public mutating func readRaw(_ count: Int, _ field: String) throws -> [UInt8] {
+        guard count >= 0, remaining >= count else { throw KeyportError.truncated(format: context, field: field) }
+        defer { offset += count }
+        return Array(bytes[offset..<offset + count])
+    }
+
+    /// Reads a `string` and returns its bytes.
+    public mutating func readString(_ field: String) throws -> [UInt8] {
+        let (start, count) = try readStringRange(field)
+        return Array(bytes[start..<start + count])
+    }
+
+    /// Reads a `string` and returns where its content lies, without copying.
+    public mutating func readStringRange(_ field: String) throws -> (start: Int, count: Int) {
+        let length = try readUInt32(field)
+        guard Int(length) <= remaining else {
+            throw KeyportError.truncated(format: context, field: "\(field) (length \(length), \(remaining) bytes left)")
+        }
+        let start = offset
+        offset += Int(length)
+        return (start, Int(length))
+    }
+
+    /// Reads a `string` that must be UTF-8 text.
+    public mutating func readText(_ field: String) throws -> String {
+        let raw = try readString(field)
+        guard let text = String(validating: raw, as: UTF8.self) else {
+            throw KeyportError.malformed(format: context, field: field, reason: "not valid UTF-8")
+        }
+        return text
+    }
+
+    /// Reads an `mpint` that must be non-negative and returns its magnitude without leading zeros.
+    public mutating func readMPInt(_ field: String) throws -> [UInt8] {
+        let raw = try readString(field)
+        if let first = raw.first, first & 0x80 != 0 {
+            throw KeyportError.malformed(format: context, field: field, reason: "negative integer")
+        }
+        return Array(raw.drop(while: { $0 == 0 }))
+    }
+
+    public mutating func readNameList(_ field: String) throws -> [String] {
+        let text = try readText(field)
+        if text.isEmpty { return [] }
+        let names = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        if names.contains(where: \.isEmpty) {
+            throw KeyportError.malformed(format: context, field: field, reason: "empty name in name-list")
+        }
+        return names
+    }
+
+    /// Throws unless every byte has been consumed.
+    public func expectEnd(_ what: String) throws {
+        if remaining > 0 {
+            throw KeyportError.malformed(format: context, field: what, reason: "\(remaining) unexpected trailing bytes")
+        }
+    }
+}
+
+/// Builds SSH wire bytes. Integers are written as minimal mpints.
+public struct SSHWriter: Sendable {
+    public private(set) var bytes: [UInt8] = []
+
+    public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
+
+    public mutating func writeByte(_ value: UInt8) { bytes.append(value) }
+
+    public mutating func writeUInt32(_ value: UInt32) {
+        bytes.append(UInt8(truncatingIfNeeded: value >> 24))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 16))
+        bytes.append(UInt8(truncatingIfNeeded: value >> 8))
+        bytes.append(UInt8(truncatingIfNeeded: value))
+    }
+
+    public mutating func writeUInt64(_ value: UInt64) {
+        writeUInt32(UInt32(truncatingIfNeeded: value >> 32))
+        writeUInt32(UInt32(truncatingIfNeeded: value))
+    }
+
+    public mutating func writeRaw<C: Collection>(_ raw: C) where C.Element == UInt8 { bytes.append(contentsOf: raw) }
+
+    public mutating func writeString<C: Collection>(_ raw: C) where C.Element == UInt8 {
+        writeUInt32(UInt32(raw.count))
+        bytes.append(contentsOf: raw)
+    }
+
+    public mutating func writeString(_ text: String) { writeString(Array(text.utf8)) }
+
+    /// Writes a non-negative magnitude as an mpint: leading zeros stripped, one 0x00 added when the
+    /// top bit is set, zero as the empty string.
+    public mutating func writeMPInt(_ magnitude: [UInt8]) {
+        let trimmed = magnitude.drop(while: { $0 == 0 })
+        if let first = trimmed.first, first & 0x80 != 0 {
+            writeUInt32(UInt32(trimmed.count + 1))
+            bytes.append(0)
+        } else {
+            writeUInt32(UInt32(trimmed.count))
+        }
+        bytes.append(contentsOf: trimmed)
+    }
+
+    public mutating func writeNameList(_ names: [String]) { writeString(names.joined(separator: ",")) }
+
+    /// Writes a string whose content is produced by `body` (lengths filled in afterwards).
+    public mutating func writeNested(_ body: (inout SSHWriter) -> Void) {
+        var inner = SSHWriter()
+        body(&inner)
+        writeString(inner.bytes)
+    }
+}

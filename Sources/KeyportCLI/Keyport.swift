@@ -1,0 +1,4 @@
+import ArgumentParser
+@main struct KeyportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "keyport")
+}

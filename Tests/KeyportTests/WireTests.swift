@@ -1,0 +1,63 @@
+import Testing
+@testable import Keyport
+
+@Suite struct WireTests {
+    @Test func mpintExamplesFromRFC4251() throws {
+        var w = SSHWriter()
+        w.writeMPInt([])
+        w.writeMPInt([0x09, 0xa3, 0x78, 0xf9, 0xb2, 0xe3, 0x32, 0xa7])
+        w.writeMPInt([0x80])
+        #expect(Hex.encode(w.bytes) == "00000000" + "0000000809a378f9b2e332a7" + "000000020080")
+        var r = SSHReader(w.bytes)
+        #expect(try r.readMPInt("zero") == [])
+        #expect(try r.readMPInt("a") == [0x09, 0xa3, 0x78, 0xf9, 0xb2, 0xe3, 0x32, 0xa7])
+        #expect(try r.readMPInt("b") == [0x80])
+        #expect(r.isAtEnd)
+    }
+
+    @Test func negativeMPIntIsRejected() {
+        var r = SSHReader(Hex.decode("00000002edcc")!)
+        #expect(throws: KeyportError.self) { try r.readMPInt("x") }
+    }
+
+    @Test func hugeLengthIsATruncationNotATrap() {
+        var r = SSHReader([0xff, 0xff, 0xff, 0xff, 1, 2, 3], context: "test")
+        #expect(throws: KeyportError.truncated(format: "test", field: "blob (length 4294967295, 3 bytes left)")) { try r.readString("blob") }
+    }
+
+    @Test func truncatedReadsNameTheField() {
+        var r = SSHReader([0, 0, 1], context: "test")
+        #expect(throws: KeyportError.truncated(format: "test", field: "count")) { try r.readUInt32("count") }
+    }
+
+    @Test func nameList() throws {
+        var w = SSHWriter()
+        w.writeNameList(["zlib", "none"])
+        w.writeNameList([])
+        #expect(Hex.encode(w.bytes) == "000000097a6c69622c6e6f6e6500000000")
+        var r = SSHReader(w.bytes)
+        #expect(try r.readNameList("a") == ["zlib", "none"])
+        #expect(try r.readNameList("b") == [])
+    }
+
+    @Test func base64RoundTripAndRejects() {
+        for n in 0..<20 {
+            let data = (0..<n).map { UInt8(truncatingIfNeeded: $0 * 37 + 11) }
+            #expect(Base64.decode(Base64.encode(data)) == data)
+        }
+        #expect(Base64.decode("AAAA AAAA") == nil)
+        #expect(Base64.decode("AAAA\nAAAA", ignoringWhitespace: true) == [0, 0, 0, 0, 0, 0])
+        #expect(Base64.decode("A") == nil)
+        #expect(Base64.decode("AA=A") == nil)
+        #expect(Base64.decode("QUJD") == Array("ABC".utf8))
+    }
+
+    @Test func truncatedBlobsNeverTrap() throws {
+        let blob = Base64.decode("AAAAC3NzaC1lZDI1NTE5AAAAIK4OYqfdDq5sHUENLPm9MZmpwBVVFzS/kuOWhYEx6h1v")!
+        for cut in 0..<blob.count {
+            #expect(throws: KeyportError.self) { try PublicKey(blob: Array(blob.prefix(cut))) }
+        }
+        #expect(throws: KeyportError.self) { try PublicKey(blob: blob + [0, 0, 0, 0]) }
+        #expect(try PublicKey(blob: blob).bits == 256)
+    }
+}
