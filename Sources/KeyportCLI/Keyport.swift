@@ -1,4 +1,52 @@
 import ArgumentParser
-@main struct KeyportCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "keyport")
+import Keyport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@main
+struct KeyportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keyport",
+        abstract: "Read, convert, fingerprint, lint and generate SSH and PEM key files.",
+        discussion: """
+        Formats: OpenSSH public lines, authorized_keys, known_hosts, openssh-key-v1 private keys, \
+        PuTTY PPK v2 and v3, PEM (PKCS#1, SEC1, PKCS#8, SubjectPublicKeyInfo) and RFC 4716.
+
+        EXIT STATUS: 0 success; 1 lint findings at or above --fail-on; 64 usage error; 65 bad input \
+        data (not a key, damaged, unsupported); 66 input file missing or unreadable; 70 internal or \
+        crypto-library failure; 73 output exists (use --force) or cannot be created; 74 I/O error; \
+        77 passphrase missing or wrong.
+        """,
+        version: KeyportVersion.current,
+        subcommands: [InspectCommand.self, FingerprintCommand.self, ConvertCommand.self]
+    )
+
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let exit as ExitCodeError {
+            Terminal.exit(exit.code)
+        } catch let error as KeyportError {
+            Terminal.report(nil, error.description)
+            Terminal.exit(ExitCode.of(error))
+        } catch {
+            let code = Self.exitCode(for: error)
+            if code.rawValue == 0 {
+                Self.exit(withError: error)
+            }
+            // Usage errors: ArgumentParser's message, then the sysexits usage code.
+            Terminal.writeError(Self.fullMessage(for: error) + "\n")
+            Terminal.exit(code == .validationFailure ? .usage : ExitCode(rawValue: code.rawValue) ?? .usage)
+        }
+    }
+}
+
+extension Terminal {
+    static func exit(_ code: ExitCode) -> Never {
+        #if canImport(Glibc)
+        Glibc.exit(code.rawValue)
+        #endif
+    }
 }

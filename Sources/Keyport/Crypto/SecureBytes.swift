@@ -50,3 +50,8 @@ func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {
     guard a.count == b.count else { return false }
     return CRYPTO_memcmp(a, b, a.count) == 0
 }
+
+extension SecureBytes {
+    /// Wipes an array that held secret material (OPENSSL_cleanse, which the optimiser keeps).
+    public static func wipe(_ bytes: inout [UInt8]) { Keyport.wipe(&bytes) }
+}

@@ -109,11 +109,10 @@ public enum OpenSSHPublicFormat {
     /// Parses one line (without its line terminator).
     public static func parseLine(_ raw: ArraySlice<UInt8>, lineNumber: Int) -> PublicLine {
         var line = raw
-        while let last = line.last, last == cr { line = line.dropLast() }
         var start = line.startIndex
         while start < line.endIndex, line[start] == space || line[start] == tab { start += 1 }
         line = line[start...]
-        guard let first = line.first, first != hash else { return .skip }
+        guard let first = line.first, first != hash, !line.allSatisfy({ $0 == cr || $0 == space || $0 == tab }) else { return .skip }
 
         var marker: String?
         if first == UInt8(ascii: "@") {
@@ -181,9 +180,11 @@ public enum OpenSSHPublicFormat {
 
     static func makeDocument(_ key: PublicKey, line: ArraySlice<UInt8>, commentStart: Int, lineNumber: Int, leading: String?, marker: String?) -> KeyDocument {
         var comment = line[commentStart...]
+        let verbatim = String(decoding: comment, as: UTF8.self)
         while let last = comment.last, last == space || last == tab || last == cr { comment = comment.dropLast() }
         var format = FormatID.opensshPublic
         var doc = KeyDocument(format: format, content: .publicKey(key), comment: String(decoding: comment, as: UTF8.self), line: lineNumber)
+        doc.verbatimComment = verbatim
         if let leading {
             if marker == nil, looksLikeOptions(leading) {
                 format = .authorizedKeys

@@ -83,6 +83,9 @@ public struct KeyDocument: Sendable {
     /// authorized_keys options or known_hosts host patterns before the key, as written.
     public var options: String?
     public var hosts: String?
+    /// The rest of a public-key line after the key exactly as written (trailing blanks and CR kept),
+    /// for output that must match `ssh-keygen -l` byte for byte; `comment` is the cleaned form.
+    public var verbatimComment: String?
     /// `@cert-authority` or `@revoked` in known_hosts.
     public var marker: String?
     /// Format-specific details for `inspect` (PPK version, KDF parameters, PEM label ...), in order.

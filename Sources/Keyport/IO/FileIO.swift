@@ -1,0 +1,108 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// File access with the guarantees key files need: bounded reads and atomic, private writes.
+public enum FileIO {
+    /// Reads a whole file (or standard input for `-`), refusing anything larger than `limit` without
+    /// reading it whole.
+    public static func read(_ path: String, limit: Int = KeyFile.maximumSize) throws -> [UInt8] {
+        let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw KeyportError.io(path: path, reason: errorText()) }
+        defer { if fd != STDIN_FILENO { close(fd) } }
+        var st = stat()
+        if fstat(fd, &st) == 0 {
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw KeyportError.io(path: path, reason: "is a directory") }
+            if (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) > limit {
+                throw KeyportError.io(path: path, reason: "larger than \(limit / 1024) KiB; not a key file")
+            }
+        }
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw KeyportError.io(path: path, reason: errorText())
+            }
+            if n == 0 { break }
+            out.append(contentsOf: chunk[0..<n])
+            if out.count > limit { throw KeyportError.io(path: path, reason: "larger than \(limit / 1024) KiB; not a key file") }
+        }
+        return out
+    }
+
+    /// The permission bits of a file, or nil.
+    public static func mode(_ path: String) -> UInt32? {
+        var st = stat()
+        guard path != "-", stat(path, &st) == 0 else { return nil }
+        return UInt32(st.st_mode & 0o7777)
+    }
+
+    public static func exists(_ path: String) -> Bool {
+        var st = stat()
+        return lstat(path, &st) == 0
+    }
+
+    public static func isDirectory(_ path: String) -> Bool {
+        var st = stat()
+        return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+    }
+
+    /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so the
+    /// destination is either untouched or complete. Secret files get mode 0600 from creation on.
+    /// Without `force`, an existing destination is never replaced (checked atomically with link(2)).
+    public static func writeAtomically(_ path: String, _ bytes: [UInt8], secret: Bool, force: Bool) throws {
+        if !force, exists(path) { throw KeyportError.outputExists(path: path) }
+        let directory: String
+        if let slash = path.lastIndex(of: "/") {
+            directory = slash == path.startIndex ? "/" : String(path[..<slash])
+        } else {
+            directory = "."
+        }
+        var template = Array("\(directory)/.keyport-XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else { throw KeyportError.io(path: path, reason: "cannot create a file in \(directory): \(errorText())") }
+        let tempPath = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var committed = false
+        defer {
+            if !committed { unlink(tempPath) }
+        }
+        // mkstemp creates 0600; public files are made world-readable like ssh-keygen's .pub files.
+        if !secret { fchmod(fd, 0o644) }
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                let reason = errorText()
+                close(fd)
+                throw KeyportError.io(path: path, reason: "write failed: \(reason)")
+            }
+            offset += n
+        }
+        if fsync(fd) != 0 {
+            let reason = errorText()
+            close(fd)
+            throw KeyportError.io(path: path, reason: "write failed: \(reason)")
+        }
+        close(fd)
+        if force {
+            guard rename(tempPath, path) == 0 else { throw KeyportError.io(path: path, reason: errorText()) }
+        } else {
+            // link(2) fails if the destination appeared meanwhile: never clobber without --force.
+            guard link(tempPath, path) == 0 else {
+                if errno == EEXIST { throw KeyportError.outputExists(path: path) }
+                throw KeyportError.io(path: path, reason: errorText())
+            }
+            unlink(tempPath)
+        }
+        committed = true
+    }
+
+    static func errorText() -> String {
+        String(cString: strerror(errno)).lowercased()
+    }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import Keyport
+
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a key between formats.",
+        discussion: """
+        Public keys convert to openssh (a .pub line) and rfc4716, and to pem/pkcs8 public forms. \
+        Private keys convert to openssh (openssh-key-v1), ppk, pem and pkcs8; --public writes only \
+        the public half (like ssh-keygen -y). Output goes to standard output unless -o is given; \
+        -o writes atomically (temporary file and rename), private keys with mode 0600, and never \
+        replaces an existing file without --force. An encrypted input is never written \
+        unencrypted unless --no-passphrase is given.
+        """
+    )
+
+    @Option(name: .long, help: "Output format: openssh, rfc4716, ppk, pem or pkcs8.")
+    var to: OutputFormat
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
+    var output: String?
+
+    @Option(name: .long, help: "Set the comment of the written key.")
+    var comment: String?
+
+    @Flag(name: .long, help: "Replace the output file if it exists.")
+    var force = false
+
+    @Flag(name: .long, help: "Write only the public key.")
+    var `public` = false
+
+    @Option(name: .long, help: ArgumentHelp("bcrypt rounds for encrypted OpenSSH output.", valueName: "n"))
+    var kdfRounds: Int = 16
+
+    @Option(name: .long, help: ArgumentHelp("PPK version to write: 2 or 3.", valueName: "2|3"))
+    var ppkVersion: Int = 3
+
+    @Option(name: .long, help: ArgumentHelp("PPK v3 Argon2 parameters: passes=N,memory=KiB,parallelism=N,kdf=argon2id|argon2i|argon2d.", valueName: "list"))
+    var ppkParam: String?
+
+    @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var protect: ProtectOptions
+
+    @Argument(help: ArgumentHelp("The key file; - reads standard input.", valueName: "file"))
+    var file: String
+
+    func validate() throws {
+        guard ppkVersion == 2 || ppkVersion == 3 else { throw ValidationError("--ppk-version must be 2 or 3") }
+        guard kdfRounds >= 1 else { throw ValidationError("--kdf-rounds must be at least 1") }
+    }
+
+    mutating func run() throws {
+        var reader = KeyReader()
+        let keys = reader.load(file)
+        if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode) }
+        guard !keys.isEmpty else { throw ExitCodeError(.dataError) }
+
+        var options = EncodeOptions(kdfRounds: kdfRounds, ppkVersion: ppkVersion)
+        if let ppkParam { options.ppkArgon2 = try Argon2Parameters.parse(ppkParam) }
+        var result: [UInt8] = []
+        var secret = false
+        var warnings: [String] = []
+        var passphrase: SecureBytes?
+        let wantsPrivate = !`public` && keys.contains { $0.document.isPrivate }
+        if wantsPrivate, keys.count > 1 {
+            throw KeyportError.usage("\(file) holds \(keys.count) private keys; convert takes one")
+        }
+        for loaded in keys {
+            var doc = loaded.document
+            options.comment = comment ?? doc.comment
+            do {
+                if doc.isPrivate, !`public` || doc.publicKey == nil, doc.isLocked {
+                    doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: file, cache: &passphrase))
+                    if comment == nil { options.comment = doc.comment }
+                }
+                let encoded: EncodedKey
+                if let key = doc.privateKey, !`public` {
+                    options.passphrase = try protect.newPassphrase(for: output ?? "the new key", inputWasEncrypted: loaded.document.protection.isEncrypted)
+                    encoded = try KeyFile.encode(key, to: to, options: options)
+                } else if let key = doc.publicKey {
+                    options.publicOnly = true
+                    encoded = try KeyFile.encode(key, to: to == .ppk ? .openssh : to, options: options)
+                } else {
+                    throw KeyportError.passphraseRequired("the key is encrypted: give --passphrase-file FILE")
+                }
+                result += encoded.bytes
+                secret = secret || encoded.isSecret
+                warnings += encoded.warnings
+            } catch {
+                reader.fail(file, line: doc.line, error)
+                throw ExitCodeError(reader.exitCode)
+            }
+        }
+        for warning in Set(warnings).sorted() { Terminal.warn(warning) }
+        if let output {
+            try FileIO.writeAtomically(output, result, secret: secret, force: force)
+        } else {
+            var out = OutputBuffer()
+            out.append(bytes: result)
+            out.flush()
+        }
+        SecureBytes.wipe(&result)
+    }
+}

@@ -1,0 +1,180 @@
+import ArgumentParser
+import Keyport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "Tell what a key file is: format, type, bits, comment, fingerprints, encryption.",
+        discussion: """
+        For certificates it also shows what ssh-keygen -L shows. Encrypted OpenSSH and PPK keys are \
+        inspected without a passphrase (their public part is in clear); encrypted PEM keys need \
+        --passphrase-file for the key itself, and without it inspect still names the format and \
+        the encryption.
+        """
+    )
+
+    @Flag(name: .long, help: "One JSON object per key per line.")
+    var json = false
+
+    @OptionGroup var unlock: UnlockOptions
+
+    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"))
+    var files: [String]
+
+    mutating func run() throws {
+        var reader = KeyReader()
+        var out = OutputBuffer()
+        var passphrase: SecureBytes?
+        var first = true
+        for path in files {
+            for loaded in reader.load(path) {
+                var doc = loaded.document
+                var note: String?
+                if doc.publicKey == nil {
+                    if unlock.passphraseFile != nil || Terminal.stdinIsTerminal {
+                        do {
+                            doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, cache: &passphrase))
+                        } catch {
+                            reader.fail(path, line: doc.line, error)
+                        }
+                    } else {
+                        note = "the public key is encrypted too: give --passphrase-file to see it"
+                        reader.fail(path, line: doc.line, KeyportError.passphraseRequired(note!))
+                    }
+                }
+                if json {
+                    out.append(jsonText(doc, path: path) + "\n")
+                } else {
+                    if !first { out.append("\n") }
+                    out.append(text(doc, path: path, note: note))
+                }
+                first = false
+            }
+        }
+        out.flush()
+        if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode) }
+    }
+
+    func text(_ doc: KeyDocument, path: String, note: String?) -> String {
+        var rows: [(String, String)] = []
+        rows.append(("format", doc.format.displayName))
+        if let key = doc.publicKey {
+            rows.append(("type", "\(key.sshType) (\(key.displayType))"))
+            rows.append(("bits", String(key.bits)))
+        }
+        rows.append(("comment", doc.comment.isEmpty ? "(none)" : doc.comment))
+        rows.append(("private", doc.isPrivate ? "yes" : "no"))
+        rows.append(("encrypted", doc.protection.isEncrypted ? "yes" : "no"))
+        if doc.protection.isEncrypted {
+            rows.append(("cipher", doc.protection.cipher))
+            rows.append(("kdf", doc.protection.kdf))
+            for (k, v) in doc.protection.parameters.sorted(by: { $0.key < $1.key }) { rows.append(("kdf \(k)", v)) }
+        }
+        for (k, v) in doc.details { rows.append((k, v)) }
+        if let options = doc.options { rows.append(("options", options)) }
+        if let hosts = doc.hosts { rows.append(("hosts", hosts)) }
+        if let marker = doc.marker { rows.append(("marker", marker)) }
+        if let key = doc.publicKey {
+            rows.append(("sha256", key.fingerprint(.sha256)))
+            rows.append(("md5", key.fingerprint(.md5)))
+            rows.append(("public key", OpenSSHPublicFormat.encode(key, comment: doc.comment).trimmingTrailingNewline()))
+        }
+        if let note { rows.append(("note", note)) }
+        for observation in doc.observations { rows.append(("observation", observation.message)) }
+        var out = (path == "-" ? "(stdin)" : path) + (doc.line.map { ":\($0)" } ?? "") + "\n"
+        let width = (rows.map { $0.0.count }.max() ?? 0) + 2
+        for (k, v) in rows {
+            out += "  " + k + ":" + String(repeating: " ", count: width - k.count) + v + "\n"
+        }
+        if let cert = doc.publicKey?.certificate, let key = doc.publicKey {
+            out += Self.certificateText(cert, key: key)
+        }
+        return out
+    }
+
+    /// The certificate block as `ssh-keygen -L` prints it.
+    static func certificateText(_ cert: Certificate, key: PublicKey) -> String {
+        var out = "  certificate:\n"
+        let pad = "        "
+        out += pad + "Type: \(key.sshType) \(cert.kind == .user ? "user" : "host") certificate\n"
+        out += pad + "Public key: \(key.displayType) \(key.fingerprint(.sha256))\n"
+        out += pad + "Signing CA: \(cert.signatureKey.displayType) \(cert.signatureKey.fingerprint(.sha256)) (using \(cert.signatureAlgorithm))\n"
+        out += pad + "Key ID: \"\(cert.keyID)\"\n"
+        out += pad + "Serial: \(cert.serial)\n"
+        out += pad + "Valid: \(validity(cert))\n"
+        out += pad + "Principals: " + (cert.principals.isEmpty ? "(none)\n" : "\n" + cert.principals.map { pad + "        \($0)\n" }.joined())
+        out += pad + "Critical Options: " + (cert.criticalOptions.isEmpty ? "(none)\n" : "\n" + cert.criticalOptions.map { pad + "        \($0.name)" + ($0.value.isEmpty ? "" : " \($0.value)") + "\n" }.joined())
+        out += pad + "Extensions: " + (cert.extensions.isEmpty ? "(none)\n" : "\n" + cert.extensions.map { pad + "        \($0.name)" + ($0.value.isEmpty ? "" : " \($0.value)") + "\n" }.joined())
+        return out
+    }
+
+    static func validity(_ cert: Certificate) -> String {
+        if cert.isForever { return "forever" }
+        if cert.validAfter == 0 { return "before \(timestamp(cert.validBefore))" }
+        if cert.validBefore == UInt64.max { return "after \(timestamp(cert.validAfter))" }
+        return "from \(timestamp(cert.validAfter)) to \(timestamp(cert.validBefore))"
+    }
+
+    /// Local time as YYYY-MM-DDTHH:MM:SS, as ssh-keygen prints certificate validity.
+    static func timestamp(_ seconds: UInt64) -> String {
+        var t = time_t(clamping: seconds)
+        var tmValue = tm()
+        localtime_r(&t, &tmValue)
+        func two(_ v: Int32) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(tmValue.tm_year + 1900)-\(two(tmValue.tm_mon + 1))-\(two(tmValue.tm_mday))T\(two(tmValue.tm_hour)):\(two(tmValue.tm_min)):\(two(tmValue.tm_sec))"
+    }
+
+    func jsonText(_ doc: KeyDocument, path: String) -> String {
+        var o = JSONObject()
+        o.add("file", path)
+        o.add("line", doc.line)
+        o.add("format", doc.format.rawValue)
+        o.add("type", doc.publicKey?.sshType)
+        o.add("bits", doc.publicKey?.bits)
+        o.add("comment", doc.comment)
+        o.add("private", doc.isPrivate)
+        o.add("encrypted", doc.protection.isEncrypted)
+        o.add("cipher", doc.protection.cipher)
+        o.add("kdf", doc.protection.kdf)
+        if !doc.protection.parameters.isEmpty {
+            var p = JSONObject()
+            for (k, v) in doc.protection.parameters.sorted(by: { $0.key < $1.key }) { p.add(k, v) }
+            o.add("kdf_parameters", raw: p.text)
+        }
+        o.add("sha256", doc.publicKey?.fingerprint(.sha256))
+        o.add("md5", doc.publicKey?.fingerprint(.md5))
+        o.add("public_key", doc.publicKey.map { OpenSSHPublicFormat.encode($0, comment: doc.comment).trimmingTrailingNewline() })
+        if let options = doc.options { o.add("options", options) }
+        if let hosts = doc.hosts { o.add("hosts", hosts) }
+        if let marker = doc.marker { o.add("marker", marker) }
+        if !doc.details.isEmpty {
+            var d = JSONObject()
+            for (k, v) in doc.details { d.add(k.replacingSpaces(), v) }
+            o.add("details", raw: d.text)
+        }
+        if let cert = doc.publicKey?.certificate {
+            var c = JSONObject()
+            c.add("kind", cert.kind == .user ? "user" : "host")
+            c.add("key_id", cert.keyID)
+            c.add("serial", raw: String(cert.serial))
+            c.add("valid_after", raw: String(cert.validAfter))
+            c.add("valid_before", raw: String(cert.validBefore))
+            c.add("principals", raw: JSONObject.array(cert.principals))
+            c.add("critical_options", raw: JSONObject.array(cert.criticalOptions.map { $0.value.isEmpty ? $0.name : "\($0.name) \($0.value)" }))
+            c.add("extensions", raw: JSONObject.array(cert.extensions.map { $0.name }))
+            c.add("signing_ca", cert.signatureKey.fingerprint(.sha256))
+            c.add("signing_ca_type", cert.signatureKey.sshType)
+            c.add("signature_algorithm", cert.signatureAlgorithm)
+            o.add("certificate", raw: c.text)
+        }
+        return o.text
+    }
+}
+
+extension String {
+    func trimmingTrailingNewline() -> String { hasSuffix("\n") ? String(dropLast()) : self }
+    func replacingSpaces() -> String { String(map { $0 == " " ? "_" : $0 }) }
+}

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Keyport
+
+extension OutputFormat: ExpressibleByArgument {}
+extension FingerprintHash: ExpressibleByArgument {}
+
+/// `--passphrase-file`: how to unlock encrypted inputs.
+struct UnlockOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Read the passphrase of encrypted input keys from the first line of this file.", valueName: "file"))
+    var passphraseFile: String?
+
+    /// The passphrase for `path`, from the file or a no-echo prompt; throws when neither is possible.
+    func passphrase(for path: String, cache: inout SecureBytes?) throws -> SecureBytes {
+        if let cache { return cache }
+        if let passphraseFile {
+            let p = try Passphrase.fromFile(passphraseFile)
+            cache = p
+            return p
+        }
+        if path != "-", let p = Passphrase.prompt("Enter passphrase for \(path): ") {
+            return p
+        }
+        throw KeyportError.passphraseRequired("the key is encrypted: give --passphrase-file FILE (or run on a terminal to be asked)")
+    }
+}
+
+/// `--new-passphrase-file` / `--no-passphrase`: how to protect outputs.
+struct ProtectOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Encrypt the written private key with the passphrase on the first line of this file.", valueName: "file"))
+    var newPassphraseFile: String?
+
+    @Flag(name: .long, help: "Write the private key unencrypted.")
+    var noPassphrase = false
+
+    func validate() throws {
+        if newPassphraseFile != nil, noPassphrase {
+            throw ValidationError("--new-passphrase-file and --no-passphrase cannot be used together")
+        }
+    }
+
+    /// The output passphrase: nil for unencrypted. `inputWasEncrypted` keeps an encrypted key from
+    /// being written in the clear by accident.
+    func newPassphrase(for what: String, inputWasEncrypted: Bool) throws -> SecureBytes? {
+        if noPassphrase { return nil }
+        if let newPassphraseFile {
+            let p = try Passphrase.fromFile(newPassphraseFile)
+            return p.isEmpty ? nil : p
+        }
+        if Terminal.stdinIsTerminal, let p = try Passphrase.promptNew(for: what) {
+            return p.isEmpty ? nil : p
+        }
+        if inputWasEncrypted {
+            throw KeyportError.usage("the input key is encrypted: give --new-passphrase-file FILE to keep it encrypted, or --no-passphrase to write it unencrypted")
+        }
+        return nil
+    }
+}
+
+/// A key read from a file, with what the command needs to report about it.
+struct LoadedKey {
+    var path: String
+    var document: KeyDocument
+    var line: Int? { document.line }
+}
+
+/// Reads files and reports per-key failures; tracks the worst exit code.
+struct KeyReader {
+    var exitCode: ExitCode = .ok
+
+    mutating func fail(_ path: String, line: Int? = nil, _ error: Error) {
+        let keyportError = (error as? KeyportError) ?? .io(path: path, reason: "\(error)")
+        if case let .io(errorPath, reason) = keyportError, errorPath == path {
+            Terminal.report(path, line: line, reason)
+        } else {
+            Terminal.report(path, line: line, keyportError.description)
+        }
+        let code = ExitCode.of(keyportError)
+        if exitCode == .ok || code.rawValue > exitCode.rawValue { exitCode = code }
+    }
+
+    /// Every key in the file; failures are reported and skipped.
+    mutating func load(_ path: String, preread: [UInt8]? = nil) -> [LoadedKey] {
+        do {
+            let entries = try KeyFile.read(preread ?? FileIO.read(path))
+            var keys: [LoadedKey] = []
+            for entry in entries {
+                switch entry.result {
+                case let .success(doc): keys.append(LoadedKey(path: path, document: doc))
+                case let .failure(error): fail(path, line: entry.line, error)
+                }
+            }
+            return keys
+        } catch {
+            fail(path, error)
+            return []
+        }
+    }
+}

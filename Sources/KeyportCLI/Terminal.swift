@@ -1,0 +1,123 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Keyport
+
+/// Exit codes, sysexits style, documented in keyport(1) and the README.
+enum ExitCode: Int32 {
+    case ok = 0
+    /// lint: findings at or above --fail-on.
+    case findings = 1
+    case usage = 64
+    /// The input is not a valid key (or holds an invalid key).
+    case dataError = 65
+    case noInput = 66
+    case software = 70
+    case cannotCreate = 73
+    case ioError = 74
+    /// A passphrase was needed and not given, or was wrong.
+    case passphrase = 77
+
+    static func of(_ error: KeyportError) -> ExitCode {
+        switch error {
+        case .malformed, .truncated, .unrecognizedFormat, .unsupported, .integrityCheckFailed, .keyMismatch: return .dataError
+        case .passphraseRequired, .wrongPassphrase: return .passphrase
+        case .cannotEncode, .usage: return .usage
+        case .outputExists: return .cannotCreate
+        case let .io(_, reason): return reason.contains("no such file") || reason.contains("permission") || reason.contains("directory") ? .noInput : .ioError
+        case .crypto: return .software
+        }
+    }
+}
+
+/// Standard error and standard output, unbuffered by Foundation.
+enum Terminal {
+    /// `keyport: FILE[:LINE]: message` on standard error.
+    static func report(_ path: String?, line: Int? = nil, _ message: String) {
+        var text = "keyport: "
+        if let path { text += (path == "-" ? "(stdin)" : path) + (line.map { ":\($0)" } ?? "") + ": " }
+        text += message + "\n"
+        writeError(text)
+    }
+
+    static func warn(_ message: String) { writeError("keyport: warning: \(message)\n") }
+
+    static func writeError(_ text: String) {
+        var bytes = Array(text.utf8)
+        bytes.withUnsafeMutableBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+    }
+
+    static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+    static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+}
+
+/// Buffered standard output: one write per 64 KiB instead of one per line.
+struct OutputBuffer {
+    private var buffer: [UInt8] = []
+
+    init() { buffer.reserveCapacity(1 << 16) }
+
+    mutating func append(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func append(bytes: [UInt8]) {
+        buffer.append(contentsOf: bytes)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        var offset = 0
+        while offset < buffer.count {
+            let n = buffer.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, buffer.count - offset) }
+            if n <= 0 { if errno == EINTR { continue }; break }
+            offset += n
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+}
+
+/// Passphrases: from a file (first line) or a no-echo prompt on the terminal; never from argv.
+enum Passphrase {
+    /// Reads the first line of a file, without its line ending.
+    static func fromFile(_ path: String) throws -> SecureBytes {
+        var bytes = try FileIO.read(path, limit: 64 * 1024)
+        defer { SecureBytes.wipe(&bytes) }
+        var end = bytes.firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+        if end > 0, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return SecureBytes(bytes[0..<end])
+    }
+
+    /// Prompts on /dev/tty with echo off. Returns nil when there is no terminal.
+    static func prompt(_ message: String) -> SecureBytes? {
+        guard Terminal.stdinIsTerminal else { return nil }
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var old = termios()
+        tcgetattr(fd, &old)
+        var quiet = old
+        quiet.c_lflag &= ~tcflag_t(ECHO)
+        tcsetattr(fd, TCSAFLUSH, &quiet)
+        defer {
+            tcsetattr(fd, TCSAFLUSH, &old)
+            _ = write(fd, "\n", 1)
+        }
+        _ = message.withCString { write(fd, $0, strlen($0)) }
+        var line: [UInt8] = []
+        defer { SecureBytes.wipe(&line) }
+        var byte: UInt8 = 0
+        while read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") { line.append(byte) }
+        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        return SecureBytes(line)
+    }
+
+    /// Asks twice and insists that both agree.
+    static func promptNew(for what: String) throws -> SecureBytes? {
+        guard let first = prompt("Enter passphrase for \(what) (empty for no passphrase): ") else { return nil }
+        guard let second = prompt("Enter same passphrase again: ") else { return nil }
+        guard first == second else { throw KeyportError.usage("passphrases do not match") }
+        return first
+    }
+}
