@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+@testable import Keyport
+
+@Suite struct CLITests {
+    let ed = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIK4OYqfdDq5sHUENLPm9MZmpwBVVFzS/kuOWhYEx6h1v"
+
+    @Test func badLinesAreReportedWithLineNumbersAndGoodKeysStillPrinted() throws {
+        let dir = try TempDir()
+        let f = try dir.write("ak", "\(ed) one\nssh-ed25519 AAAA@@@@ broken\n\(ed) three\n")
+        let r = try Tool.keyport(["fingerprint", f])
+        #expect(r.status == 65)
+        #expect(r.stdout.split(separator: "\n").count == 2)
+        #expect(r.stderr.hasPrefix("keyport: \(f):2: "))
+        #expect(r.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func garbageFileGetsOneClearLine() throws {
+        let dir = try TempDir()
+        let f = try dir.write("x", "hello\nworld\n")
+        let r = try Tool.keyport(["fingerprint", f])
+        #expect(r.status == 65)
+        #expect(r.stderr.hasPrefix("keyport: \(f): "))
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        let missing = try Tool.keyport(["inspect", dir.path("nope")])
+        #expect(missing.status == 66)
+        #expect(missing.stderr == "keyport: \(dir.path("nope")): no such file or directory\n")
+    }
+
+    @Test func jsonHasTheDocumentedFields() throws {
+        let dir = try TempDir()
+        let f = try dir.write("k.pub", "no-pty \(ed) me \"quoted\"\n")
+        let r = try Tool.keyport(["fingerprint", "--json", f])
+        let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+        #expect(obj["file"] as? String == f)
+        #expect(obj["line"] as? Int == 1)
+        #expect(obj["type"] as? String == "ssh-ed25519")
+        #expect(obj["bits"] as? Int == 256)
+        #expect(obj["comment"] as? String == "me \"quoted\"")
+        #expect((obj["sha256"] as? String)?.hasPrefix("SHA256:") == true)
+        #expect((obj["md5"] as? String)?.hasPrefix("MD5:") == true)
+        #expect(obj["options"] as? String == "no-pty")
+        let inspect = try Tool.keyport(["inspect", "--json", f])
+        let i = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as! [String: Any]
+        #expect(i["format"] as? String == "authorized_keys")
+        #expect(i["encrypted"] as? Bool == false)
+    }
+
+    @Test func convertWritesAtomicallyAndNeverOverwritesWithoutForce() throws {
+        let dir = try TempDir()
+        let f = try dir.write("k.pub", "\(ed) me\n")
+        let out = dir.path("out.pub")
+        #expect(try Tool.keyport(["convert", "--to", "rfc4716", "-o", out, f]).status == 0)
+        let first = try dir.read("out.pub")
+        let again = try Tool.keyport(["convert", "--to", "openssh", "--comment", "new", "-o", out, f])
+        #expect(again.status == 73)
+        #expect(again.stderr.contains("--force"))
+        #expect(try dir.read("out.pub") == first)
+        #expect(try Tool.keyport(["convert", "--to", "openssh", "--comment", "new", "--force", "-o", out, f]).status == 0)
+        #expect(try dir.read("out.pub") == "\(ed) new\n")
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasPrefix(".keyport-") }
+        #expect(leftovers.isEmpty)
+    }
+
+    @Test func convertOfBadInputWritesNoFile() throws {
+        let dir = try TempDir()
+        let f = try dir.write("bad.pub", "ssh-ed25519 AAAAC3Nza broken\n")
+        let r = try Tool.keyport(["convert", "--to", "rfc4716", "-o", dir.path("out"), f])
+        #expect(r.status == 65)
+        #expect(!dir.exists("out"))
+    }
+
+    @Test func versionAndUsage() throws {
+        #expect(try Tool.keyport(["--version"]).stdout == KeyportVersion.current + "\n")
+        #expect(try Tool.keyport(["convert", "--to", "nonsense", "x"]).status == 64)
+    }
+
+    @Test func bulkStreamingMatchesSshKeygenOnAThousandKeys() throws {
+        let dir = try TempDir()
+        var text = ""
+        for i in 0..<1500 {
+            var seed = [UInt8](repeating: 0, count: 32)
+            seed[0] = UInt8(i & 0xff); seed[1] = UInt8(i >> 8)
+            var w = SSHWriter()
+            w.writeString("ssh-ed25519"); w.writeString(Digest.sha256.hash(seed))
+            text += "ssh-ed25519 \(Base64.encode(w.bytes)) key\(i)\n"
+        }
+        let f = try dir.write("big", text)
+        let peer = try Tool.run("/usr/bin/ssh-keygen", ["-lf", f])
+        let ours = try Tool.keyport(["fingerprint", f])
+        #expect(ours.stdout == peer.stdout)
+    }
+}
