@@ -384,6 +384,10 @@ public enum PPKFormat {
         do {
             publicKey = try PublicKey(blob: publicBlob)
         } catch let error as KeyportError {
+            if lines.nextLineIsBase64 {
+                throw KeyportError.malformed(format: format, field: "Public-Lines",
+                                             reason: "more base64 lines follow than the count of \(publicLines) says (the blob ends early: \(error.description))")
+            }
             throw KeyportError.malformed(format: format, field: "public blob", reason: error.description)
         }
         guard publicKey.sshType == typeName else {
@@ -510,6 +514,13 @@ public enum PPKFormat {
         var atEnd: Bool { position >= bytes.count }
 
         var restIsBlank: Bool { bytes[min(position, bytes.count)...].allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D } }
+
+        /// Is the next line base64 (so a line counter before it was too small)?
+        var nextLineIsBase64: Bool {
+            var copy = self
+            let text = copy.line()
+            return !text.isEmpty && text.allSatisfy(Self.isBase64)
+        }
 
         /// The next line without its line end.
         mutating func line() -> ArraySlice<UInt8> {
