@@ -269,6 +269,23 @@ private func seed(_ key: PrivateKey?) -> String? {
         }
     }
 
+    @Test func hostileArgon2ParametersAreRefusedBeforeAllocating() {
+        let huge = vectorV3.replacingOccurrences(of: "Argon2-Memory: 8192", with: "Argon2-Memory: 4294967295")
+        guard case let .unsupported(message)? = readError(bytes(huge)) else { Issue.record("expected unsupported"); return }
+        #expect(message.contains("Argon2 memory"))
+        let shortSalt = vectorV3.replacingOccurrences(of: "Argon2-Salt: b9a54518f2059bf538b648000dc67583", with: "Argon2-Salt: b9a5")
+        guard case let .crypto(text)? = readError(bytes(shortSalt)) else { Issue.record("expected crypto"); return }
+        #expect(text.contains("salt"))
+        let zeroPasses = vectorV3.replacingOccurrences(of: "Argon2-Passes: 13", with: "Argon2-Passes: 0")
+        guard case .malformed? = readError(bytes(zeroPasses)) else { Issue.record("expected malformed"); return }
+    }
+
+    @Test func leadingBlankLinesAreReadAndNoted() throws {
+        let doc = try PPKFormat.decode(bytes("\n  \n" + vectorV3Plain))[0]
+        #expect(seed(doc.privateKey) == vectorSeed)
+        #expect(doc.observations.contains { $0.code == "ppk-leading-whitespace" })
+    }
+
     @Test func everyTruncationThrowsAKeyportError() {
         let full = bytes(vectorV3Plain)
         for length in 0..<full.count - 1 {
@@ -532,5 +549,32 @@ struct PPKInteropCase: Sendable, CustomTestStringConvertible {
             let refused = try Tool.run(Self.puttygen, [dir.path("b.ppk"), "--old-passphrase", wrong, "-O", "private-openssh-new", "-o", dir.path("c.ossh")])
             #expect(refused.status != 0)
         }
+    }
+}
+
+@Suite struct PPKCertificateTests {
+    /// puttygen --certificate stores the certificate blob as the public blob and the plain key's
+    /// private fields; keyport reads it and writes the same bytes back.
+    @Test(arguments: [("ecdsa", 256), ("ed25519", 0), ("rsa", 1024)])
+    func certificateCarryingPPKRoundTrips(_ type: String, _ bits: Int) throws {
+        let dir = try TempDir()
+        let ca = try sshKeygen(dir, name: "ca", type: "ed25519")
+        let user = try sshKeygen(dir, name: "user", type: type, bits: bits == 0 ? nil : bits, comment: "cert user")
+        let signed = try Tool.run("/usr/bin/ssh-keygen", ["-q", "-s", ca, "-I", "id", "-n", "alice", user + ".pub"])
+        try #require(signed.status == 0, "ssh-keygen -s: \(signed.stderr)")
+        let pass = try dir.write("pass", "cert pass")
+        let made = try Tool.run("/usr/bin/puttygen", [user, "--certificate", user + "-cert.pub", "--new-passphrase", pass,
+                                                      "--ppk-param", "version=3,memory=256,passes=1", "-o", dir.path("c.ppk")])
+        try #require(made.status == 0, "puttygen --certificate: \(made.stderr)")
+        let original = try dir.bytes("c.ppk")
+        let doc = try PPKFormat.decode(original)[0]
+        let certificate = try #require(doc.publicKey?.certificate)
+        #expect(doc.publicKey?.sshType.hasSuffix("-cert-v01@openssh.com") == true)
+        #expect(certificate.blob == Base64.decode(String(try dir.read("user-cert.pub").split(separator: " ")[1])))
+        let key = try #require(try PPKFormat.unlock(doc, passphrase: SecureBytes("cert pass")).privateKey)
+        let salt = try #require(doc.protection.parameters["salt"].flatMap(Hex.decode))
+        let again = try PPKFormat.encode(key, comment: doc.comment, passphrase: SecureBytes("cert pass"), version: 3,
+                                         argon2: Argon2Parameters(memory: 256, passes: 1, salt: salt))
+        #expect(again == original)
     }
 }

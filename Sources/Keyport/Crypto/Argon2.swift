@@ -10,7 +10,7 @@ internal import CArgon2
 
 enum Argon2 {
     /// Refused above this much memory (KiB): a hostile file must not make us allocate without bound.
-    static let maximumMemory = 1 << 22 // 4 GiB
+    static let maximumMemory = 1 << 20 // 1 GiB, 128 times puttygen's default
 
     /// Derives `length` bytes. Parameters outside libargon2's limits throw `.crypto` with its message.
     static func derive(flavor: Argon2Parameters.Flavor, passphrase: SecureBytes, salt: [UInt8],

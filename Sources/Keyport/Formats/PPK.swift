@@ -347,6 +347,15 @@ public enum PPKFormat {
             observations.append(Observation("ppk-crlf", "the file has CR or CRLF line ends; puttygen writes LF"))
         }
 
+        // Detection skips leading blanks, so do the same here (PuTTY would not) and tell lint.
+        while !lines.atEnd, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[lines.position]) {
+            if bytes[lines.position] == 0x0A { lines.lineNumber += 1 }
+            lines.position += 1
+        }
+        if lines.position > 0 {
+            observations.append(Observation("ppk-leading-whitespace", "blank space before the first header, which PuTTY refuses"))
+        }
+
         // The first header's name carries the version.
         let (firstName, algorithmName) = try lines.header()
         let prefix = "PuTTY-User-Key-File-"
