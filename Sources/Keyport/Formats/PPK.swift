@@ -387,6 +387,9 @@ public enum PPKFormat {
             throw KeyportError.unsupported("PPK: encryption \"\(PublicKey.printable(encryption))\" is not supported (none, aes256-cbc)")
         }
         let comment = try lines.expect("Comment")
+        if String(validating: comment, as: UTF8.self) == nil {
+            observations.append(Observation("ppk-comment-encoding", "the comment is not UTF-8; it is shown with replacement characters"))
+        }
         let publicLines = try lines.count("Public-Lines")
         let publicBlob = try lines.blob(publicLines, counter: "Public-Lines", observations: &observations)
         let publicKey: PublicKey
