@@ -1,0 +1,66 @@
+// Argon2 (RFC 9106, version 0x13) from libargon2, as PPK v3 uses it: the passphrase is the password,
+// the file's salt is the salt, the secret and associated data are empty, and the tag is as long as
+// the cipher key, IV and MAC key together (80 bytes for aes256-cbc).
+//
+// Pass tuning follows PuTTY's `argon2_choose_passes` (crypto/argon2.c): run with 1, 1, 2, 3, 5, 8, 13 …
+// passes (Fibonacci, so the search costs about as much as the final run) until one run takes at least
+// the target time, and keep that run's output as the derived key.
+
+internal import CArgon2
+
+enum Argon2 {
+    /// Refused above this much memory (KiB): a hostile file must not make us allocate without bound.
+    static let maximumMemory = 1 << 20 // 1 GiB, 128 times puttygen's default
+
+    /// Derives `length` bytes. Parameters outside libargon2's limits throw `.crypto` with its message.
+    static func derive(flavor: Argon2Parameters.Flavor, passphrase: SecureBytes, salt: [UInt8],
+                       memory: Int, passes: Int, parallelism: Int, length: Int) throws -> SecureBytes {
+        guard memory > 0, memory <= maximumMemory else {
+            throw KeyportError.unsupported("Argon2 memory \(memory) KiB is outside what keyport accepts (1 to \(maximumMemory) KiB)")
+        }
+        guard let tCost = UInt32(exactly: passes), let mCost = UInt32(exactly: memory),
+              let lanes = UInt32(exactly: parallelism), length > 0 else {
+            throw KeyportError.unsupported("Argon2 parameters out of range (passes \(passes), parallelism \(parallelism))")
+        }
+        let type: argon2_type
+        switch flavor {
+        case .argon2d: type = Argon2_d
+        case .argon2i: type = Argon2_i
+        case .argon2id: type = Argon2_id
+        }
+        var out = [UInt8](repeating: 0, count: length)
+        defer { wipe(&out) }
+        let status = passphrase.withUnsafeBytes { pwd in
+            salt.withUnsafeBytes { s in
+                out.withUnsafeMutableBytes { o in
+                    argon2_hash(tCost, mCost, lanes, pwd.baseAddress, pwd.count, s.baseAddress, s.count,
+                                o.baseAddress, o.count, nil, 0, type, ARGON2_VERSION_13.rawValue)
+                }
+            }
+        }
+        guard status == Int32(ARGON2_OK.rawValue) else {
+            let message = argon2_error_message(status).map { String(cString: $0) } ?? "error \(status)"
+            throw KeyportError.crypto("argon2: \(message.lowercased())")
+        }
+        return SecureBytes(out)
+    }
+
+    /// Chooses passes as puttygen does and returns them with the output of the run that met the
+    /// target, so the caller does not hash a second time.
+    static func derivingWithTunedPasses(flavor: Argon2Parameters.Flavor, passphrase: SecureBytes, salt: [UInt8],
+                                        memory: Int, parallelism: Int, length: Int,
+                                        targetMilliseconds: Int = 100) throws -> (passes: Int, output: SecureBytes) {
+        let target = Duration.milliseconds(targetMilliseconds)
+        let clock = ContinuousClock()
+        var (a, b) = (1, 1)
+        while true {
+            let start = clock.now
+            let output = try derive(flavor: flavor, passphrase: passphrase, salt: salt, memory: memory,
+                                    passes: b, parallelism: parallelism, length: length)
+            let elapsed = clock.now - start
+            // Same cap as PuTTY: stop before the pass count would leave UInt32.
+            if elapsed >= target || a > Int(UInt32.max) - b { return (b, output) }
+            (a, b) = (b, a + b)
+        }
+    }
+}
