@@ -57,7 +57,7 @@ struct ConvertCommand: ParsableCommand {
         guard !keys.isEmpty else { throw ExitCodeError(.dataError) }
 
         var options = EncodeOptions(kdfRounds: kdfRounds, ppkVersion: ppkVersion)
-        if let ppkParam { options.ppkArgon2 = try Argon2Parameters.parse(ppkParam) }
+        if let ppkParam { options.ppkArgon2 = try PPKFormat.parseParameters(ppkParam) }
         var result: [UInt8] = []
         var secret = false
         var warnings: [String] = []

@@ -71,7 +71,10 @@ struct InspectCommand: ParsableCommand {
         if doc.protection.isEncrypted {
             rows.append(("cipher", doc.protection.cipher))
             rows.append(("kdf", doc.protection.kdf))
-            for (k, v) in doc.protection.parameters.sorted(by: { $0.key < $1.key }) { rows.append(("kdf \(k)", v)) }
+            // Formats describe their KDF parameters in `details`; show the raw ones only otherwise.
+            if doc.details.isEmpty {
+                for (k, v) in doc.protection.parameters.sorted(by: { $0.key < $1.key }) { rows.append(("kdf \(k)", v)) }
+            }
         }
         for (k, v) in doc.details { rows.append((k, v)) }
         if let options = doc.options { rows.append(("options", options)) }

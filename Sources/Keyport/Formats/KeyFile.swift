@@ -184,25 +184,3 @@ public enum KeyFile {
     }
 }
 
-extension Argon2Parameters {
-    /// Parses `passes=N,memory=N,parallelism=N,kdf=argon2id|argon2i|argon2d`.
-    public static func parse(_ text: String) throws -> Argon2Parameters {
-        var p = Argon2Parameters()
-        for item in text.split(separator: ",") {
-            let kv = item.split(separator: "=", maxSplits: 1).map(String.init)
-            guard kv.count == 2 else { throw KeyportError.usage("--ppk-param: expected name=value, got \(item)") }
-            switch kv[0].lowercased() {
-            case "passes": guard let v = Int(kv[1]), v >= 1 else { throw KeyportError.usage("--ppk-param: passes must be a positive number") }; p.passes = v
-            case "memory": guard let v = Int(kv[1]), v >= 8 else { throw KeyportError.usage("--ppk-param: memory is in KiB and at least 8") }; p.memory = v
-            case "parallelism": guard let v = Int(kv[1]), v >= 1 else { throw KeyportError.usage("--ppk-param: parallelism must be a positive number") }; p.parallelism = v
-            case "kdf":
-                guard let f = Argon2Parameters.Flavor.allCases.first(where: { $0.rawValue.lowercased() == kv[1].lowercased() }) else {
-                    throw KeyportError.usage("--ppk-param: kdf must be argon2id, argon2i or argon2d")
-                }
-                p.flavor = f
-            default: throw KeyportError.usage("--ppk-param: unknown parameter \(kv[0])")
-            }
-        }
-        return p
-    }
-}

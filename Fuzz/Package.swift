@@ -1,0 +1,14 @@
+// swift-tools-version: 6.0
+// libFuzzer harnesses for keyport's decoders. Build and run them with Fuzz/run (see README).
+import PackageDescription
+
+let harnesses = ["FuzzDetect", "FuzzPublicLines", "FuzzRFC4716", "FuzzWire", "FuzzOpenSSHPrivate", "FuzzPPK", "FuzzPEM"]
+
+let package = Package(
+    name: "keyport-fuzz",
+    dependencies: [.package(name: "keyport", path: "..")],
+    targets: harnesses.map { name in
+        // Each harness's main calls LLVMFuzzerRunDriver with its test function.
+        .executableTarget(name: name, dependencies: [.product(name: "Keyport", package: "keyport")])
+    }
+)

@@ -1,0 +1,30 @@
+import Keyport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let passphrase = SecureBytes("fuzz")
+
+/// PEM and DER input: decode, then unlock with a fixed passphrase; errors are fine, traps are not.
+func fuzz(_ data: UnsafePointer<UInt8>, _ count: Int) -> CInt {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: count))
+    guard let entries = try? KeyFile.read(bytes) else { return 0 }
+    for case let .success(doc) in entries.map(\.result) {
+        if let unlocked = try? KeyFile.unlock(doc, passphrase: passphrase), let key = unlocked.privateKey {
+            _ = try? key.validate()
+        }
+    }
+    return 0
+}
+
+// libFuzzer's driver, called from our own main so that SwiftPM's executable entry point is kept.
+@_silgen_name("LLVMFuzzerRunDriver")
+func runDriver(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+               _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+var argc = CommandLine.argc
+var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+exit(runDriver(&argc, &argv) { data, count in
+    guard let data else { return 0 }
+    return fuzz(data, count)
+})
