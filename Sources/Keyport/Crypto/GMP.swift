@@ -76,6 +76,9 @@ final class GMPInteger: @unchecked Sendable {
     func adding(_ value: UInt) -> GMPInteger {
         let r = GMPInteger(); __gmpz_add_ui(r.pointer, pointer, value); return r
     }
+    func adding(_ other: GMPInteger) -> GMPInteger {
+        let r = GMPInteger(); __gmpz_add(r.pointer, pointer, other.pointer); return r
+    }
     func shiftedLeft(_ bits: Int) -> GMPInteger {
         let r = GMPInteger(); __gmpz_mul_2exp(r.pointer, pointer, mp_bitcnt_t(bits)); return r
     }

@@ -88,7 +88,10 @@ enum IntegrityRules {
         let lower = message.lowercased()
         let head = line == nil ? context.input.head.map { String(decoding: $0, as: UTF8.self) } ?? "" : ""
         let trimmedHead = head.drop(while: { $0.isWhitespace })
-        if lower.contains("ssh-1") || lower.contains("ssh1") || trimmedHead.hasPrefix("SSH PRIVATE KEY FILE FORMAT 1.1") {
+        // An SSH-1 public line (`bits e n comment`) alone in a file reads as unrecognised text.
+        let firstLine = Array(trimmedHead.utf8.prefix { $0 != 0x0a })[...]
+        if lower.contains("ssh-1") || lower.contains("ssh1") || trimmedHead.hasPrefix("SSH PRIVATE KEY FILE FORMAT 1.1")
+            || OpenSSHPublicFormat.isSSH1(firstLine) {
             context.report(PolicyRules.ssh1, line: line, "SSH-1 key: \(message)")
         } else if trimmedHead.hasPrefix("PuTTY-User-Key-File-1:") || lower.contains("ppk v1") || lower.contains("ppk version 1")
                     || lower.contains("putty-user-key-file-1") {

@@ -50,13 +50,13 @@ enum PolicyRules {
     static let rules = [rsaTooShort, dsa, rsaExponentInvalid, rsaExponentUnusual, ecdsaCurve, ssh1, ppkV1]
 
     static func check(_ doc: KeyDocument, line: Int?, context: inout LintContext) {
-        guard let key = doc.publicKey else { return }
         if doc.format == .ssh1 {
             context.report(ssh1, line: line, "SSH-1 key")
         }
         if doc.format == .ppk, doc.details.contains(where: { $0.0.lowercased() == "ppk version" && $0.1 == "1" }) {
             context.report(ppkV1, line: line, "PuTTY key file version 1")
         }
+        guard let key = doc.publicKey else { return }
         switch key.parts {
         case let .rsa(e, n):
             let bits = PublicKey.bitLength(n)
