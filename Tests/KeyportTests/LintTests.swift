@@ -618,3 +618,14 @@ func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, deta
     }
 }
 
+
+@Suite("LintBenchmark") struct LintBenchmarkTests {
+    /// Batch GCD on synthetic moduli with planted pairs. Small by default so the suite stays fast;
+    /// KEYPORT_BENCH_MODULI=10000 makes it the 10,000 × RSA-2048 benchmark (timings on stderr).
+    @Test func batchGCDFindsEveryPlantedPair() throws {
+        let count = ProcessInfo.processInfo.environment["KEYPORT_BENCH_MODULI"].flatMap { Int($0) } ?? 300
+        let result = try BatchGCD.benchmark(count: count, halfBits: count > 1000 ? 1024 : 256, plantedPairs: 10)
+        #expect(result.plantedPairs == 10 && result.plantedFound == 10)
+        FileHandle.standardError.write(Data("batch GCD: \(result.moduli) × \(result.bits)-bit moduli: \(result.gcdSeconds) s (setup \(result.setupSeconds) s), planted \(result.plantedFound)/\(result.plantedPairs), accidental \(result.accidentalPairs)\n".utf8))
+    }
+}

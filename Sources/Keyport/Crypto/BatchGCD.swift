@@ -100,3 +100,63 @@ public enum BatchGCD {
         }
     }
 }
+
+// MARK: - Benchmark
+
+/// What `BatchGCD.benchmark` measured.
+public struct BatchGCDBenchmark: Sendable {
+    public var moduli: Int
+    public var bits: Int
+    public var plantedPairs: Int
+    /// Planted pairs that `findSharedFactors` reported (should equal `plantedPairs`).
+    public var plantedFound: Int
+    /// Other pairs reported: accidental shared factors of the synthetic numbers (see `benchmark`).
+    public var accidentalPairs: Int
+    public var setupSeconds: Double
+    public var gcdSeconds: Double
+}
+
+extension BatchGCD {
+    /// Times `findSharedFactors` on `count` synthetic moduli of `2·halfBits` bits with
+    /// `plantedPairs` pairs that share a factor.
+    ///
+    /// The factors are random odd `halfBits`-bit numbers with no prime factor up to 65537, not
+    /// primes: proving 2·count primes of 1024 bits would take minutes, while batch GCD's cost depends
+    /// only on the sizes. Two such numbers share a larger prime now and then (about 1.4·10⁻⁶ per
+    /// pair), so a run over 10,000 moduli also reports a few hundred small accidental shares; they are
+    /// counted apart from the planted pairs.
+    public static func benchmark(count: Int = 10_000, halfBits: Int = 1024, plantedPairs: Int = 10) throws -> BatchGCDBenchmark {
+        let clock = ContinuousClock()
+        let setupStart = clock.now
+        func factor() throws -> GMPInteger {
+            while true {
+                var bytes = try secureRandomBytes((halfBits + 7) / 8)
+                bytes[0] |= 0x80
+                bytes[bytes.count - 1] |= 1
+                let x = GMPInteger(bytes)
+                if RSAWeakness.smallPrimeProduct.modulo(x).gcd(x).isOne { return x }
+            }
+        }
+        var moduli: [[UInt8]] = []
+        moduli.reserveCapacity(count)
+        for _ in 0..<count { moduli.append(try factor().multiplied(by: try factor()).bytes) }
+        // Plant pairs (2k, 2k+1) at spread positions: both get a fresh common factor.
+        var planted: Set<SharedFactorPair> = []
+        let stride = max(1, count / max(1, 2 * plantedPairs))
+        for k in 0..<plantedPairs where 2 * k * stride + stride < count {
+            let a = 2 * k * stride, b = a + stride
+            let shared = try factor()
+            moduli[a] = shared.multiplied(by: try factor()).bytes
+            moduli[b] = shared.multiplied(by: try factor()).bytes
+            planted.insert(SharedFactorPair(first: a, second: b, factorBits: shared.bitCount))
+        }
+        let setup = clock.now - setupStart
+        let start = clock.now
+        let found = findSharedFactors(moduli: moduli)
+        let elapsed = clock.now - start
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        let foundPlanted = found.filter { pair in planted.contains { $0.first == pair.first && $0.second == pair.second } }.count
+        return BatchGCDBenchmark(moduli: count, bits: 2 * halfBits, plantedPairs: planted.count, plantedFound: foundPlanted,
+                                 accidentalPairs: found.count - foundPlanted, setupSeconds: seconds(setup), gcdSeconds: seconds(elapsed))
+    }
+}
