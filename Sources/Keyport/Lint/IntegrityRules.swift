@@ -1,0 +1,103 @@
+// Integrity rules: keys and files that are damaged or inconsistent, from the decoded model and from
+// the observations decoders record while reading (so lint never parses a file twice).
+//
+// Observation codes decoders should use (KeyDocument.observations): "explicit-curve" (EC key with
+// explicit domain parameters instead of a named curve), "trailing-data" (bytes after the key or
+// armour), "crlf" (CR LF line endings or stray CRs), "non-minimal-mpint", "line-width" and any other
+// code for further irregularities (reported under format-irregularity).
+
+enum IntegrityRules {
+    static let offCurve = LintRule(
+        id: "ec-point-off-curve", category: .integrity, severity: .error,
+        title: "EC public point not on its curve",
+        rationale: "A point off the curve is no valid public key; using it in ECDH or letting peers accept it enables invalid-curve attacks, and ssh refuses it.",
+        fix: "the file is corrupt or crafted: restore it from the source, or generate a new key",
+        bad: "ecdsa-sha2-nistp256 with Y changed", good: "ssh-keygen -t ecdsa")
+    static let explicitCurve = LintRule(
+        id: "ec-explicit-parameters", category: .integrity, severity: .error,
+        title: "EC key with explicit curve parameters",
+        rationale: "Keys that spell out the curve instead of naming it can smuggle in a weak curve or generator (CVE-2020-0601 \"CurveBall\"); SSH only knows named curves.",
+        fix: "re-export with a named curve: openssl ec -in FILE -param_enc named_curve -out NEW",
+        bad: "openssl ecparam -param_enc explicit", good: "openssl ecparam -name prime256v1")
+    static let keyMismatch = LintRule(
+        id: "private-key-mismatch", category: .integrity, severity: .error,
+        title: "Private half does not match the public half",
+        rationale: "A file whose private and public parts disagree (n ≠ p·q, Q ≠ d·G, wrong seed) is corrupt or tampered with: signatures made with it fail or fault-leak the key.",
+        fix: "restore the key from a backup, or generate a new one",
+        bad: "openssh-key-v1 with another key's public blob", good: "ssh-keygen output")
+    static let trailingData = LintRule(
+        id: "trailing-data", category: .integrity, severity: .warning,
+        title: "Trailing data after the key",
+        rationale: "Bytes after the key or its armour are ignored by some tools and refused by others (ssh-keygen, PuTTY), so the file works in one place and not another; they can also be a sign of tampering.",
+        fix: "remove everything after the END line (or after the key data)",
+        bad: "-----END OPENSSH PRIVATE KEY-----garbage", good: "-----END OPENSSH PRIVATE KEY-----\\n")
+    static let crlf = LintRule(
+        id: "crlf-damage", category: .integrity, severity: .warning,
+        title: "CR LF line endings or stray carriage returns",
+        rationale: "Files copied through Windows tools gain CR characters; OpenSSH refuses some of them (\"invalid format\") and PuTTY others.",
+        fix: "convert the line endings: dos2unix FILE (or tr -d '\\r')",
+        bad: "\"-----BEGIN OPENSSH PRIVATE KEY-----\\r\\n\"", good: "\"-----BEGIN OPENSSH PRIVATE KEY-----\\n\"")
+    static let irregular = LintRule(
+        id: "format-irregularity", category: .integrity, severity: .info,
+        title: "Format irregularity noticed while decoding",
+        rationale: "The file decodes, but not in the canonical way (non-minimal integers, unusual line width, ...); strict tools may refuse it.",
+        fix: "re-encode the key with keyport convert or the tool that made it",
+        bad: "mpint with a needless leading zero", good: "canonical encoding")
+    static let unreadable = LintRule(
+        id: "unreadable-key", category: .integrity, severity: .error,
+        title: "Key that cannot be read",
+        rationale: "A damaged line in authorized_keys or known_hosts is skipped by sshd and ssh without a word, so the access or host check it was meant for silently does not exist; a damaged key file cannot be used at all.",
+        fix: "fix or remove the damaged key; keyport inspect FILE shows what is wrong",
+        bad: "ssh-ed25519 AAAA(truncated)", good: "a complete key line")
+
+    static let rules = [offCurve, explicitCurve, keyMismatch, trailingData, crlf, irregular, unreadable]
+
+    static func check(_ doc: KeyDocument, line: Int?, context: inout LintContext) {
+        if let key = doc.publicKey {
+            switch key.parts {
+            case let .ecdsa(point), let .securityKeyECDSA(point, _):
+                if context.enabled(offCurve), !ecPointIsOnCurve(algorithm: key.algorithm, point: point) {
+                    context.report(offCurve, line: line, "the \(key.algorithm.curveName ?? "EC") public point is not on the curve")
+                }
+            default: break
+            }
+        }
+        if let privateKey = doc.privateKey, context.enabled(keyMismatch) {
+            do {
+                try privateKey.validate()
+            } catch let error as KeyportError {
+                context.report(keyMismatch, line: line, error.description)
+            } catch {
+                context.report(keyMismatch, line: line, "the private key could not be checked")
+            }
+        }
+        for observation in doc.observations {
+            let code = observation.code.lowercased()
+            let rule = code.contains("explicit") ? explicitCurve
+                : code.contains("trailing") ? trailingData
+                : code.contains("crlf") || code.contains("carriage") ? crlf
+                : irregular
+            context.report(rule, line: line, observation.message)
+        }
+    }
+
+    /// A file or line that did not decode: SSH-1 and PPK v1 are policy findings; anything else is
+    /// an unreadable key.
+    static func checkReadFailure(_ error: KeyportError, line: Int?, context: inout LintContext) {
+        let message = error.description
+        let lower = message.lowercased()
+        let head = line == nil ? context.input.head.map { String(decoding: $0, as: UTF8.self) } ?? "" : ""
+        let trimmedHead = head.drop(while: { $0.isWhitespace })
+        // An SSH-1 public line (`bits e n comment`) alone in a file reads as unrecognised text.
+        let firstLine = Array(trimmedHead.utf8.prefix { $0 != 0x0a })[...]
+        if lower.contains("ssh-1") || lower.contains("ssh1") || trimmedHead.hasPrefix("SSH PRIVATE KEY FILE FORMAT 1.1")
+            || OpenSSHPublicFormat.isSSH1(firstLine) {
+            context.report(PolicyRules.ssh1, line: line, "SSH-1 key: \(message)")
+        } else if trimmedHead.hasPrefix("PuTTY-User-Key-File-1:") || lower.contains("ppk v1") || lower.contains("ppk version 1")
+                    || lower.contains("putty-user-key-file-1") {
+            context.report(PolicyRules.ppkV1, line: line, "PuTTY key file version 1: \(message)")
+        } else {
+            context.report(unreadable, line: line, message)
+        }
+    }
+}

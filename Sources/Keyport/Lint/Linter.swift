@@ -1,0 +1,191 @@
+// The lint engine: one call over all files of a run. Per-file and per-key rules run first, in input
+// order; then the rules that need every key of the run at once (shared RSA primes by batch GCD).
+//
+//   let findings = Linter(policy: policy, blocklist: blocklist).lint(inputs)
+//   let failed = policy.fails(findings)
+//
+// The engine prints nothing and touches no files: the caller reads each file, stats it, decodes it
+// with `KeyFile.read`, and passes what it got (including a whole-file read error) as a `LintInput`.
+
+import Foundation
+
+/// One file to lint, as the caller read it.
+public struct LintInput: Sendable {
+    /// The path as the user named it (shown in findings); `-` for standard input.
+    public var path: String
+    /// `st_mode` of the file (only the permission bits are read), nil for stdin or when unknown.
+    public var mode: UInt32?
+    /// `st_mode` of the directory holding the file, for the authorized_keys directory rule.
+    public var directoryMode: UInt32?
+    /// What `KeyFile.read` returned (empty when it threw).
+    public var entries: [KeyEntry]
+    /// The error `KeyFile.read` threw for the file as a whole, if it did.
+    public var readError: KeyportError?
+    /// The first bytes of the file (a few hundred are enough). Optional: lets lint name SSH-1 and
+    /// PPK v1 files when their decoders refused them, whatever the error said.
+    public var head: [UInt8]?
+
+    public init(path: String, mode: UInt32? = nil, directoryMode: UInt32? = nil, entries: [KeyEntry],
+                readError: KeyportError? = nil, head: [UInt8]? = nil) {
+        self.path = path
+        self.mode = mode
+        self.directoryMode = directoryMode
+        self.entries = entries
+        self.readError = readError
+        self.head = head
+    }
+
+    /// Convenience for decoded documents (each keeps its own line number).
+    public init(path: String, mode: UInt32? = nil, directoryMode: UInt32? = nil, documents: [KeyDocument]) {
+        self.init(path: path, mode: mode, directoryMode: directoryMode,
+                  entries: documents.map { KeyEntry(line: $0.line, result: .success($0)) })
+    }
+
+    /// Reads `path`, stats it and its directory, and decodes it: what the CLI does for each file
+    /// argument. I/O errors (missing file, unreadable) are thrown, decode errors are kept for lint.
+    public static func read(path: String) throws -> LintInput {
+        let fm = FileManager.default
+        let attributes: [FileAttributeKey: Any]
+        let data: Data
+        do {
+            attributes = try fm.attributesOfItem(atPath: path)
+            guard let handle = FileHandle(forReadingAtPath: path) else {
+                throw KeyportError.io(path: path, reason: "cannot open the file")
+            }
+            defer { try? handle.close() }
+            data = try handle.read(upToCount: KeyFile.maximumSize + 1) ?? Data()
+        } catch let error as KeyportError {
+            throw error
+        } catch {
+            throw KeyportError.io(path: path, reason: "cannot read the file (\(error.localizedDescription))")
+        }
+        guard data.count <= KeyFile.maximumSize else {
+            throw KeyportError.io(path: path, reason: "larger than \(KeyFile.maximumSize) bytes; not a key file")
+        }
+        let mode = (attributes[.posixPermissions] as? NSNumber).map { UInt32(truncating: $0) }
+        let directory = (path as NSString).deletingLastPathComponent
+        let directoryMode = (try? fm.attributesOfItem(atPath: directory.isEmpty ? "." : directory))
+            .flatMap { $0[.posixPermissions] as? NSNumber }.map { UInt32(truncating: $0) }
+        let bytes = [UInt8](data)
+        do {
+            return LintInput(path: path, mode: mode, directoryMode: directoryMode, entries: try KeyFile.read(bytes),
+                             head: Array(bytes.prefix(256)))
+        } catch let error as KeyportError {
+            return LintInput(path: path, mode: mode, directoryMode: directoryMode, entries: [], readError: error,
+                             head: Array(bytes.prefix(256)))
+        }
+    }
+}
+
+/// Runs every enabled rule over a set of files.
+public struct Linter: Sendable {
+    public var policy: Policy
+    public var blocklist: Blocklist?
+    /// The time certificate validity and expiry-time options are judged against.
+    public var now: Date
+
+    public init(policy: Policy = Policy(), blocklist: Blocklist? = nil, now: Date = Date()) {
+        self.policy = policy
+        self.blocklist = blocklist
+        self.now = now
+    }
+
+    /// All findings for the run, in input order (file, then line, then rule order).
+    public func lint(_ inputs: [LintInput]) -> [Finding] {
+        var perFile: [[Finding]] = []
+        var moduli: [RSAModulusSite] = []
+        for (fileIndex, input) in inputs.enumerated() {
+            var context = LintContext(input: input, policy: policy, now: now, blocklist: blocklist)
+            lintFile(&context)
+            perFile.append(context.findings)
+            for entry in input.entries {
+                guard case let .success(doc) = entry.result, let key = doc.publicKey, case let .rsa(_, n) = key.parts else { continue }
+                moduli.append(RSAModulusSite(file: fileIndex, line: entry.line ?? doc.line, modulus: n,
+                                             fingerprint: key.fingerprint()))
+            }
+        }
+        for (fileIndex, findings) in WeakKeyRules.sharedPrimes(moduli, inputs: inputs, policy: policy) {
+            perFile[fileIndex].append(contentsOf: findings)
+        }
+        return perFile.flatMap { findings in
+            // Stable: by line (file-level findings, with no line, first), keeping rule order.
+            findings.enumerated().sorted { a, b in
+                let la = a.element.line ?? 0, lb = b.element.line ?? 0
+                return la != lb ? la < lb : a.offset < b.offset
+            }.map(\.element)
+        }
+    }
+
+    /// Convenience for one file.
+    public func lint(_ input: LintInput) -> [Finding] { lint([input]) }
+
+    private func lintFile(_ context: inout LintContext) {
+        let input = context.input
+        if let error = input.readError {
+            IntegrityRules.checkReadFailure(error, line: nil, context: &context)
+        }
+        ProtectionRules.checkFile(&context)
+        HygieneRules.checkFile(&context)
+        for entry in input.entries {
+            switch entry.result {
+            case let .failure(error):
+                IntegrityRules.checkReadFailure(error, line: entry.line, context: &context)
+            case let .success(doc):
+                let line = entry.line ?? doc.line
+                PolicyRules.check(doc, line: line, context: &context)
+                ProtectionRules.check(doc, line: line, context: &context)
+                HygieneRules.check(doc, line: line, context: &context)
+                IntegrityRules.check(doc, line: line, context: &context)
+                WeakKeyRules.check(doc, line: line, context: &context)
+            }
+        }
+    }
+}
+
+/// Where an RSA modulus of the run was seen.
+struct RSAModulusSite {
+    var file: Int
+    var line: Int?
+    var modulus: [UInt8]
+    var fingerprint: String
+}
+
+/// What a rule check sees of one file, and where its findings go.
+struct LintContext {
+    let input: LintInput
+    let policy: Policy
+    let now: Date
+    let blocklist: Blocklist?
+    var findings: [Finding] = []
+
+    init(input: LintInput, policy: Policy, now: Date, blocklist: Blocklist?) {
+        self.input = input
+        self.policy = policy
+        self.now = now
+        self.blocklist = blocklist
+    }
+
+    func enabled(_ rule: LintRule) -> Bool { policy.isEnabled(rule) }
+
+    /// Records a finding unless the policy disables the rule. `fix` defaults to the rule's.
+    mutating func report(_ rule: LintRule, line: Int?, _ message: String, fix: String? = nil) {
+        guard let severity = policy.severity(of: rule) else { return }
+        findings.append(Finding(file: input.path, line: line, ruleID: rule.id, severity: severity, message: message,
+                                fix: fix ?? rule.fix))
+    }
+
+    /// Does the file hold a private key (decoded, locked, or a private format the decoder refused)?
+    var holdsPrivateKey: Bool {
+        if input.entries.contains(where: { (try? $0.result.get())?.isPrivate == true }) { return true }
+        guard input.readError != nil, let head = input.head else { return false }
+        let text = String(decoding: head, as: UTF8.self)
+        return text.contains("PRIVATE KEY") || text.hasPrefix("PuTTY-User-Key-File-") || text.hasPrefix("SSH PRIVATE KEY FILE FORMAT")
+    }
+
+    /// Is this an authorized_keys file (by name, or because a line carries options)?
+    var isAuthorizedKeys: Bool {
+        let name = input.path.split(separator: "/").last.map(String.init) ?? input.path
+        if name.hasPrefix("authorized_keys") { return true }
+        return input.entries.contains { (try? $0.result.get())?.format == .authorizedKeys }
+    }
+}

@@ -1,0 +1,105 @@
+// Protection rules: how a private key is kept at rest, and file permissions sshd and ssh insist on.
+
+enum ProtectionRules {
+    static let unencrypted = LintRule(
+        id: "private-key-unencrypted", category: .protection, severity: .warning,
+        title: "Private key stored without a passphrase",
+        rationale: "Anyone who can read the file (a backup, a stolen laptop, a compromised account) can use the key. Host keys and unattended automation keys are the usual exceptions; disable the rule for those paths.",
+        fix: "add a passphrase: ssh-keygen -p -f FILE (or puttygen FILE -P -o FILE for PPK)",
+        bad: "ssh-keygen -N '' -f id_ed25519", good: "ssh-keygen -N 'long passphrase' -f id_ed25519")
+    static let legacyPEM = LintRule(
+        id: "legacy-pem-encryption", category: .protection, severity: .warning,
+        title: "Legacy PEM encryption (MD5 key derivation, DES)",
+        rationale: "Traditional PEM encryption (Proc-Type: 4,ENCRYPTED) derives the key with a single MD5 round (EVP_BytesToKey, count 1), so passphrases can be guessed at GPU speed; DES and 3DES ciphers are weaker still.",
+        fix: "re-encrypt in the openssh-key-v1 format: ssh-keygen -p -f FILE (writes bcrypt_pbkdf), or PKCS#8 with scrypt",
+        bad: "DEK-Info: DES-EDE3-CBC,…", good: "openssh-key-v1 with aes256-ctr and bcrypt")
+    static let ppkV2 = LintRule(
+        id: "ppk-v2-protection", category: .protection, severity: .warning,
+        title: "PuTTY key file version 2 encryption",
+        rationale: "PPK v2 derives the AES key from the passphrase with two unsalted SHA-1 hashes, so passphrases can be guessed very fast; PPK v3 uses Argon2.",
+        fix: "re-save with current puttygen (puttygen FILE -o FILE --ppk-param version=3) or convert to openssh-key-v1",
+        bad: "PuTTY-User-Key-File-2 with aes256-cbc", good: "PuTTY-User-Key-File-3 with Argon2id")
+    static let bcryptRounds = LintRule(
+        id: "bcrypt-rounds-low", category: .protection, severity: .warning,
+        title: "Too few bcrypt_pbkdf rounds",
+        rationale: "openssh-key-v1 stretches the passphrase with bcrypt_pbkdf; fewer rounds than ssh-keygen's default of 16 make each passphrase guess cheaper.",
+        fix: "re-encrypt with more rounds: ssh-keygen -p -a 64 -f FILE",
+        bad: "ssh-keygen -a 4", good: "ssh-keygen -a 16")
+    static let argon2Memory = LintRule(
+        id: "argon2-memory-low", category: .protection, severity: .warning,
+        title: "Too little Argon2 memory in a PPK v3 file",
+        rationale: "Argon2's resistance to GPU and ASIC guessing comes from its memory cost; puttygen uses 8192 KiB by default.",
+        fix: "re-save with puttygen FILE -o FILE --ppk-param memory=8192 (or more)",
+        bad: "Argon2-Memory: 1024", good: "Argon2-Memory: 8192")
+    static let filePermissions = LintRule(
+        id: "private-key-permissions", category: .protection, severity: .error,
+        title: "Private key file readable by group or others",
+        rationale: "Other users on the machine can copy the key. ssh refuses such a file (\"UNPROTECTED PRIVATE KEY FILE\") when its mode allows any group or other access.",
+        fix: "chmod 600 FILE",
+        bad: "mode 0644", good: "mode 0600")
+    static let authorizedKeysWritable = LintRule(
+        id: "authorized-keys-writable", category: .protection, severity: .error,
+        title: "authorized_keys or its directory writable by group or others",
+        rationale: "Anyone who can write the file or its directory can add a key and log in as the user. sshd's StrictModes refuses such files, which also locks the owner out.",
+        fix: "chmod go-w FILE and its directory (usually chmod 600 ~/.ssh/authorized_keys; chmod 700 ~/.ssh)",
+        bad: "mode 0666", good: "mode 0600",
+        reference: "sshd_config(5) StrictModes")
+
+    static let rules = [unencrypted, legacyPEM, ppkV2, bcryptRounds, argon2Memory, filePermissions, authorizedKeysWritable]
+
+    static func checkFile(_ context: inout LintContext) {
+        let input = context.input
+        if let mode = input.mode, context.holdsPrivateKey, mode & 0o077 != 0 {
+            context.report(filePermissions, line: nil, "private key file has mode \(octal(mode & 0o777)): group or others can read it and ssh refuses to use it")
+        }
+        if context.isAuthorizedKeys {
+            if let mode = input.mode, mode & 0o022 != 0 {
+                context.report(authorizedKeysWritable, line: nil, "authorized_keys file has mode \(octal(mode & 0o777)): writable by \(writers(mode))")
+            }
+            if let mode = input.directoryMode, mode & 0o022 != 0 {
+                context.report(authorizedKeysWritable, line: nil, "the directory holding this authorized_keys file has mode \(octal(mode & 0o777)): writable by \(writers(mode))")
+            }
+        }
+    }
+
+    static func check(_ doc: KeyDocument, line: Int?, context: inout LintContext) {
+        guard doc.isPrivate else { return }
+        let p = doc.protection
+        if !p.isEncrypted {
+            // A security-key file holds only a handle: the secret never leaves the authenticator.
+            if doc.publicKey?.algorithm.isSecurityKey != true {
+                context.report(unencrypted, line: line, "private key is stored without a passphrase")
+            }
+            return
+        }
+        let kdf = p.kdf.lowercased(), cipher = p.cipher.lowercased()
+        if doc.format == .pemTraditional || kdf.contains("md5") || cipher.hasPrefix("des") || cipher.contains("-des") {
+            var what: [String] = []
+            if kdf.contains("md5") || doc.format == .pemTraditional { what.append("one MD5 round of key derivation") }
+            if cipher.contains("des") { what.append("\(p.cipher) cipher") }
+            context.report(legacyPEM, line: line, "legacy PEM encryption: \(what.joined(separator: " and "))")
+        }
+        if doc.format == .ppk, doc.details.contains(where: { $0.0.lowercased() == "ppk version" && $0.1 == "2" }) {
+            context.report(ppkV2, line: line, "PPK v2 encryption: the key is derived with unsalted SHA-1")
+        }
+        if kdf.contains("bcrypt"), let rounds = p.parameters["rounds"].flatMap({ Int($0) }), rounds < context.policy.minBcryptRounds {
+            context.report(bcryptRounds, line: line, "bcrypt_pbkdf with \(rounds) rounds, below the minimum of \(context.policy.minBcryptRounds)")
+        }
+        if kdf.contains("argon2"), let memory = p.parameters["memory"].flatMap({ Int($0) }), memory < context.policy.minArgon2Memory {
+            context.report(argon2Memory, line: line, "Argon2 memory of \(memory) KiB, below the minimum of \(context.policy.minArgon2Memory) KiB")
+        }
+    }
+
+    static func octal(_ mode: UInt32) -> String {
+        let digits = String(mode, radix: 8)
+        return String(repeating: "0", count: max(0, 4 - digits.count)) + digits
+    }
+
+    static func writers(_ mode: UInt32) -> String {
+        switch (mode & 0o020 != 0, mode & 0o002 != 0) {
+        case (true, true): return "group and others"
+        case (true, false): return "group"
+        default: return "others"
+        }
+    }
+}
