@@ -91,3 +91,48 @@ import Testing
         #expect(ours.stdout == peer.stdout)
     }
 }
+
+@Suite struct LintCLITests {
+    @Test func policyExitCodesAndFormats() throws {
+        let dir = try TempDir()
+        let weak = try sshKeygen(dir, name: "weak", type: "rsa", bits: 1024)
+        let good = try sshKeygen(dir, name: "good", type: "ed25519")
+        let r = try Tool.keyport(["lint", weak + ".pub"])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains(": error rsa-too-short: "))
+        #expect(try Tool.keyport(["lint", good + ".pub"]).status == 0)
+        #expect(try Tool.keyport(["lint", "--min-rsa-bits", "1024", weak + ".pub"]).status == 0)
+        // Warnings only fail with --fail-on warning.
+        let noEmail = try dir.write("c.pub", try dir.read("good.pub").replacingOccurrences(of: "test@example.com", with: "laptop"))
+        #expect(try Tool.keyport(["lint", noEmail]).status == 0)
+        #expect(try Tool.keyport(["lint", "--fail-on", "warning", noEmail]).status == 1)
+        let json = try Tool.keyport(["lint", "--format", "json", weak + ".pub"])
+        for line in json.stdout.split(separator: "\n") {
+            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            #expect(o["file"] != nil && o["rule"] != nil && o["severity"] != nil && o["message"] != nil)
+        }
+        let sarif = try Tool.keyport(["lint", "--format", "sarif", weak + ".pub"])
+        let log = try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as! [String: Any]
+        #expect(log["version"] as? String == "2.1.0")
+    }
+
+    @Test func directoriesAreWalkedAndNonKeyFilesSkipped() throws {
+        let dir = try TempDir()
+        try sshKeygen(dir, name: "weak", type: "rsa", bits: 1024)
+        _ = try dir.write("config", "Host *\n  User me\n")
+        let r = try Tool.keyport(["lint", dir.url.path])
+        #expect(r.status == 1)
+        #expect(r.stdout.contains("weak.pub:1: error rsa-too-short"))
+        #expect(!r.stdout.contains("config"))
+        #expect(r.stderr.isEmpty)
+    }
+
+    @Test func listAndExplainRules() throws {
+        let list = try Tool.keyport(["lint", "--list-rules"])
+        #expect(list.status == 0)
+        for rule in LintRegistry.all { #expect(list.stdout.contains(rule.id)) }
+        let explain = try Tool.keyport(["lint", "--explain", "rsa-too-short"])
+        #expect(explain.status == 0 && explain.stdout.contains("2048"))
+        #expect(try Tool.keyport(["lint", "--explain", "no-such-rule"]).status == 64)
+    }
+}

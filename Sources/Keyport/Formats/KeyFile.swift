@@ -10,6 +10,11 @@ public struct KeyEntry: Sendable {
     /// 1-based line number for line-oriented files.
     public let line: Int?
     public let result: Result<KeyDocument, KeyportError>
+
+    public init(line: Int?, result: Result<KeyDocument, KeyportError>) {
+        self.line = line
+        self.result = result
+    }
 }
 
 /// The output formats of `convert` and `generate`.

@@ -1,6 +1,10 @@
 // Hygiene rules: comments, authorized_keys content, and certificate validity.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 enum HygieneRules {
     static let commentMissing = LintRule(
@@ -173,9 +177,7 @@ enum HygieneRules {
     }
 
     static func iso(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        date.formatted(.iso8601)
     }
 
     // MARK: - Certificates

@@ -7,7 +7,11 @@
 // The engine prints nothing and touches no files: the caller reads each file, stats it, decodes it
 // with `KeyFile.read`, and passes what it got (including a whole-file read error) as a `LintInput`.
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
 import Foundation
+#endif
 
 /// One file to lint, as the caller read it.
 public struct LintInput: Sendable {
@@ -44,29 +48,10 @@ public struct LintInput: Sendable {
     /// Reads `path`, stats it and its directory, and decodes it: what the CLI does for each file
     /// argument. I/O errors (missing file, unreadable) are thrown, decode errors are kept for lint.
     public static func read(path: String) throws -> LintInput {
-        let fm = FileManager.default
-        let attributes: [FileAttributeKey: Any]
-        let data: Data
-        do {
-            attributes = try fm.attributesOfItem(atPath: path)
-            guard let handle = FileHandle(forReadingAtPath: path) else {
-                throw KeyportError.io(path: path, reason: "cannot open the file")
-            }
-            defer { try? handle.close() }
-            data = try handle.read(upToCount: KeyFile.maximumSize + 1) ?? Data()
-        } catch let error as KeyportError {
-            throw error
-        } catch {
-            throw KeyportError.io(path: path, reason: "cannot read the file (\(error.localizedDescription))")
-        }
-        guard data.count <= KeyFile.maximumSize else {
-            throw KeyportError.io(path: path, reason: "larger than \(KeyFile.maximumSize) bytes; not a key file")
-        }
-        let mode = (attributes[.posixPermissions] as? NSNumber).map { UInt32(truncating: $0) }
-        let directory = (path as NSString).deletingLastPathComponent
-        let directoryMode = (try? fm.attributesOfItem(atPath: directory.isEmpty ? "." : directory))
-            .flatMap { $0[.posixPermissions] as? NSNumber }.map { UInt32(truncating: $0) }
-        let bytes = [UInt8](data)
+        let bytes = try FileIO.read(path)
+        let mode = FileIO.mode(path)
+        let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
+        let directoryMode = path == "-" ? nil : FileIO.mode(directory)
         do {
             return LintInput(path: path, mode: mode, directoryMode: directoryMode, entries: try KeyFile.read(bytes),
                              head: Array(bytes.prefix(256)))
