@@ -203,22 +203,6 @@ final class EVPKey {
         return PrivateKey(publicKey: publicKey, secret: secret)
     }
 
-    /// Does the key hold its private half?
-    var hasPrivateKey: Bool {
-        // Asking for the size of a parameter that only key pairs have; no secret is copied.
-        var length = 0
-        let found: Bool
-        if EVP_PKEY_is_a(pointer, "ED25519") == 1 || EVP_PKEY_is_a(pointer, "ED448") == 1 {
-            found = EVP_PKEY_get_raw_private_key(pointer, nil, &length) == 1
-        } else {
-            let probe = BigNum(secret: true)
-            var value: OpaquePointer? = probe.pointer
-            found = EVP_PKEY_get_bn_param(pointer, EVP_PKEY_is_a(pointer, "RSA") == 1 ? "d" : "priv", &value) == 1
-        }
-        ERR_clear_error()
-        return found
-    }
-
     /// A BIGNUM parameter. Secret ones are read into a secure BIGNUM: EVP_PKEY_get_bn_param fills a
     /// BIGNUM it is given instead of allocating one (OSSL_PARAM_get_BN → BN_native2bn(…, *bn)).
     private func bn(_ name: String, secret: Bool = false) throws -> BigNum {
@@ -236,10 +220,12 @@ final class EVPKey {
     /// with `keyType` set), `PrivateKeyInfo` or `SubjectPublicKeyInfo`.
     static func decode(der: UnsafeRawBufferPointer, structure: String, keyType: String?, selection: Int32, what: String) throws -> EVPKey {
         var pkey: OpaquePointer?
-        guard let ctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, "DER", structure, keyType, selection, nil, nil) else {
+        // The context keeps the input type and structure pointers: they must outlive it.
+        let names = try CStrings("DER", structure)
+        guard let ctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, names[0], names[1], keyType, selection, nil, nil) else {
             throw KeyportError.crypto(opensslErrors("OSSL_DECODER_CTX_new_for_pkey"))
         }
-        defer { OSSL_DECODER_CTX_free(ctx) }
+        defer { OSSL_DECODER_CTX_free(ctx); withExtendedLifetime(names) {} }
         guard OSSL_DECODER_CTX_get_num_decoders(ctx) > 0 else {
             throw KeyportError.unsupported(opensslErrors("libcrypto has no decoder for \(what)"))
         }
@@ -256,10 +242,12 @@ final class EVPKey {
     /// `PrivateKeyInfo` or `SubjectPublicKeyInfo`. With `cipher` and a passphrase, type-specific PEM
     /// gets legacy `Proc-Type: 4,ENCRYPTED` encryption (key = EVP_BytesToKey(MD5, IV[0..<8], 1)).
     func encode(selection: Int32, output: String, structure: String, cipher: String? = nil, passphrase: SecureBytes? = nil) throws -> [UInt8] {
-        guard let ctx = OSSL_ENCODER_CTX_new_for_pkey(pointer, selection, output, structure, nil) else {
+        // The context keeps the output type and structure pointers: they must outlive it.
+        let names = try CStrings(output, structure)
+        guard let ctx = OSSL_ENCODER_CTX_new_for_pkey(pointer, selection, names[0], names[1], nil) else {
             throw KeyportError.crypto(opensslErrors("OSSL_ENCODER_CTX_new_for_pkey"))
         }
-        defer { OSSL_ENCODER_CTX_free(ctx) }
+        defer { OSSL_ENCODER_CTX_free(ctx); withExtendedLifetime(names) {} }
         guard OSSL_ENCODER_CTX_get_num_encoders(ctx) > 0 else {
             throw KeyportError.cannotEncode(opensslErrors("libcrypto has no \(structure) \(output) encoder for this key"))
         }
@@ -400,6 +388,31 @@ final class EVPKey {
     }
 }
 
+// MARK: - C strings that outlive a libcrypto context
+
+/// Several OpenSSL 3.0 constructors keep the `const char *` names they are given (encoder and
+/// decoder output/input types and structures, EVP_PKEY_CTX key types) instead of copying them;
+/// Swift's String-to-pointer bridging only lives for the call, so such names are copied here.
+private final class CStrings {
+    private let pointers: [UnsafeMutablePointer<CChar>]
+
+    init(_ strings: String...) throws {
+        var made: [UnsafeMutablePointer<CChar>] = []
+        for s in strings {
+            guard let p = strdup(s) else {
+                made.forEach { free($0) }
+                throw KeyportError.crypto("out of memory")
+            }
+            made.append(p)
+        }
+        pointers = made
+    }
+
+    subscript(index: Int) -> UnsafeMutablePointer<CChar> { pointers[index] }
+
+    deinit { pointers.forEach { free($0) } }
+}
+
 // MARK: - OSSL_PARAM_BLD with owned storage
 
 /// OSSL_PARAM_BLD keeps the key-name pointers, BIGNUM pointers and byte buffers it is given until
@@ -456,8 +469,10 @@ private final class ParamBuilder {
     func makeKey(type: String, selection: Int32) throws -> OpaquePointer {
         guard let params = OSSL_PARAM_BLD_to_param(builder) else { throw KeyportError.crypto(opensslErrors("OSSL_PARAM_BLD_to_param")) }
         defer { OSSL_PARAM_free(params) }
-        guard let ctx = EVP_PKEY_CTX_new_from_name(nil, type, nil) else { throw KeyportError.crypto(opensslErrors("\(type) key context")) }
-        defer { EVP_PKEY_CTX_free(ctx) }
+        // EVP_PKEY_CTX keeps the key type name pointer.
+        let names = try CStrings(type)
+        guard let ctx = EVP_PKEY_CTX_new_from_name(nil, names[0], nil) else { throw KeyportError.crypto(opensslErrors("\(type) key context")) }
+        defer { EVP_PKEY_CTX_free(ctx); withExtendedLifetime(names) {} }
         var pkey: OpaquePointer?
         guard EVP_PKEY_fromdata_init(ctx) == 1, EVP_PKEY_fromdata(ctx, &pkey, selection, params) == 1, let pkey else {
             throw KeyportError.crypto(opensslErrors("building the \(type) key"))

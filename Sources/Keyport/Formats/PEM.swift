@@ -106,14 +106,14 @@ public enum PEMFormat {
 
     /// Recognises the structure from the outer SEQUENCE's shape (the whole input must be one element).
     static func classify(_ der: [UInt8], context: String) throws -> Structure {
-        guard let length = DERReader.firstElementLength(der), der.first == DERReader.sequence else {
+        guard der.first == DERReader.sequence else {
             throw KeyportError.malformed(format: context, field: "DER", reason: "not a DER SEQUENCE")
-        }
-        guard length == der.count else {
-            throw KeyportError.malformed(format: context, field: "DER", reason: "\(der.count - length) trailing bytes after the key structure")
         }
         var outer = DERReader(der, context: context)
         var r = try outer.readSequence("outer SEQUENCE")
+        guard outer.isAtEnd else {
+            throw KeyportError.malformed(format: context, field: "DER", reason: "\(der.count - outer.consumed) trailing bytes after the key structure")
+        }
         let notAKey = KeyportError.malformed(format: context, field: "DER", reason: "not a key structure keyport knows (PKCS#1, SEC1, PKCS#8, SubjectPublicKeyInfo)")
         switch r.peekTag {
         case DERReader.sequence:

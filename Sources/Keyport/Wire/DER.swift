@@ -30,6 +30,8 @@ struct DERReader {
     init(_ bytes: [UInt8], context: String) { self.init(bytes[...], context: context) }
 
     var isAtEnd: Bool { offset >= bytes.endIndex }
+    /// Bytes read so far.
+    var consumed: Int { offset - bytes.startIndex }
     var peekTag: UInt8? { isAtEnd ? nil : bytes[offset] }
 
     /// Reads one element; `expecting` checks the tag.
@@ -120,6 +122,6 @@ struct DERReader {
     static func firstElementLength(_ bytes: [UInt8]) -> Int? {
         var r = DERReader(bytes, context: "DER")
         guard (try? r.read("element")) != nil else { return nil }
-        return r.offset - bytes.startIndex
+        return r.consumed
     }
 }
