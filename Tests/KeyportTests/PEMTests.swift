@@ -228,6 +228,37 @@ struct PEMTests {
         #expect(documents[1].publicKey?.algorithm == .ed25519)
     }
 
+    @Test("PKCS#8 v2 (OneAsymmetricKey with the public key) Ed25519 and Ed448, both tag forms")
+    func oneAsymmetricKeyV2() throws {
+        let dir = try TempDir()
+        for type in [PEMKeyType.ed25519, .ed448] {
+            let base = try type.generate(in: dir, name: "\(type).pem")
+            let (_, reference) = try readPrivate(base)
+            let der = dir.path("\(type).der")
+            try openssl(["pkey", "-in", base, "-outform", "DER", "-out", der])
+            let v1 = try fileBytes(der)
+            // v1 is 30 len 020100 <AlgorithmIdentifier 7 bytes> <OCTET STRING>; the public key is the SPKI tail.
+            guard case let .eddsa(publicKey) = reference.publicKey.parts else { Issue.record("not EdDSA"); continue }
+            let body = Array(v1[5...])
+            let implicit: [UInt8] = [0x81, UInt8(publicKey.count + 1), 0x00] + publicKey
+            let explicit: [UInt8] = [0xA1, UInt8(publicKey.count + 3), 0x03, UInt8(publicKey.count + 1), 0x00] + publicKey
+            for tail in [implicit, explicit] {
+                let content: [UInt8] = [0x02, 0x01, 0x01] + body + tail
+                let v2 = [0x30] + DERReader.encodeLength(content.count) + content
+                let pem = PEMFormat.armour(v2, label: "PRIVATE KEY")
+                let document = try #require(try KeyFile.read(pem).first).result.get()
+                expectSameKey(try #require(document.privateKey), reference, "\(type) v2")
+                var wrong = publicKey
+                wrong[0] ^= 1
+                let badTail = tail.dropLast(publicKey.count) + wrong
+                let badContent: [UInt8] = [0x02, 0x01, 0x01] + body + badTail
+                #expect(throws: KeyportError.keyMismatch("the public key stored in the PKCS#8 v2 structure is not the one of its private key")) {
+                    try KeyFile.read(PEMFormat.armour([0x30] + DERReader.encodeLength(badContent.count) + badContent, label: "PRIVATE KEY"))
+                }
+            }
+        }
+    }
+
     // MARK: - keyport → openssl
 
     @Test("openssl reads what keyport writes", arguments: PEMKeyType.allCases)
@@ -292,7 +323,9 @@ struct PEMTests {
         // openssl agrees on the parameters.
         let path = try write(dir, "k8.pem", pkcs8.bytes)
         let parsed = try openssl(["asn1parse", "-in", path]).stdout
-        #expect(parsed.contains("hmacWithSHA256") && parsed.contains("aes-256-cbc") && parsed.contains(":0186A0"), "\(parsed)")
+        var iterationsHex = String(PEMFormat.pbkdf2Iterations, radix: 16, uppercase: true)
+        if iterationsHex.count % 2 == 1 { iterationsHex = "0" + iterationsHex }
+        #expect(parsed.contains("hmacWithSHA256") && parsed.contains("aes-256-cbc") && parsed.contains("INTEGER           :\(iterationsHex)"), "\(parsed)")
 
         let legacy = try KeyFile.encode(key, to: .pem, options: options)
         let legacyDocument = try #require(try KeyFile.read(legacy.bytes).first).result.get()

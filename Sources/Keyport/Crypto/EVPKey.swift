@@ -208,7 +208,9 @@ final class EVPKey {
     private func bn(_ name: String, secret: Bool = false) throws -> BigNum {
         let result = BigNum(secret: secret)
         var p: OpaquePointer? = result.pointer
-        guard EVP_PKEY_get_bn_param(pointer, name, &p) == 1, p == result.pointer else {
+        let found = EVP_PKEY_get_bn_param(pointer, name, &p) == 1
+        if let p, p != result.pointer { BN_clear_free(p) }
+        guard found, p == result.pointer else {
             throw KeyportError.malformed(format: "key", field: name, reason: opensslErrors("libcrypto has no \(name) for this key"))
         }
         return result
@@ -221,8 +223,8 @@ final class EVPKey {
     static func decode(der: UnsafeRawBufferPointer, structure: String, keyType: String?, selection: Int32, what: String) throws -> EVPKey {
         var pkey: OpaquePointer?
         // The context keeps the input type and structure pointers: they must outlive it.
-        let names = try CStrings("DER", structure)
-        guard let ctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, names[0], names[1], keyType, selection, nil, nil) else {
+        let names = try CStrings("DER", structure, keyType ?? "")
+        guard let ctx = OSSL_DECODER_CTX_new_for_pkey(&pkey, names[0], names[1], keyType == nil ? nil : names[2], selection, nil, nil) else {
             throw KeyportError.crypto(opensslErrors("OSSL_DECODER_CTX_new_for_pkey"))
         }
         defer { OSSL_DECODER_CTX_free(ctx); withExtendedLifetime(names) {} }

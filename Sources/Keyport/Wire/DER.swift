@@ -65,6 +65,25 @@ struct DERReader {
         return (t, bytes[i..<(i + length)])
     }
 
+    /// Reads one element and returns it whole (tag, length and content), for re-wrapping.
+    mutating func readRaw(_ field: String) throws -> ArraySlice<UInt8> {
+        let start = offset
+        _ = try read(field)
+        return bytes[start..<offset]
+    }
+
+    /// A DER length field.
+    static func encodeLength(_ length: Int) -> [UInt8] {
+        if length < 0x80 { return [UInt8(length)] }
+        var magnitude: [UInt8] = []
+        var rest = length
+        while rest > 0 {
+            magnitude.insert(UInt8(truncatingIfNeeded: rest), at: 0)
+            rest >>= 8
+        }
+        return [0x80 | UInt8(magnitude.count)] + magnitude
+    }
+
     /// Reads a SEQUENCE and returns a reader over its content.
     mutating func readSequence(_ field: String) throws -> DERReader {
         DERReader(try read(field, expecting: Self.sequence).content, context: context)
