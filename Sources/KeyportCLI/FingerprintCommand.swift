@@ -60,23 +60,24 @@ struct FingerprintCommand: ParsableCommand {
 
     /// What ssh-keygen -l prints as the comment of a key.
     static func label(_ doc: KeyDocument, path: String) -> String {
-        if doc.line != nil || !doc.isPrivate {
+        if !doc.isPrivate {
             // Line-oriented files: the trailing comment unless it starts with '#', else the options or
             // host token before the key, else "no comment" (ssh-keygen.c do_fingerprint).
             let comment = doc.verbatimComment ?? doc.comment
             if !comment.isEmpty, !comment.hasPrefix("#") { return visEscaped(comment) }
             return (doc.options ?? doc.hosts).map(visEscaped) ?? "no comment"
         }
-        // Private key files: ssh-keygen prefers the comment of FILE.pub, then the comment stored in an
-        // unencrypted file (which may be empty: the two-space form), else "no comment".
+        // Private key files (ssh-keygen.c fingerprint_private): the comment of FILE.pub when it holds
+        // the same key, else the comment stored in an unencrypted openssh-key-v1 file (which may be
+        // empty: the two-space form), else "no comment". PEM stores no comment; PPK keeps its own.
         if path != "-", let sibling = try? KeyFile.read(FileIO.read(path + ".pub")),
            case let .success(pub)? = sibling.first?.result, pub.publicKey == doc.publicKey, !pub.comment.isEmpty {
-            return pub.comment
+            return visEscaped(pub.comment)
         }
-        switch doc.content {
-        case .privateKey: return doc.comment
-        case .locked: return doc.comment.isEmpty ? "no comment" : doc.comment
-        case .publicKey: return doc.comment.isEmpty ? "no comment" : doc.comment
+        switch (doc.format, doc.content) {
+        case (.opensshPrivate, .privateKey): return visEscaped(doc.comment)
+        case (.opensshPrivate, _): return "no comment"
+        default: return doc.comment.isEmpty ? "no comment" : visEscaped(doc.comment)
         }
     }
 
