@@ -38,3 +38,244 @@ struct BcryptPBKDFTests {
         #expect(throws: KeyportError.self) { try BcryptPBKDF.derive(passphrase: SecureBytes("a"), salt: [1], rounds: 1, keyLength: 1025) }
     }
 }
+
+// MARK: - openssh-key-v1
+
+/// Key types ssh-keygen makes: (name, -t, -b).
+let opensshKeyTypes: [(name: String, type: String, bits: Int?)] = [
+    ("rsa-1024", "rsa", 1024), ("rsa-2048", "rsa", 2048), ("rsa-3072", "rsa", 3072), ("dsa", "dsa", nil),
+    ("ecdsa-256", "ecdsa", 256), ("ecdsa-384", "ecdsa", 384), ("ecdsa-521", "ecdsa", 521), ("ed25519", "ed25519", nil),
+]
+
+/// Every cipher `ssh-keygen -Z` accepts.
+let opensshCiphers = [
+    "aes128-ctr", "aes192-ctr", "aes256-ctr", "aes128-cbc", "aes192-cbc", "aes256-cbc",
+    "aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com", "3des-cbc",
+]
+
+enum OpenSSHTestSupport {
+    static let passphrase = "correct horse"
+
+    static func readOne(_ bytes: [UInt8]) throws -> KeyDocument {
+        let entries = try KeyFile.read(bytes)
+        try #require(entries.count == 1)
+        return try entries[0].result.get()
+    }
+
+    static func unlockOne(_ bytes: [UInt8], _ passphrase: String) throws -> KeyDocument {
+        try KeyFile.unlock(try readOne(bytes), passphrase: SecureBytes(passphrase))
+    }
+
+    /// The private parts as comparable bytes.
+    static func secretBytes(_ key: PrivateKey) -> [[UInt8]] {
+        switch key.secret {
+        case let .rsa(d, p, q, iqmp): return [d.bytes, p.bytes, q.bytes, iqmp.bytes]
+        case let .dsa(x): return [x.bytes]
+        case let .ecdsa(d): return [Array(d.bytes.drop(while: { $0 == 0 }))]
+        case let .eddsa(seed): return [seed.bytes]
+        case let .securityKey(flags, handle, reserved): return [[flags], handle.bytes, reserved]
+        }
+    }
+
+    /// `ssh-keygen -y` on a file: the "type base64" of the public key it prints.
+    static func sshKeygenPublic(_ path: String, passphrase: String?) throws -> (key: String, output: Tool.Output) {
+        var args = ["-y", "-f", path]
+        if let passphrase { args += ["-P", passphrase] }
+        let out = try Tool.run("/usr/bin/ssh-keygen", args)
+        return (out.stdout.split(separator: " ").prefix(2).joined(separator: " "), out)
+    }
+
+    @discardableResult
+    static func writeBytes(_ dir: TempDir, _ name: String, _ bytes: [UInt8]) throws -> String {
+        let p = dir.path(name)
+        try Data(bytes).write(to: URL(fileURLWithPath: p))
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: p)
+        return p
+    }
+
+    /// Re-armours a modified binary body the way ssh-keygen does.
+    static func armour(_ body: [UInt8]) -> [UInt8] {
+        Array((OpenSSHPrivateFormat.beginMarker + "\n" + Base64.encode(body, lineLength: 70) + "\n" + OpenSSHPrivateFormat.endMarker + "\n").utf8)
+    }
+}
+
+@Suite("openssh-key-v1 worked vector and fixtures")
+struct OpenSSHPrivateVectorTests {
+    /// FORMATS.md §3.6: `ssh-keygen -t ed25519 -N testpass -C vec@example.com`.
+    static let vector = """
+    -----BEGIN OPENSSH PRIVATE KEY-----
+    b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABDaAWWUb6
+    MrgtE+JA7LVUgTAAAAEAAAAAEAAAAzAAAAC3NzaC1lZDI1NTE5AAAAIOMMzp8nj84hHxIN
+    b7uYUdKJpqDJnu0eFcGzmMAyUtylAAAAoAntVH6Ma3bXUPDIQGwg5LHmoIJRstl5V/aDon
+    lwFebT9+eUldExh+nTBPJYRAG1SuNmZ4rSnlFteEKCLUnkN73Zm1udu/NIvAP19D9Tqf3P
+    q3buYfiIiR3d4aXvIzCBQqwenmZ8XblDtpb890lWV18XsqnY2Sviws/cPEQ54Y2+DemZdM
+    fPjU0sxdWZIpxIvK3DDubd7llNG2O8yo2ePoE=
+    -----END OPENSSH PRIVATE KEY-----
+
+    """
+
+    @Test("the locked document shows cipher, KDF and rounds without a passphrase")
+    func lockedDocument() throws {
+        let doc = try OpenSSHTestSupport.readOne(Array(Self.vector.utf8))
+        #expect(doc.isLocked)
+        #expect(doc.format == .opensshPrivate)
+        #expect(doc.protection.cipher == "aes256-ctr")
+        #expect(doc.protection.kdf == "bcrypt")
+        #expect(doc.protection.parameters["rounds"] == "16")
+        #expect(doc.details.contains { $0 == ("encrypted", "yes") })
+        #expect(doc.details.contains { $0 == ("rounds", "16") })
+        #expect(doc.publicKey?.fingerprint() == "SHA256:szqZELaBLw2pqR9eAkL2/YVXUtBrzjIFrbeI4vj5xrI")
+        #expect(doc.observations.isEmpty)
+    }
+
+    @Test("unlocks to the documented seed and comment, and re-encodes byte for byte")
+    func unlockAndReencode() throws {
+        let bytes = Array(Self.vector.utf8)
+        let doc = try OpenSSHTestSupport.unlockOne(bytes, "testpass")
+        #expect(doc.comment == "vec@example.com")
+        let key = try #require(doc.privateKey)
+        guard case let .eddsa(seed) = key.secret else { Issue.record("not an Ed25519 key"); return }
+        #expect(Hex.encode(seed.bytes) == "42509945977315f04b0656894892b6fbeea2ef0c9015465abcea07829275f49a")
+
+        let opened = try OpenSSHPrivateFormat.open(bytes, passphrase: SecureBytes("testpass"))
+        #expect(opened.checkInt == 0x68ed76c0)
+        let again = try OpenSSHPrivateFormat.encode(keys: [(key, doc.comment)], cipherName: "aes256-ctr", passphrase: SecureBytes("testpass"),
+                                                    rounds: 16, salt: opened.container.salt, checkInt: opened.checkInt)
+        #expect(again == bytes)
+    }
+
+    @Test("wrong passphrase")
+    func wrongPassphrase() throws {
+        #expect(throws: KeyportError.wrongPassphrase) { try OpenSSHTestSupport.unlockOne(Array(Self.vector.utf8), "testpasS") }
+    }
+
+    @Test("tolerates CRLF, trailing whitespace and a missing final newline, and notes them")
+    func sloppyText() throws {
+        var text = Self.vector.replacingOccurrences(of: "\n", with: " \t\r\n")
+        text.removeLast(2)
+        let doc = try OpenSSHTestSupport.readOne(Array(text.utf8))
+        #expect(doc.publicKey?.fingerprint() == "SHA256:szqZELaBLw2pqR9eAkL2/YVXUtBrzjIFrbeI4vj5xrI")
+        #expect(doc.observations.contains { $0.code == "crlf" })
+        #expect(doc.observations.contains { $0.code == "no-final-newline" })
+        #expect(try KeyFile.unlock(doc, passphrase: SecureBytes("testpass")).comment == "vec@example.com")
+    }
+
+    @Test("committed ssh-keygen fixtures: fingerprints, comments, protection")
+    func fixtures() throws {
+        let dir = fixturesURL.appendingPathComponent("openssh")
+        let manifest = try String(contentsOf: dir.appendingPathComponent("MANIFEST"), encoding: .utf8)
+        var checked = 0
+        for line in manifest.split(separator: "\n") where !line.hasPrefix("#") {
+            let f = line.split(separator: "|", omittingEmptySubsequences: false).map(String.init)
+            try #require(f.count == 6)
+            let bytes = Array(try Data(contentsOf: dir.appendingPathComponent(f[0])))
+            let doc = try OpenSSHTestSupport.readOne(bytes)
+            #expect(doc.publicKey?.fingerprint() == f[5], "\(f[0])")
+            #expect(doc.protection.cipher == f[2], "\(f[0])")
+            let unlocked = f[1].isEmpty ? doc : try KeyFile.unlock(doc, passphrase: SecureBytes(f[1]))
+            #expect(!f[1].isEmpty == doc.isLocked)
+            #expect(unlocked.comment == f[4], "\(f[0])")
+            #expect(unlocked.privateKey?.publicKey.fingerprint() == f[5])
+            if f[3] != "0" { #expect(doc.protection.parameters["rounds"] == f[3]) }
+            checked += 1
+        }
+        #expect(checked == 5)
+    }
+}
+
+@Suite("openssh-key-v1 interop with ssh-keygen")
+struct OpenSSHPrivateInteropTests {
+    /// For one key type: ssh-keygen makes the key, re-encrypts it with every cipher (-a 2), and keyport
+    /// reads each (same public key, comment and private parts), re-encodes each byte for byte, and
+    /// rejects a wrong passphrase; keyport writes every cipher and ssh-keygen reads it back.
+    @Test("every cipher, both directions", arguments: opensshKeyTypes.map(\.name))
+    func everyCipher(_ typeName: String) throws {
+        let spec = try #require(opensshKeyTypes.first { $0.name == typeName })
+        let dir = try TempDir()
+        let pass = OpenSSHTestSupport.passphrase
+        let comment = "\(typeName)@keyport.test"
+        let plainPath = try sshKeygen(dir, name: "plain", type: spec.type, bits: spec.bits, comment: comment)
+        let pubLine = try dir.read("plain.pub").split(separator: " ").prefix(2).joined(separator: " ")
+
+        // Unencrypted, as ssh-keygen wrote it.
+        let plainBytes = try dir.bytes("plain")
+        let plainDoc = try OpenSSHTestSupport.readOne(plainBytes)
+        #expect(!plainDoc.isLocked)
+        #expect(plainDoc.comment == comment)
+        let reference = try #require(plainDoc.privateKey)
+        #expect(OpenSSHPublicFormat.encode(reference.publicKey, comment: "").split(separator: " ").prefix(2).joined(separator: " ") == pubLine)
+        let plainOpened = try OpenSSHPrivateFormat.open(plainBytes, passphrase: nil)
+        let plainAgain = try OpenSSHPrivateFormat.encode(keys: [(reference, comment)], cipherName: "none", passphrase: nil,
+                                                         rounds: 0, salt: [], checkInt: plainOpened.checkInt)
+        #expect(plainAgain == plainBytes, "unencrypted re-encode differs from ssh-keygen")
+        _ = plainPath
+
+        for cipher in opensshCiphers {
+            let name = "enc-\(cipher)"
+            try OpenSSHTestSupport.writeBytes(dir, name, plainBytes)
+            let change = try Tool.run("/usr/bin/ssh-keygen", ["-q", "-p", "-P", "", "-N", pass, "-Z", cipher, "-a", "2", "-f", dir.path(name)])
+            try #require(change.status == 0, "ssh-keygen -p -Z \(cipher): \(change.stderr)")
+            let bytes = try dir.bytes(name)
+
+            // keyport reads ssh-keygen's file.
+            let locked = try OpenSSHTestSupport.readOne(bytes)
+            #expect(locked.isLocked)
+            #expect(locked.protection.cipher == cipher)
+            #expect(locked.protection.parameters["rounds"] == "2")
+            #expect(locked.publicKey == reference.publicKey, "\(cipher)")
+            let doc = try KeyFile.unlock(locked, passphrase: SecureBytes(pass))
+            #expect(doc.comment == comment, "\(cipher)")
+            let key = try #require(doc.privateKey)
+            #expect(key.publicKey.blob == reference.publicKey.blob, "\(cipher)")
+            #expect(OpenSSHTestSupport.secretBytes(key) == OpenSSHTestSupport.secretBytes(reference), "\(cipher)")
+            #expect(throws: KeyportError.wrongPassphrase, "\(cipher)") { try KeyFile.unlock(locked, passphrase: SecureBytes(pass + "x")) }
+
+            // Same salt and check int → ssh-keygen's exact bytes.
+            let opened = try OpenSSHPrivateFormat.open(bytes, passphrase: SecureBytes(pass))
+            let again = try OpenSSHPrivateFormat.encode(keys: [(key, doc.comment)], cipherName: cipher, passphrase: SecureBytes(pass),
+                                                        rounds: 2, salt: opened.container.salt, checkInt: opened.checkInt)
+            #expect(again == bytes, "\(cipher): re-encode differs from ssh-keygen")
+
+            // keyport writes this cipher with fresh salt and check int; ssh-keygen reads it.
+            let mine = try OpenSSHPrivateFormat.encode(keys: [(reference, comment)], cipherName: cipher, passphrase: SecureBytes(pass),
+                                                       rounds: 2, salt: try secureRandomBytes(16), checkInt: 0x01020304)
+            let minePath = try OpenSSHTestSupport.writeBytes(dir, "mine-\(cipher)", mine)
+            let (line, out) = try OpenSSHTestSupport.sshKeygenPublic(minePath, passphrase: pass)
+            #expect(out.status == 0 && line == pubLine, "ssh-keygen -y on keyport's \(cipher) file: \(out.stderr)")
+        }
+    }
+
+    /// keyport's own writer through the public API: unencrypted, and aes256-ctr + bcrypt at 16 rounds.
+    @Test("KeyFile.encode output is read by ssh-keygen -y", arguments: opensshKeyTypes.map(\.name))
+    func encodeForSSHKeygen(_ typeName: String) throws {
+        let spec = try #require(opensshKeyTypes.first { $0.name == typeName })
+        let dir = try TempDir()
+        try sshKeygen(dir, name: "k", type: spec.type, bits: spec.bits, comment: "src")
+        let pubLine = try dir.read("k.pub").split(separator: " ").prefix(2).joined(separator: " ")
+        let key = try #require(try OpenSSHTestSupport.readOne(try dir.bytes("k")).privateKey)
+
+        let plain = try KeyFile.encode(key, to: .openssh, options: EncodeOptions(comment: "kept comment"))
+        #expect(plain.isSecret)
+        let plainPath = try OpenSSHTestSupport.writeBytes(dir, "plain", plain.bytes)
+        let (line, out) = try OpenSSHTestSupport.sshKeygenPublic(plainPath, passphrase: nil)
+        #expect(out.status == 0 && line == pubLine, "\(out.stderr)")
+        #expect(out.stdout.hasSuffix(" kept comment\n"))
+        let text = String(decoding: plain.bytes, as: UTF8.self)
+        #expect(text.split(separator: "\n").dropFirst().dropLast().dropLast().allSatisfy { $0.count == 70 })
+
+        let rounds = typeName == "ed25519" || typeName == "rsa-2048" ? 16 : 2
+        let enc = try KeyFile.encode(key, to: .openssh, options: EncodeOptions(comment: "enc", passphrase: SecureBytes("pw pw"), kdfRounds: rounds))
+        let encPath = try OpenSSHTestSupport.writeBytes(dir, "enc", enc.bytes)
+        let (encLine, encOut) = try OpenSSHTestSupport.sshKeygenPublic(encPath, passphrase: "pw pw")
+        #expect(encOut.status == 0 && encLine == pubLine, "\(encOut.stderr)")
+        let wrong = try OpenSSHTestSupport.sshKeygenPublic(encPath, passphrase: "nope").output
+        #expect(wrong.status != 0)
+
+        let back = try OpenSSHTestSupport.readOne(enc.bytes)
+        #expect(back.protection.cipher == "aes256-ctr")
+        #expect(back.protection.parameters["rounds"] == String(rounds))
+        let unlocked = try KeyFile.unlock(back, passphrase: SecureBytes("pw pw"))
+        #expect(unlocked.comment == "enc")
+        #expect(OpenSSHTestSupport.secretBytes(try #require(unlocked.privateKey)) == OpenSSHTestSupport.secretBytes(key))
+    }
+}
