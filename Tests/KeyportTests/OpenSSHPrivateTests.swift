@@ -279,3 +279,193 @@ struct OpenSSHPrivateInteropTests {
         #expect(OpenSSHTestSupport.secretBytes(try #require(unlocked.privateKey)) == OpenSSHTestSupport.secretBytes(key))
     }
 }
+
+@Suite("openssh-key-v1 damage, several keys, security keys, certificates")
+struct OpenSSHPrivateEdgeTests {
+    /// A fresh unencrypted ssh-keygen key: its file bytes, dearmoured body and key.
+    static func plainKey(_ dir: TempDir, type: String = "ed25519", comment: String = "edge") throws -> (bytes: [UInt8], body: [UInt8], key: PrivateKey) {
+        try sshKeygen(dir, name: "edge-\(type)", type: type, comment: comment)
+        let bytes = try dir.bytes("edge-\(type)")
+        let body = try OpenSSHPrivateFormat.dearmor(bytes).body
+        return (bytes, body, try #require(try OpenSSHTestSupport.readOne(bytes).privateKey))
+    }
+
+    /// Offset of the private section's content (after its length) in an unencrypted body.
+    static func sectionOffset(_ body: [UInt8]) throws -> Int {
+        var r = SSHReader(body)
+        _ = try r.readRaw(15, "magic"); _ = try r.readString("cipher"); _ = try r.readString("kdf"); _ = try r.readString("kdf options")
+        let n = try r.readUInt32("n")
+        for _ in 0..<n { _ = try r.readString("public") }
+        return try r.readStringRange("section").start
+    }
+
+    @Test("damaged padding is an integrity error that says so")
+    func damagedPadding() throws {
+        let dir = try TempDir()
+        var (_, body, _) = try Self.plainKey(dir)
+        let last = body.count - 1
+        try #require(body[last] >= 1)
+        body[last] ^= 0x40
+        do {
+            _ = try KeyFile.read(OpenSSHTestSupport.armour(body))
+            Issue.record("damaged padding was accepted")
+        } catch let KeyportError.integrityCheckFailed(message) {
+            #expect(message.contains("padding"))
+        }
+    }
+
+    @Test("tampered check integer: integrity error when unencrypted, wrong passphrase when encrypted")
+    func tamperedCheckInt() throws {
+        let dir = try TempDir()
+        var (_, body, key) = try Self.plainKey(dir)
+        body[try Self.sectionOffset(body) + 2] ^= 1
+        do {
+            _ = try KeyFile.read(OpenSSHTestSupport.armour(body))
+            Issue.record("tampered check int was accepted")
+        } catch let KeyportError.integrityCheckFailed(message) {
+            #expect(message.contains("check integers differ"))
+        }
+
+        // aes256-ctr is malleable: flipping a ciphertext bit of the first check int flips it in clear.
+        let encrypted = try OpenSSHPrivateFormat.encode(keys: [(key, "c")], cipherName: "aes256-ctr", passphrase: SecureBytes("pw"),
+                                                        rounds: 1, salt: [1, 2, 3, 4], checkInt: 7)
+        var encBody = try OpenSSHPrivateFormat.dearmor(encrypted).body
+        encBody[try Self.sectionOffset(encBody) + 1] ^= 0x10
+        let doc = try OpenSSHTestSupport.readOne(OpenSSHTestSupport.armour(encBody))
+        #expect(throws: KeyportError.wrongPassphrase) { try KeyFile.unlock(doc, passphrase: SecureBytes("pw")) }
+        #expect(try KeyFile.unlock(try OpenSSHTestSupport.readOne(encrypted), passphrase: SecureBytes("pw")).comment == "c")
+    }
+
+    @Test("a tampered AEAD ciphertext fails its tag", arguments: ["aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com"])
+    func tamperedAEAD(_ cipher: String) throws {
+        let dir = try TempDir()
+        let (_, _, key) = try Self.plainKey(dir)
+        let file = try OpenSSHPrivateFormat.encode(keys: [(key, "c")], cipherName: cipher, passphrase: SecureBytes("pw"),
+                                                   rounds: 1, salt: [9, 9], checkInt: 1)
+        var body = try OpenSSHPrivateFormat.dearmor(file).body
+        body[try Self.sectionOffset(body) + 20] ^= 1
+        let doc = try OpenSSHTestSupport.readOne(OpenSSHTestSupport.armour(body))
+        #expect(throws: KeyportError.wrongPassphrase) { try KeyFile.unlock(doc, passphrase: SecureBytes("pw")) }
+    }
+
+    @Test("truncated bodies and files are clear errors, never traps")
+    func truncated() throws {
+        let dir = try TempDir()
+        let (bytes, body, _) = try Self.plainKey(dir, type: "ecdsa")
+        // Every prefix of the binary body fails cleanly.
+        for length in stride(from: 0, to: body.count, by: 7) {
+            #expect(throws: KeyportError.self) { try KeyFile.read(OpenSSHTestSupport.armour(Array(body[0..<length]))) }
+        }
+        // A missing base64 line.
+        var lines = String(decoding: bytes, as: UTF8.self).split(separator: "\n")
+        lines.remove(at: 3)
+        #expect(throws: KeyportError.self) { try KeyFile.read(Array(lines.joined(separator: "\n").utf8)) }
+        // No END line.
+        let cut = String(decoding: bytes, as: UTF8.self).replacingOccurrences(of: OpenSSHPrivateFormat.endMarker, with: "")
+        do {
+            _ = try KeyFile.read(Array(cut.utf8))
+            Issue.record("missing END line accepted")
+        } catch let KeyportError.truncated(_, field) {
+            #expect(field.contains("END"))
+        }
+    }
+
+    @Test("a private key that does not match the header public key is refused")
+    func headerMismatch() throws {
+        let dir = try TempDir()
+        let (_, _, a) = try Self.plainKey(dir)
+        try sshKeygen(dir, name: "other", type: "ed25519")
+        let b = try #require(try OpenSSHTestSupport.readOne(try dir.bytes("other")).privateKey)
+        let file = try OpenSSHPrivateFormat.encode(keys: [(a, "a")], cipherName: "none", passphrase: nil, rounds: 0, salt: [], checkInt: 5)
+        var body = try OpenSSHPrivateFormat.dearmor(file).body
+        // Swap in b's public blob (same length for Ed25519).
+        let pubA = a.publicKey.blob, pubB = b.publicKey.blob
+        let at = try #require(body.firstRange(of: pubA))
+        body.replaceSubrange(at, with: pubB)
+        #expect(throws: KeyportError.self) { try KeyFile.read(OpenSSHTestSupport.armour(body)) }
+    }
+
+    @Test("several keys in one file, encrypted and not")
+    func severalKeys() throws {
+        let dir = try TempDir()
+        let (_, _, a) = try Self.plainKey(dir, type: "ed25519")
+        let (_, _, b) = try Self.plainKey(dir, type: "ecdsa")
+        for cipher in ["none", "aes256-ctr"] {
+            let file = try OpenSSHPrivateFormat.encode(keys: [(a, "first"), (b, "second")], cipherName: cipher,
+                                                       passphrase: SecureBytes("pw"), rounds: 1, salt: [1], checkInt: 3)
+            let docs = try KeyFile.read(file).map { try $0.result.get() }
+            try #require(docs.count == 2)
+            #expect(docs[0].publicKey == a.publicKey && docs[1].publicKey == b.publicKey)
+            #expect(docs[0].details.contains { $0 == ("key", "1 of 2") })
+            #expect(docs[0].observations.contains { $0.code == "several-keys" })
+            let second = try KeyFile.unlock(docs[1], passphrase: SecureBytes("pw"))
+            #expect(second.comment == "second")
+            #expect(second.privateKey?.publicKey == b.publicKey)
+            #expect(OpenSSHTestSupport.secretBytes(try #require(second.privateKey)) == OpenSSHTestSupport.secretBytes(b))
+        }
+    }
+
+    /// Security-key files hold only a handle, so ssh-keygen -y reads them without an authenticator.
+    @Test("sk-ssh-ed25519 and sk-ecdsa keys round-trip and ssh-keygen reads them")
+    func securityKeys() throws {
+        let dir = try TempDir()
+        let (_, _, ed) = try Self.plainKey(dir, type: "ed25519")
+        let (_, _, ec) = try Self.plainKey(dir, type: "ecdsa")
+        guard case let .eddsa(pk) = ed.publicKey.parts, case let .ecdsa(point) = ec.publicKey.parts else {
+            Issue.record("unexpected parts"); return
+        }
+        let secret = SecretParts.securityKey(flags: 0x01, keyHandle: SecureBytes(try secureRandomBytes(64)), reserved: [])
+        let keys = [
+            PrivateKey(publicKey: PublicKey(algorithm: .skEd25519, parts: .securityKeyEd25519(publicKey: pk, application: "ssh:")), secret: secret),
+            PrivateKey(publicKey: PublicKey(algorithm: .skECDSAP256, parts: .securityKeyECDSA(point: point, application: "ssh:test")), secret: secret),
+        ]
+        for (i, key) in keys.enumerated() {
+            for passphrase in [nil, "pw"] as [String?] {
+                let file = try KeyFile.encode(key, to: .openssh, options: EncodeOptions(comment: "sk", passphrase: passphrase.map { SecureBytes($0) }, kdfRounds: 2))
+                let path = try OpenSSHTestSupport.writeBytes(dir, "sk\(i)", file.bytes)
+                let (line, out) = try OpenSSHTestSupport.sshKeygenPublic(path, passphrase: passphrase ?? "")
+                #expect(out.status == 0, "\(out.stderr)")
+                #expect(line == key.publicKey.algorithm.sshName + " " + Base64.encode(key.publicKey.blob))
+                var doc = try OpenSSHTestSupport.readOne(file.bytes)
+                if let passphrase { doc = try KeyFile.unlock(doc, passphrase: SecureBytes(passphrase)) }
+                #expect(doc.privateKey?.publicKey == key.publicKey)
+                #expect(OpenSSHTestSupport.secretBytes(try #require(doc.privateKey)) == OpenSSHTestSupport.secretBytes(key))
+            }
+        }
+    }
+
+    @Test("certificate private keys round-trip and ssh-keygen reads them", arguments: ["ed25519", "rsa", "ecdsa", "dsa", "sk-ed25519", "sk-ecdsa"])
+    func certificates(_ type: String) throws {
+        let dir = try TempDir()
+        try sshKeygen(dir, name: "ca", type: "ed25519", comment: "ca")
+        let key: PrivateKey
+        if type.hasPrefix("sk-") {
+            // A security-key public key made from a real point, signed like any other .pub.
+            let (_, _, base) = try Self.plainKey(dir, type: String(type.dropFirst(3)))
+            let secret = SecretParts.securityKey(flags: 0x05, keyHandle: SecureBytes(try secureRandomBytes(32)), reserved: [])
+            switch base.publicKey.parts {
+            case let .eddsa(pk): key = PrivateKey(publicKey: PublicKey(algorithm: .skEd25519, parts: .securityKeyEd25519(publicKey: pk, application: "ssh:")), secret: secret)
+            case let .ecdsa(point): key = PrivateKey(publicKey: PublicKey(algorithm: .skECDSAP256, parts: .securityKeyECDSA(point: point, application: "ssh:")), secret: secret)
+            default: Issue.record("unexpected base key"); return
+            }
+            _ = try dir.write("edge-\(type).pub", OpenSSHPublicFormat.encode(key.publicKey, comment: "sk") + "\n")
+        } else {
+            key = try Self.plainKey(dir, type: type).key
+        }
+        let sign = try Tool.run("/usr/bin/ssh-keygen", ["-q", "-s", dir.path("ca"), "-I", "id", "-n", "alice", dir.path("edge-\(type).pub")])
+        try #require(sign.status == 0, "\(sign.stderr)")
+        let certLine = try dir.read("edge-\(type)-cert.pub")
+        let certDoc = try #require(try KeyFile.read(Array(certLine.utf8)).first?.result.get())
+        let certKey = try #require(certDoc.publicKey)
+        try #require(certKey.certificate != nil)
+        let certified = PrivateKey(publicKey: certKey, secret: key.secret)
+        let file = try KeyFile.encode(certified, to: .openssh, options: EncodeOptions(comment: "cert", passphrase: SecureBytes("pw"), kdfRounds: 2))
+        let path = try OpenSSHTestSupport.writeBytes(dir, "certkey", file.bytes)
+        let (line, out) = try OpenSSHTestSupport.sshKeygenPublic(path, passphrase: "pw")
+        #expect(out.status == 0, "\(out.stderr)")
+        #expect(line == certLine.split(separator: " ").prefix(2).joined(separator: " "))
+        let back = try KeyFile.unlock(try OpenSSHTestSupport.readOne(file.bytes), passphrase: SecureBytes("pw"))
+        #expect(back.privateKey?.publicKey.blob == certKey.blob)
+        #expect(OpenSSHTestSupport.secretBytes(try #require(back.privateKey)) == OpenSSHTestSupport.secretBytes(key))
+    }
+}

@@ -323,15 +323,18 @@ enum OpenSSHPrivateFormat {
         return SecureBytes(b)
     }
 
-    private static func readSecurityKeyTail(_ r: inout SSHReader, application expected: String?) throws -> (String, SecretParts) {
-        let application = try r.readText("application")
-        if let expected, application != expected {
-            throw KeyportError.keyMismatch("the security key application differs from the certificate's")
+    /// The security-key private fields. Certificates repeat the application here (checked against the
+    /// certificate's); plain keys have already read it with their public fields.
+    private static func readSecurityKeyTail(_ r: inout SSHReader, certificateApplication expected: String?) throws -> SecretParts {
+        if let expected {
+            guard try r.readText("application") == expected else {
+                throw KeyportError.keyMismatch("the security key application differs from the certificate's")
+            }
         }
         let flags = try r.readByte("security key flags")
         let handle = secret(try r.readString("security key handle"))
         let reserved = try r.readString("reserved")
-        return (application, .securityKey(flags: flags, keyHandle: handle, reserved: reserved))
+        return .securityKey(flags: flags, keyHandle: handle, reserved: reserved)
     }
 
     /// Ed25519/Ed448 private fields: string pk, string sk where sk = seed ‖ pk.
@@ -378,11 +381,11 @@ enum OpenSSHPrivateFormat {
                 guard pk == certPK else { throw KeyportError.keyMismatch("the private key is not the certified key") }
                 secretParts = .eddsa(seed: seed)
             case (_, let .securityKeyECDSA(_, application)):
-                secretParts = try readSecurityKeyTail(&r, application: application).1
+                secretParts = try readSecurityKeyTail(&r, certificateApplication: application)
             case (_, let .securityKeyEd25519(certPK, application)):
                 let pk = try r.readString("public key")
                 guard pk == certPK else { throw KeyportError.keyMismatch("the private key is not the certified key") }
-                secretParts = try readSecurityKeyTail(&r, application: application).1
+                secretParts = try readSecurityKeyTail(&r, certificateApplication: application)
             default:
                 throw KeyportError.malformed(format: r.context, field: "certificate", reason: "unexpected key fields")
             }
@@ -405,7 +408,7 @@ enum OpenSSHPrivateFormat {
             return PrivateKey(publicKey: PublicKey(algorithm: algorithm, parts: .eddsa(publicKey: pk)), secret: .eddsa(seed: seed))
         case .skECDSAP256, .skEd25519:
             let parts = try PublicKey.readKeyFields(algorithm, from: &r)
-            let (_, secretParts) = try readSecurityKeyTail(&r, application: nil)
+            let secretParts = try readSecurityKeyTail(&r, certificateApplication: nil)
             return PrivateKey(publicKey: PublicKey(algorithm: algorithm, parts: parts), secret: secretParts)
         }
     }
