@@ -1,4 +1,8 @@
 internal import CLibcrypto
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
 
 // bcrypt_pbkdf, the key derivation of openssh-key-v1 (OpenBSD bcrypt_pbkdf(3); the algorithm is
 // described in FORMATS.md §3.5, after OpenSSH openbsd-compat/bcrypt_pbkdf.c).
@@ -37,62 +41,95 @@ enum BcryptPBKDF {
 
         let stride = (keyLength + 31) / 32
         let amount = (keyLength + stride - 1) / stride
+        let blocks = placements(keyLength: keyLength, stride: stride, amount: amount).count
 
+        // Each 32-byte output block (count = 1, 2, …) depends only on its own salt hash, so the blocks
+        // are computed in parallel: for aes256-ctr (48 bytes, two blocks) that halves the wall time on
+        // two cores, where OpenSSH computes them one after the other.
+        //
         // One allocation for every secret intermediate, wiped before it is freed:
-        // state (1042 words) | pass words (16) | salt words (16) | block data (8) | sha2pass (64) |
-        // sha2salt (64) | t (32) | out (32) | key (keyLength)
-        let wordCount = stateWords + 16 + 16 + 8
-        let byteCount = wordCount * 4 + 64 + 64 + 32 + 32 + keyLength
+        //   shared: pass words (16 words) | sha2pass (64) | key (keyLength)
+        //   per block: state (1042 words) | salt words (16) | block data (8) | sha2salt (64) | t (32) | out (32)
+        let sharedBytes = 16 * 4 + 64 + ((keyLength + 15) & ~15)
+        let perBlockBytes = (stateWords + 16 + 8) * 4 + 64 + 32 + 32
+        let byteCount = sharedBytes + blocks * perBlockBytes
         let raw = UnsafeMutableRawPointer.allocate(byteCount: byteCount, alignment: 16)
         raw.initializeMemory(as: UInt8.self, repeating: 0, count: byteCount)
         defer {
             OPENSSL_cleanse(raw, byteCount)
             raw.deallocate()
         }
-        let words = raw.bindMemory(to: UInt32.self, capacity: wordCount)
-        let state = words
-        let passWords = words + stateWords
-        let saltWords = passWords + 16
-        let block = saltWords + 16
-        let bytes = (raw + wordCount * 4).bindMemory(to: UInt8.self, capacity: byteCount - wordCount * 4)
-        let sha2pass = bytes, sha2salt = bytes + 64, t = bytes + 128, out = bytes + 160, key = bytes + 192
+        let passWords = raw.bindMemory(to: UInt32.self, capacity: 16)
+        let sha2pass = (raw + 64).bindMemory(to: UInt8.self, capacity: 64)
+        let key = (raw + 128).bindMemory(to: UInt8.self, capacity: keyLength)
 
         passphrase.withUnsafeBytes { p in _ = SHA512(p.baseAddress?.assumingMemoryBound(to: UInt8.self), p.count, sha2pass) }
         loadWords(sha2pass, into: passWords)
 
-        // SHA-512 over salt ‖ BE32(count), streamed so the salt is never copied.
-        var countBytes: [UInt8] = [0, 0, 0, 0]
-        var remaining = keyLength
-        var count: UInt32 = 1
-        while remaining > 0 {
-            countBytes[0] = UInt8(truncatingIfNeeded: count >> 24)
-            countBytes[1] = UInt8(truncatingIfNeeded: count >> 16)
-            countBytes[2] = UInt8(truncatingIfNeeded: count >> 8)
-            countBytes[3] = UInt8(truncatingIfNeeded: count)
-            try sha512(parts: salt, countBytes, into: sha2salt)
-            loadWords(sha2salt, into: saltWords)
-            hash(state: state, passWords: passWords, saltWords: saltWords, block: block, output: t)
-            for i in 0..<32 { out[i] = t[i] }
+        // Each worker touches only its own scratch region and reads the pass words; the pointers are
+        // shared with the workers for the duration of `concurrentPerform` only.
+        struct Scratch: @unchecked Sendable {
+            let state, saltWords, block: UnsafeMutablePointer<UInt32>
+            let sha2salt, t, out: UnsafeMutablePointer<UInt8>
+        }
+        struct Shared: @unchecked Sendable { let passWords: UnsafeMutablePointer<UInt32> }
+        let shared = Shared(passWords: passWords)
+        var scratch: [Scratch] = []
+        for index in 0..<blocks {
+            let base = raw + sharedBytes + index * perBlockBytes
+            let words = base.bindMemory(to: UInt32.self, capacity: stateWords + 24)
+            let bytes = (base + (stateWords + 24) * 4).bindMemory(to: UInt8.self, capacity: 128)
+            let s = Scratch(state: words, saltWords: words + stateWords, block: words + stateWords + 16,
+                            sha2salt: bytes, t: bytes + 64, out: bytes + 96)
+            // SHA-512(salt ‖ BE32(count)) up front, where errors can still be thrown.
+            let count = UInt32(index + 1)
+            try sha512(parts: salt, [UInt8(truncatingIfNeeded: count >> 24), UInt8(truncatingIfNeeded: count >> 16),
+                                     UInt8(truncatingIfNeeded: count >> 8), UInt8(truncatingIfNeeded: count)], into: s.sha2salt)
+            scratch.append(s)
+        }
+
+        let blockScratch = scratch
+        let computeBlock: @Sendable (Int) -> Void = { index in
+            let s = blockScratch[index]
+            let passWords = shared.passWords
+            loadWords(s.sha2salt, into: s.saltWords)
+            hash(state: s.state, passWords: passWords, saltWords: s.saltWords, block: s.block, output: s.t)
+            for i in 0..<32 { s.out[i] = s.t[i] }
             var round = 1
             while round < rounds {
-                _ = SHA512(t, 32, sha2salt)
-                loadWords(sha2salt, into: saltWords)
-                hash(state: state, passWords: passWords, saltWords: saltWords, block: block, output: t)
-                for i in 0..<32 { out[i] ^= t[i] }
+                _ = SHA512(s.t, 32, s.sha2salt)
+                loadWords(s.sha2salt, into: s.saltWords)
+                hash(state: s.state, passWords: passWords, saltWords: s.saltWords, block: s.block, output: s.t)
+                for i in 0..<32 { s.out[i] ^= s.t[i] }
                 round += 1
             }
-            let produced = min(amount, remaining)
+        }
+        if blocks > 1, sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1 {
+            DispatchQueue.concurrentPerform(iterations: blocks, execute: computeBlock)
+        } else {
+            for index in 0..<blocks { computeBlock(index) }
+        }
+
+        for (index, produced) in placements(keyLength: keyLength, stride: stride, amount: amount).enumerated() {
+            for i in 0..<produced { key[i * stride + index] = scratch[index].out[i] }
+        }
+        return SecureBytes(UnsafeBufferPointer(start: key, count: keyLength))
+    }
+
+    /// How many bytes each output block contributes, following OpenBSD's loop: block `count` fills
+    /// key[i·stride + count − 1] for i < min(amount, bytes still missing), stopping at the key's end.
+    private static func placements(keyLength: Int, stride: Int, amount: Int) -> [Int] {
+        var result: [Int] = []
+        var remaining = keyLength
+        var count = 1
+        while remaining > 0 {
             var i = 0
-            while i < produced {
-                let dest = i * stride + Int(count) - 1
-                if dest >= keyLength { break }
-                key[dest] = out[i]
-                i += 1
-            }
+            while i < min(amount, remaining), i * stride + count - 1 < keyLength { i += 1 }
+            result.append(i)
             remaining -= i
             count += 1
         }
-        return SecureBytes(UnsafeBufferPointer(start: key, count: keyLength))
+        return result
     }
 
     private static func sha512(parts first: [UInt8], _ second: [UInt8], into digest: UnsafeMutablePointer<UInt8>) throws {
