@@ -469,3 +469,31 @@ struct OpenSSHPrivateEdgeTests {
         #expect(OpenSSHTestSupport.secretBytes(try #require(back.privateKey)) == OpenSSHTestSupport.secretBytes(key))
     }
 }
+
+@Suite("openssh-key-v1 with puttygen")
+struct OpenSSHPrivatePuTTYTests {
+    /// OpenSSH has no Ed448; PuTTY writes it in openssh-key-v1 the Ed25519 way (pk, then seed ‖ pk).
+    @Test("Ed448 as puttygen exports it, both ways", .enabled(if: Tool.available("puttygen")))
+    func ed448() throws {
+        let dir = try TempDir()
+        let passFile = try dir.write("pass", "pp\n")
+        try #require(try Tool.run("puttygen", ["-t", "ed448", "-C", "e448", "-o", dir.path("k.ppk"), "--new-passphrase", "/dev/null"]).status == 0)
+        let pub = try Tool.run("puttygen", [dir.path("k.ppk"), "-O", "public-openssh"]).stdout.split(separator: " ").prefix(2).joined(separator: " ")
+        try #require(try Tool.run("puttygen", [dir.path("k.ppk"), "-O", "private-openssh-new", "-o", dir.path("k.ossh")]).status == 0)
+        try #require(try Tool.run("puttygen", [dir.path("k.ppk"), "-O", "private-openssh-new", "--new-passphrase", passFile, "-o", dir.path("k-enc.ossh")]).status == 0)
+
+        let plain = try OpenSSHTestSupport.readOne(try dir.bytes("k.ossh"))
+        let key = try #require(plain.privateKey)
+        #expect(key.publicKey.algorithm == .ed448)
+        #expect(plain.comment == "e448")
+        #expect(OpenSSHPublicFormat.encode(key.publicKey, comment: "").split(separator: " ").prefix(2).joined(separator: " ") == pub)
+        let unlocked = try OpenSSHTestSupport.unlockOne(try dir.bytes("k-enc.ossh"), "pp")
+        #expect(OpenSSHTestSupport.secretBytes(try #require(unlocked.privateKey)) == OpenSSHTestSupport.secretBytes(key))
+
+        let mine = try KeyFile.encode(key, to: .openssh, options: EncodeOptions(comment: "back", passphrase: SecureBytes("pp"), kdfRounds: 2))
+        let path = try OpenSSHTestSupport.writeBytes(dir, "mine", mine.bytes)
+        let back = try Tool.run("puttygen", [path, "-O", "public-openssh", "--old-passphrase", passFile])
+        #expect(back.status == 0, "\(back.stderr)")
+        #expect(back.stdout.split(separator: " ").prefix(2).joined(separator: " ") == pub)
+    }
+}
