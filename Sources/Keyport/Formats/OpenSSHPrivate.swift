@@ -22,7 +22,8 @@
 //   ssh-rsa            mpint n, e, d, iqmp, p, q
 //   ssh-dss            mpint p, q, g, y, x
 //   ecdsa-sha2-*       string curve, string Q, mpint d
-//   ssh-ed25519        string pk(32), string sk(64) = seed ‖ pk      (ssh-ed448 likewise: 57, 114)
+//   ssh-ed25519        string pk(32), string sk(64) = seed ‖ pk
+//   ssh-ed448          string pk(57), string sk(114) = seed ‖ pk   (PuTTY's extension; OpenSSH has no Ed448)
 //   sk-ecdsa-*         string curve, string Q, string application, byte flags, string key handle, string reserved
 //   sk-ssh-ed25519     string pk, string application, byte flags, string key handle, string reserved
 //   *-cert-v01         string certtype, string certificate blob, then the private-only fields:
