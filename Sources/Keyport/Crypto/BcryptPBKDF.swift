@@ -2,6 +2,8 @@ internal import CLibcrypto
 import Dispatch
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 // bcrypt_pbkdf, the key derivation of openssh-key-v1 (OpenBSD bcrypt_pbkdf(3); the algorithm is
