@@ -1,6 +1,552 @@
-// Placeholder until the format lands; see the open issue for it.
+// OpenSSH private keys, "openssh-key-v1" (OpenSSH PROTOCOL.key; sshkey.c sshkey_private_to_blob2,
+// private2_uudecode, private2_decrypt, private2_check_padding; FORMATS.md §3).
+//
+// Armour: "-----BEGIN OPENSSH PRIVATE KEY-----", base64 wrapped at 70 columns, "-----END OPENSSH PRIVATE KEY-----".
+//
+//   byte[15] "openssh-key-v1\0"
+//   string   ciphername          none | aes{128,192,256}-{ctr,cbc} | aes{128,256}-gcm@openssh.com |
+//                                chacha20-poly1305@openssh.com | 3des-cbc
+//   string   kdfname             none | bcrypt
+//   string   kdfoptions          empty, or string salt + uint32 rounds
+//   uint32   N                   number of keys (OpenSSH writes and accepts only 1)
+//   string   public key blob     × N
+//   string   private section     (encrypted unless ciphername is none; a whole number of cipher blocks)
+//   byte[16] tag                 AEAD ciphers only, outside the string
+//
+// Private section, in clear:
+//   uint32 checkint, uint32 checkint (equal; they differ when the passphrase is wrong)
+//   × N: private key (string keytype + the type's fields, not wrapped in a string), string comment
+//   byte 1, 2, 3, … up to a multiple of the cipher block size (8 for none)
+//
+// Private key fields by type:
+//   ssh-rsa            mpint n, e, d, iqmp, p, q
+//   ssh-dss            mpint p, q, g, y, x
+//   ecdsa-sha2-*       string curve, string Q, mpint d
+//   ssh-ed25519        string pk(32), string sk(64) = seed ‖ pk
+//   ssh-ed448          string pk(57), string sk(114) = seed ‖ pk   (PuTTY's extension; OpenSSH has no Ed448)
+//   sk-ecdsa-*         string curve, string Q, string application, byte flags, string key handle, string reserved
+//   sk-ssh-ed25519     string pk, string application, byte flags, string key handle, string reserved
+//   *-cert-v01         string certtype, string certificate blob, then the private-only fields:
+//                      RSA d, iqmp, p, q; DSA x; ECDSA d; Ed25519 pk, sk; sk-ECDSA application, flags,
+//                      key handle, reserved; sk-Ed25519 pk, application, flags, key handle, reserved
+//
+// bcrypt_pbkdf(passphrase, salt, rounds) gives key ‖ IV for the cipher (see BcryptPBKDF).
+
 enum OpenSSHPrivateFormat {
-    static func decode(_ bytes: [UInt8]) throws -> [KeyDocument] { throw KeyportError.unsupported("OpenSSHPrivate files are not supported yet") }
-    static func unlock(_ document: KeyDocument, passphrase: SecureBytes) throws -> KeyDocument { throw KeyportError.unsupported("OpenSSHPrivate files are not supported yet") }
-    static func encode(_ key: PrivateKey, options: EncodeOptions) throws -> EncodedKey { throw KeyportError.unsupported("OpenSSHPrivate output is not supported yet") }
+    static let formatName = "openssh-key-v1"
+    static let beginMarker = "-----BEGIN OPENSSH PRIVATE KEY-----"
+    static let endMarker = "-----END OPENSSH PRIVATE KEY-----"
+    static let magic: [UInt8] = Array("openssh-key-v1".utf8) + [0]
+    /// ssh-keygen's line width for the base64 body.
+    static let lineWidth = 70
+    /// What keyport writes when encrypting (ssh-keygen's defaults).
+    static let defaultCipher = "aes256-ctr"
+    static let saltLength = 16
+
+    // MARK: - Ciphers
+
+    /// One row of OpenSSH's cipher table (cipher.c) for the ciphers a key file may use.
+    struct CipherSpec: Sendable {
+        enum Kind: Sendable { case none, aesCTR, aesCBC, aesGCM, tripleDES, chachaPoly }
+        let name: String
+        let kind: Kind
+        let keyLength: Int
+        let ivLength: Int
+        let blockSize: Int
+        let tagLength: Int
+
+        var symmetric: SymmetricCipher? {
+            switch kind {
+            case .aesCTR: return .aesCTR(keyBits: keyLength * 8)
+            case .aesCBC: return .aesCBC(keyBits: keyLength * 8)
+            case .aesGCM: return .aesGCM(keyBits: keyLength * 8)
+            case .tripleDES: return .tripleDESCBC
+            case .none, .chachaPoly: return nil
+            }
+        }
+    }
+
+    static let ciphers: [CipherSpec] = [
+        CipherSpec(name: "none", kind: .none, keyLength: 0, ivLength: 0, blockSize: 8, tagLength: 0),
+        CipherSpec(name: "aes128-ctr", kind: .aesCTR, keyLength: 16, ivLength: 16, blockSize: 16, tagLength: 0),
+        CipherSpec(name: "aes192-ctr", kind: .aesCTR, keyLength: 24, ivLength: 16, blockSize: 16, tagLength: 0),
+        CipherSpec(name: "aes256-ctr", kind: .aesCTR, keyLength: 32, ivLength: 16, blockSize: 16, tagLength: 0),
+        CipherSpec(name: "aes128-cbc", kind: .aesCBC, keyLength: 16, ivLength: 16, blockSize: 16, tagLength: 0),
+        CipherSpec(name: "aes192-cbc", kind: .aesCBC, keyLength: 24, ivLength: 16, blockSize: 16, tagLength: 0),
+        CipherSpec(name: "aes256-cbc", kind: .aesCBC, keyLength: 32, ivLength: 16, blockSize: 16, tagLength: 0),
+        CipherSpec(name: "aes128-gcm@openssh.com", kind: .aesGCM, keyLength: 16, ivLength: 12, blockSize: 16, tagLength: 16),
+        CipherSpec(name: "aes256-gcm@openssh.com", kind: .aesGCM, keyLength: 32, ivLength: 12, blockSize: 16, tagLength: 16),
+        CipherSpec(name: "chacha20-poly1305@openssh.com", kind: .chachaPoly, keyLength: 64, ivLength: 0, blockSize: 8, tagLength: 16),
+        CipherSpec(name: "3des-cbc", kind: .tripleDES, keyLength: 24, ivLength: 8, blockSize: 8, tagLength: 0),
+    ]
+
+    static func cipher(named name: String) -> CipherSpec? { ciphers.first { $0.name == name } }
+
+    // MARK: - Container
+
+    /// The outer structure, everything readable without a passphrase.
+    struct Container {
+        var cipher: CipherSpec
+        var kdfName: String
+        var salt: [UInt8]
+        var rounds: Int
+        var publicKeys: [PublicKey]
+        var privateSection: [UInt8]
+        var tag: [UInt8]
+        var observations: [Observation]
+
+        var isEncrypted: Bool { cipher.kind != .none }
+
+        var protection: Protection {
+            guard isEncrypted else { return .none }
+            return Protection(cipher: cipher.name, kdf: kdfName, parameters: ["rounds": String(rounds), "salt": Hex.encode(salt)])
+        }
+    }
+
+    /// Removes the armour. Tolerates CRLF, leading and trailing whitespace on lines, and a missing
+    /// final newline; records each as an observation for lint.
+    static func dearmor(_ bytes: [UInt8]) throws -> (body: [UInt8], observations: [Observation]) {
+        var observations: [Observation] = []
+        if bytes.contains(UInt8(ascii: "\r")) { observations.append(Observation("crlf", "lines end in CRLF")) }
+        if let last = bytes.last, last != UInt8(ascii: "\n") {
+            observations.append(Observation("no-final-newline", "the file does not end with a newline"))
+        }
+        // Split on LF bytes: as Characters, "\r\n" is one grapheme and would not split on "\n".
+        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line -> Substring in
+            var l = line[...]
+            while let c = l.last, c == UInt8(ascii: "\r") || c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") { l = l.dropLast() }
+            return Substring(decoding: l, as: UTF8.self)
+        }
+        guard let begin = lines.firstIndex(where: { $0.drop(while: { $0 == " " || $0 == "\t" }) == beginMarker }) else {
+            throw KeyportError.malformed(format: formatName, field: "armour", reason: "no \(beginMarker) line")
+        }
+        guard let end = lines[(begin + 1)...].firstIndex(where: { $0.hasPrefix(endMarker) }) else {
+            throw KeyportError.truncated(format: formatName, field: "armour (no \(endMarker) line)")
+        }
+        if lines[end] != endMarker {
+            observations.append(Observation("text-after-end", "text follows the END marker on its line"))
+        }
+        if lines[(end + 1)...].contains(where: { !$0.allSatisfy({ $0 == " " || $0 == "\t" }) }) {
+            observations.append(Observation("text-after-end", "text follows the END marker"))
+        }
+        let bodyLines = lines[(begin + 1)..<end]
+        if bodyLines.dropLast().contains(where: { $0.utf8.count != lineWidth }) || (bodyLines.last?.utf8.count ?? 0) > lineWidth {
+            observations.append(Observation("line-width", "base64 lines are not \(lineWidth) characters as ssh-keygen writes them"))
+        }
+        var base64: [UInt8] = []
+        for line in bodyLines { base64.append(contentsOf: line.utf8) }
+        guard let body = Base64.decode(base64, ignoringWhitespace: true) else {
+            throw KeyportError.malformed(format: formatName, field: "armour", reason: "the body is not valid base64")
+        }
+        return (body, observations)
+    }
+
+    /// Parses the binary container.
+    static func parseContainer(_ bytes: [UInt8]) throws -> Container {
+        var (body, observations) = try dearmor(bytes)
+        var r = SSHReader(body, context: formatName)
+        guard try r.readRaw(magic.count, "magic") == magic else {
+            throw KeyportError.malformed(format: formatName, field: "magic", reason: "the body does not start with \"openssh-key-v1\"")
+        }
+        let cipherName = try r.readText("cipher name")
+        let kdfName = try r.readText("kdf name")
+        let kdfOptions = try r.readString("kdf options")
+        guard let cipher = cipher(named: cipherName) else {
+            throw KeyportError.unsupported("\(formatName): unknown cipher \"\(PublicKey.printable(cipherName))\"")
+        }
+        var salt: [UInt8] = []
+        var rounds = 0
+        switch kdfName {
+        case "none":
+            guard cipher.kind == .none else {
+                throw KeyportError.malformed(format: formatName, field: "kdf name", reason: "cipher \(cipherName) needs a KDF, but the KDF is none")
+            }
+            guard kdfOptions.isEmpty else {
+                throw KeyportError.malformed(format: formatName, field: "kdf options", reason: "options given for KDF none")
+            }
+        case "bcrypt":
+            guard cipher.kind != .none else {
+                throw KeyportError.malformed(format: formatName, field: "kdf name", reason: "KDF bcrypt with cipher none")
+            }
+            var o = SSHReader(kdfOptions, context: "\(formatName) bcrypt options")
+            salt = try o.readString("salt")
+            let r32 = try o.readUInt32("rounds")
+            try o.expectEnd("end of bcrypt options")
+            guard !salt.isEmpty, salt.count <= 1 << 20 else {
+                throw KeyportError.malformed(format: formatName, field: "bcrypt salt", reason: "salt of \(salt.count) bytes")
+            }
+            guard r32 >= 1, r32 <= UInt32(Int32.max) else {
+                throw KeyportError.malformed(format: formatName, field: "bcrypt rounds", reason: "\(r32) rounds")
+            }
+            rounds = Int(r32)
+        default:
+            throw KeyportError.unsupported("\(formatName): unknown KDF \"\(PublicKey.printable(kdfName))\"")
+        }
+        let count = try r.readUInt32("number of keys")
+        guard count >= 1 else {
+            throw KeyportError.malformed(format: formatName, field: "number of keys", reason: "the file holds no key")
+        }
+        if count > 1 {
+            observations.append(Observation("several-keys", "the file holds \(count) keys; OpenSSH reads only files with one"))
+        }
+        var publicKeys: [PublicKey] = []
+        for index in 0..<Int(count) {
+            // Each key needs at least its 4-byte length, so a huge count fails here, not in memory.
+            let blob = try r.readString("public key \(index + 1)")
+            publicKeys.append(try PublicKey(blob: blob))
+        }
+        let section = try r.readString("private section")
+        let tag = try r.readRaw(cipher.tagLength, "authentication tag")
+        try r.expectEnd("end of file")
+        guard section.count >= 8, section.count % cipher.blockSize == 0 else {
+            throw KeyportError.malformed(format: formatName, field: "private section",
+                                         reason: "length \(section.count) is not a whole number of \(cipher.blockSize)-byte blocks")
+        }
+        return Container(cipher: cipher, kdfName: kdfName, salt: salt, rounds: rounds, publicKeys: publicKeys,
+                         privateSection: section, tag: tag, observations: observations)
+    }
+
+    // MARK: - Decode and unlock
+
+    static func decode(_ bytes: [UInt8]) throws -> [KeyDocument] {
+        let container = try parseContainer(bytes)
+        let total = container.publicKeys.count
+        func details(_ index: Int) -> [(String, String)] {
+            var d: [(String, String)] = [("cipher", container.cipher.name), ("kdf", container.kdfName)]
+            if container.isEncrypted {
+                d.append(("rounds", String(container.rounds)))
+                d.append(("salt", "\(container.salt.count) bytes"))
+            }
+            d.append(("encrypted", container.isEncrypted ? "yes" : "no"))
+            if total > 1 { d.append(("key", "\(index + 1) of \(total)")) }
+            return d
+        }
+        if container.isEncrypted {
+            return container.publicKeys.enumerated().map { index, key in
+                KeyDocument(format: .opensshPrivate, content: .locked(publicKey: key), comment: "", protection: container.protection,
+                            details: details(index), observations: container.observations, sealed: bytes)
+            }
+        }
+        let opened = try openSection(container, plaintext: container.privateSection, encrypted: false)
+        return opened.keys.enumerated().map { index, entry in
+            KeyDocument(format: .opensshPrivate, content: .privateKey(entry.key), comment: entry.comment, protection: .none,
+                        details: details(index), observations: container.observations)
+        }
+    }
+
+    static func unlock(_ document: KeyDocument, passphrase: SecureBytes) throws -> KeyDocument {
+        guard document.isLocked else { return document }
+        let opened = try open(document.sealed, passphrase: passphrase)
+        let wanted = document.publicKey?.blob
+        guard let entry = opened.keys.first(where: { wanted == nil || $0.key.publicKey.blob == wanted }) else {
+            throw KeyportError.keyMismatch("the unlocked file does not hold the key that was listed")
+        }
+        var unlocked = document
+        unlocked.content = .privateKey(entry.key)
+        unlocked.comment = entry.comment
+        return unlocked
+    }
+
+    /// Everything in a file once opened: its keys with comments, the check integer and the container.
+    struct Opened {
+        var keys: [(key: PrivateKey, comment: String)]
+        var checkInt: UInt32
+        var container: Container
+    }
+
+    /// Opens a whole file with a passphrase (ignored for unencrypted files).
+    static func open(_ bytes: [UInt8], passphrase: SecureBytes?) throws -> Opened {
+        let container = try parseContainer(bytes)
+        guard container.isEncrypted else {
+            return try openSection(container, plaintext: container.privateSection, encrypted: false)
+        }
+        guard let passphrase, !passphrase.isEmpty else {
+            throw passphrase == nil ? KeyportError.passphraseRequired("the key is encrypted; a passphrase is needed") : KeyportError.wrongPassphrase
+        }
+        var plaintext = try decrypt(container, passphrase: passphrase)
+        defer { wipe(&plaintext) }
+        return try openSection(container, plaintext: plaintext, encrypted: true)
+    }
+
+    private static func decrypt(_ container: Container, passphrase: SecureBytes) throws -> [UInt8] {
+        let spec = container.cipher
+        let derived = try BcryptPBKDF.derive(passphrase: passphrase, salt: container.salt, rounds: container.rounds,
+                                             keyLength: spec.keyLength + spec.ivLength)
+        var material = derived.bytes
+        defer { wipe(&material) }
+        var key = Array(material[0..<spec.keyLength])
+        var iv = Array(material[spec.keyLength...])
+        defer { wipe(&key); wipe(&iv) }
+        if spec.kind == .chachaPoly {
+            return try OpenSSHChaChaPoly.open(key: key, ciphertext: container.privateSection, tag: container.tag)
+        }
+        guard let symmetric = spec.symmetric else { throw KeyportError.crypto("no cipher for \(spec.name)") }
+        var tag = container.tag
+        return try symmetric.crypt(key: key, iv: iv, input: container.privateSection, encrypt: false, tag: &tag)
+    }
+
+    /// Reads the clear private section: check integers, keys, comments, padding.
+    static func openSection(_ container: Container, plaintext: [UInt8], encrypted: Bool) throws -> Opened {
+        var r = SSHReader(plaintext, context: "\(formatName) private section")
+        let check1 = try r.readUInt32("check integer")
+        let check2 = try r.readUInt32("check integer")
+        guard check1 == check2 else {
+            if encrypted { throw KeyportError.wrongPassphrase }
+            throw KeyportError.integrityCheckFailed("\(formatName): the check integers differ, the private section is damaged")
+        }
+        var keys: [(key: PrivateKey, comment: String)] = []
+        for (index, expected) in container.publicKeys.enumerated() {
+            let key = try readPrivateKey(&r, index: index + 1)
+            let comment = try r.readString("comment")
+            guard key.publicKey.blob == expected.blob else {
+                throw KeyportError.keyMismatch("private key \(index + 1) does not belong to the public key in the file header")
+            }
+            try key.validate()
+            keys.append((key, String(decoding: comment, as: UTF8.self)))
+        }
+        var expectedPad: UInt8 = 1
+        while !r.isAtEnd {
+            let pad = try r.readByte("padding")
+            guard pad == expectedPad else {
+                throw KeyportError.integrityCheckFailed("\(formatName): bad padding after the last key (byte \(expectedPad) is \(pad)): the private section is damaged")
+            }
+            expectedPad &+= 1
+        }
+        return Opened(keys: keys, checkInt: check1, container: container)
+    }
+
+    // MARK: - Private key fields
+
+    /// Reads a secret field into `SecureBytes`, wiping the temporary copy.
+    private static func secret(_ bytes: [UInt8]) -> SecureBytes {
+        var b = bytes
+        defer { wipe(&b) }
+        return SecureBytes(b)
+    }
+
+    /// The security-key private fields. Certificates repeat the application here (checked against the
+    /// certificate's); plain keys have already read it with their public fields.
+    private static func readSecurityKeyTail(_ r: inout SSHReader, certificateApplication expected: String?) throws -> SecretParts {
+        if let expected {
+            guard try r.readText("application") == expected else {
+                throw KeyportError.keyMismatch("the security key application differs from the certificate's")
+            }
+        }
+        let flags = try r.readByte("security key flags")
+        let handle = secret(try r.readString("security key handle"))
+        let reserved = try r.readString("reserved")
+        return .securityKey(flags: flags, keyHandle: handle, reserved: reserved)
+    }
+
+    /// Ed25519/Ed448 private fields: string pk, string sk where sk = seed ‖ pk.
+    private static func readEdDSA(_ r: inout SSHReader, algorithm: KeyAlgorithm) throws -> (pk: [UInt8], seed: SecureBytes) {
+        let size = algorithm == .ed448 ? 57 : 32
+        let pk = try r.readString("public key")
+        guard pk.count == size else {
+            throw KeyportError.malformed(format: r.context, field: "public key", reason: "\(pk.count) bytes, expected \(size)")
+        }
+        var sk = try r.readString("private key")
+        defer { wipe(&sk) }
+        guard sk.count == 2 * size else {
+            throw KeyportError.malformed(format: r.context, field: "private key", reason: "\(sk.count) bytes, expected \(2 * size)")
+        }
+        guard Array(sk[size...]) == pk else {
+            throw KeyportError.keyMismatch("the public key stored inside the \(algorithm.sshName) private key differs")
+        }
+        return (pk, SecureBytes(sk[0..<size]))
+    }
+
+    static func readPrivateKey(_ r: inout SSHReader, index: Int) throws -> PrivateKey {
+        let typeName = try r.readText("key type of key \(index)")
+        guard let (algorithm, isCertificate) = KeyAlgorithm.named(typeName) else {
+            throw KeyportError.unsupported("\(formatName): unknown key type \"\(PublicKey.printable(typeName))\"")
+        }
+        if isCertificate {
+            let blob = try r.readString("certificate")
+            let certified = try PublicKey(blob: blob)
+            guard certified.algorithm == algorithm, certified.certificate != nil else {
+                throw KeyportError.malformed(format: r.context, field: "certificate", reason: "the certificate is not a \(typeName)")
+            }
+            let secretParts: SecretParts
+            switch (algorithm, certified.parts) {
+            case (.rsa, .rsa):
+                let d = secret(try r.readMPInt("RSA d")), iqmp = secret(try r.readMPInt("RSA iqmp"))
+                let p = secret(try r.readMPInt("RSA p")), q = secret(try r.readMPInt("RSA q"))
+                secretParts = .rsa(d: d, p: p, q: q, iqmp: iqmp)
+            case (.dsa, .dsa):
+                secretParts = .dsa(x: secret(try r.readMPInt("DSA x")))
+            case (_, .ecdsa):
+                secretParts = .ecdsa(d: secret(try r.readMPInt("EC private scalar")))
+            case (_, let .eddsa(certPK)):
+                let (pk, seed) = try readEdDSA(&r, algorithm: algorithm)
+                guard pk == certPK else { throw KeyportError.keyMismatch("the private key is not the certified key") }
+                secretParts = .eddsa(seed: seed)
+            case (_, let .securityKeyECDSA(_, application)):
+                secretParts = try readSecurityKeyTail(&r, certificateApplication: application)
+            case (_, let .securityKeyEd25519(certPK, application)):
+                let pk = try r.readString("public key")
+                guard pk == certPK else { throw KeyportError.keyMismatch("the private key is not the certified key") }
+                secretParts = try readSecurityKeyTail(&r, certificateApplication: application)
+            default:
+                throw KeyportError.malformed(format: r.context, field: "certificate", reason: "unexpected key fields")
+            }
+            return PrivateKey(publicKey: certified, secret: secretParts)
+        }
+        switch algorithm {
+        case .rsa:
+            let n = try r.readMPInt("RSA n"), e = try r.readMPInt("RSA e")
+            let d = secret(try r.readMPInt("RSA d")), iqmp = secret(try r.readMPInt("RSA iqmp"))
+            let p = secret(try r.readMPInt("RSA p")), q = secret(try r.readMPInt("RSA q"))
+            return PrivateKey(publicKey: PublicKey(algorithm: .rsa, parts: .rsa(e: e, n: n)), secret: .rsa(d: d, p: p, q: q, iqmp: iqmp))
+        case .dsa:
+            let parts = try PublicKey.readKeyFields(.dsa, from: &r)
+            return PrivateKey(publicKey: PublicKey(algorithm: .dsa, parts: parts), secret: .dsa(x: secret(try r.readMPInt("DSA x"))))
+        case .ecdsaP256, .ecdsaP384, .ecdsaP521:
+            let parts = try PublicKey.readKeyFields(algorithm, from: &r)
+            return PrivateKey(publicKey: PublicKey(algorithm: algorithm, parts: parts), secret: .ecdsa(d: secret(try r.readMPInt("EC private scalar"))))
+        case .ed25519, .ed448:
+            let (pk, seed) = try readEdDSA(&r, algorithm: algorithm)
+            return PrivateKey(publicKey: PublicKey(algorithm: algorithm, parts: .eddsa(publicKey: pk)), secret: .eddsa(seed: seed))
+        case .skECDSAP256, .skEd25519:
+            let parts = try PublicKey.readKeyFields(algorithm, from: &r)
+            let secretParts = try readSecurityKeyTail(&r, certificateApplication: nil)
+            return PrivateKey(publicKey: PublicKey(algorithm: algorithm, parts: parts), secret: secretParts)
+        }
+    }
+
+    /// Writes the private key as the file stores it (the inverse of `readPrivateKey`).
+    static func writePrivateKey(_ key: PrivateKey, into w: inout SSHWriter) throws {
+        let pub = key.publicKey
+        let isCertificate = pub.certificate != nil
+        // The caller wrote the type string; a certificate key continues with the certificate blob.
+        if let certificate = pub.certificate { w.writeString(certificate.blob) }
+        func skTail(_ application: String) throws {
+            guard case let .securityKey(flags, handle, reserved) = key.secret else { throw mismatch() }
+            w.writeString(application)
+            w.writeByte(flags)
+            w.writeString(handle.bytes)
+            w.writeString(reserved)
+        }
+        func mismatch() -> KeyportError { KeyportError.cannotEncode("the private part does not fit a \(pub.algorithm.sshName) key") }
+        switch (pub.parts, key.secret) {
+        case let (.rsa(e, n), .rsa(d, p, q, iqmp)):
+            if !isCertificate { w.writeMPInt(n); w.writeMPInt(e) }
+            w.writeMPInt(d.bytes); w.writeMPInt(iqmp.bytes); w.writeMPInt(p.bytes); w.writeMPInt(q.bytes)
+        case let (.dsa(p, q, g, y), .dsa(x)):
+            if !isCertificate { w.writeMPInt(p); w.writeMPInt(q); w.writeMPInt(g); w.writeMPInt(y) }
+            w.writeMPInt(x.bytes)
+        case let (.ecdsa(point), .ecdsa(d)):
+            if !isCertificate { w.writeString(pub.algorithm.curveName ?? ""); w.writeString(point) }
+            w.writeMPInt(d.bytes)
+        case let (.eddsa(pk), .eddsa(seed)):
+            // Ed25519 certificates repeat pk too (sshkey.c requires it).
+            w.writeString(pk)
+            var sk = seed.bytes + pk
+            w.writeString(sk)
+            wipe(&sk)
+        case let (.securityKeyECDSA(point, application), _):
+            if !isCertificate { w.writeString(pub.algorithm.curveName ?? ""); w.writeString(point) }
+            try skTail(application)
+        case let (.securityKeyEd25519(pk, application), _):
+            w.writeString(pk)
+            try skTail(application)
+        default:
+            throw mismatch()
+        }
+    }
+
+    // MARK: - Encode
+
+    static func encode(_ key: PrivateKey, options: EncodeOptions) throws -> EncodedKey {
+        guard let passphrase = options.passphrase else {
+            return EncodedKey(bytes: try encode(keys: [(key, options.comment)], cipherName: "none", passphrase: nil,
+                                                rounds: 0, salt: [], checkInt: try randomCheckInt()),
+                              isSecret: true, warnings: [])
+        }
+        guard !passphrase.isEmpty else {
+            throw KeyportError.usage("an empty passphrase cannot encrypt a key; write it without a passphrase instead")
+        }
+        guard options.kdfRounds >= 1, options.kdfRounds <= Int(Int32.max) else {
+            throw KeyportError.usage("bcrypt rounds must be between 1 and \(Int32.max), not \(options.kdfRounds)")
+        }
+        let bytes = try encode(keys: [(key, options.comment)], cipherName: defaultCipher, passphrase: passphrase,
+                               rounds: options.kdfRounds, salt: try secureRandomBytes(saltLength), checkInt: try randomCheckInt())
+        return EncodedKey(bytes: bytes, isSecret: true, warnings: [])
+    }
+
+    private static func randomCheckInt() throws -> UInt32 {
+        let r = try secureRandomBytes(4)
+        return UInt32(r[0]) << 24 | UInt32(r[1]) << 16 | UInt32(r[2]) << 8 | UInt32(r[3])
+    }
+
+    /// Writes a complete file with every choice explicit, so tests can reproduce an ssh-keygen file
+    /// byte for byte. `cipherName` "none" writes an unencrypted file (passphrase, rounds, salt unused).
+    static func encode(keys: [(key: PrivateKey, comment: String)], cipherName: String, passphrase: SecureBytes?,
+                       rounds: Int, salt: [UInt8], checkInt: UInt32) throws -> [UInt8] {
+        guard let spec = cipher(named: cipherName) else { throw KeyportError.cannotEncode("unknown cipher \(cipherName)") }
+        guard !keys.isEmpty else { throw KeyportError.cannotEncode("no key to write") }
+        let encrypted = spec.kind != .none
+        if encrypted {
+            guard passphrase?.isEmpty == false else { throw KeyportError.usage("\(cipherName) needs a passphrase") }
+            guard rounds >= 1, rounds <= Int(UInt32.max), !salt.isEmpty else {
+                throw KeyportError.usage("bcrypt needs a salt and at least one round")
+            }
+        }
+
+        var section = SSHWriter(capacity: 4096)
+        section.writeUInt32(checkInt)
+        section.writeUInt32(checkInt)
+        for (key, comment) in keys {
+            section.writeString(key.publicKey.certificate == nil ? key.publicKey.algorithm.sshName
+                                                                   : key.publicKey.algorithm.certificateName ?? "")
+            try writePrivateKey(key, into: &section)
+            section.writeString(comment)
+        }
+        var pad: UInt8 = 1
+        while section.bytes.count % spec.blockSize != 0 {
+            section.writeByte(pad)
+            pad &+= 1
+        }
+        var plaintext = section.bytes
+        section = SSHWriter()
+        defer { wipe(&plaintext) }
+
+        var ciphertext = plaintext
+        var tag: [UInt8] = []
+        var kdfOptions: [UInt8] = []
+        if encrypted, let passphrase {
+            var o = SSHWriter()
+            o.writeString(salt)
+            o.writeUInt32(UInt32(rounds))
+            kdfOptions = o.bytes
+            let derived = try BcryptPBKDF.derive(passphrase: passphrase, salt: salt, rounds: rounds, keyLength: spec.keyLength + spec.ivLength)
+            var material = derived.bytes
+            defer { wipe(&material) }
+            var cipherKey = Array(material[0..<spec.keyLength])
+            var iv = Array(material[spec.keyLength...])
+            defer { wipe(&cipherKey); wipe(&iv) }
+            if spec.kind == .chachaPoly {
+                (ciphertext, tag) = try OpenSSHChaChaPoly.seal(key: cipherKey, plaintext: plaintext)
+            } else if let symmetric = spec.symmetric {
+                ciphertext = try symmetric.crypt(key: cipherKey, iv: iv, input: plaintext, encrypt: true, tag: &tag)
+            }
+        }
+
+        var w = SSHWriter(capacity: ciphertext.count + 1024)
+        w.writeRaw(magic)
+        w.writeString(spec.name)
+        w.writeString(encrypted ? "bcrypt" : "none")
+        w.writeString(kdfOptions)
+        w.writeUInt32(UInt32(keys.count))
+        for (key, _) in keys { w.writeString(key.publicKey.blob) }
+        w.writeString(ciphertext)
+        w.writeRaw(tag)
+        if !encrypted { wipe(&ciphertext) }
+
+        var body = w.bytes
+        w = SSHWriter()
+        defer { wipe(&body) }
+        let armoured = beginMarker + "\n" + Base64.encode(body, lineLength: lineWidth) + "\n" + endMarker + "\n"
+        return Array(armoured.utf8)
+    }
 }
