@@ -154,7 +154,7 @@ internal import CLibcrypto
 
     /// The key part (type and base64) of an OpenSSH public line.
     static func keyPart(_ line: String) -> String {
-        line.split(separator: " ").prefix(2).joined(separator: " ")
+        line.split(whereSeparator: { $0 == " " || $0 == "\n" }).prefix(2).joined(separator: " ")
     }
 
     static let types: [(String, [String])] = [
@@ -230,6 +230,8 @@ internal import CLibcrypto
             let check = try Tool.run("/usr/bin/openssl", ["pkey", "-in", dir.path("k"), "-check", "-noout", "-passin", passphrase ? "file:\(dir.path("pw"))" : "pass:"])
             #expect(check.status == 0, "\(format): \(check.stderr)")
             #expect(check.stdout.contains("Key is valid"))
+            // OpenSSH 9.2 loads no Ed25519 key from PEM/PKCS#8 (its PEM path is RSA, DSA and ECDSA only).
+            if type == "ed25519" { continue }
             let y = try Tool.run("/usr/bin/ssh-keygen", ["-y", "-P", passphrase ? "correct horse" : "", "-f", dir.path("k")])
             #expect(y.status == 0, "\(format): \(y.stderr)")
             #expect(Self.keyPart(y.stdout) == Self.keyPart(pub))
