@@ -19,7 +19,7 @@ struct KeyportCommand: ParsableCommand {
         77 passphrase missing or wrong.
         """,
         version: KeyportVersion.current,
-        subcommands: [InspectCommand.self, FingerprintCommand.self, ConvertCommand.self, LintCommand.self]
+        subcommands: [InspectCommand.self, FingerprintCommand.self, ConvertCommand.self, LintCommand.self, GenerateCommand.self]
     )
 
     static func main() {

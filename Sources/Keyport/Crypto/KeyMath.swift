@@ -122,13 +122,16 @@ func ecPublicPoint(algorithm: KeyAlgorithm, scalar: SecureBytes) throws -> [UInt
     guard let point = EC_POINT_new(group) else { throw KeyportError.crypto("EC_POINT_new failed") }
     defer { EC_POINT_free(point) }
     let ctx = BigNumContext()
-    guard EC_POINT_mul(group, point, d.pointer, nil, nil, ctx.pointer) == 1 else { throw KeyportError.crypto(opensslErrors("EC_POINT_mul")) }
-    let size = 1 + 2 * (algorithm.curveFieldBytes ?? 0)
-    var out = [UInt8](repeating: 0, count: size)
-    guard EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, &out, size, ctx.pointer) == size else {
-        throw KeyportError.crypto(opensslErrors("EC_POINT_point2oct"))
+    // `d` and `ctx` are only reached through raw pointers below: keep them alive across the calls.
+    return try withExtendedLifetime((d, ctx)) {
+        guard EC_POINT_mul(group, point, d.pointer, nil, nil, ctx.pointer) == 1 else { throw KeyportError.crypto(opensslErrors("EC_POINT_mul")) }
+        let size = 1 + 2 * (algorithm.curveFieldBytes ?? 0)
+        var out = [UInt8](repeating: 0, count: size)
+        guard EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, &out, size, ctx.pointer) == size else {
+            throw KeyportError.crypto(opensslErrors("EC_POINT_point2oct"))
+        }
+        return out
     }
-    return out
 }
 
 /// Is the SEC1 point on the curve (and not infinity)?

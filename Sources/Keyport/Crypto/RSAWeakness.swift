@@ -103,7 +103,9 @@ enum RSAWeakness {
     static func fermatFactor(modulus: [UInt8], steps: Int) -> (step: Int, differenceBits: Int)? {
         let n = GMPInteger(modulus)
         guard n.isOdd, n.bitCount > 2, steps > 0 else { return nil }
-        let a = GMPInteger(), rem = GMPInteger(), b2 = GMPInteger(), b = GMPInteger()
+        let a = GMPInteger(), rem = GMPInteger(), b2 = GMPInteger(), b = GMPInteger(), p = GMPInteger()
+        // The C calls take raw pointers: keep every operand alive until the last call has returned.
+        return withExtendedLifetime((n, a, rem, b2, b, p)) { () -> (step: Int, differenceBits: Int)? in
         __gmpz_sqrtrem(a.pointer, rem.pointer, n.pointer)
         if !rem.isZero { __gmpz_add_ui(a.pointer, a.pointer, 1) }
         for step in 0..<steps {
@@ -112,7 +114,6 @@ enum RSAWeakness {
             if __gmpz_perfect_square_p(b2.pointer) != 0 {
                 __gmpz_sqrt(b.pointer, b2.pointer)
                 // p = a − b must be a proper factor (> 1).
-                let p = GMPInteger()
                 __gmpz_sub(p.pointer, a.pointer, b.pointer)
                 guard __gmpz_cmp_ui(p.pointer, 1) > 0 else { return nil }
                 // q − p = 2b.
@@ -121,6 +122,7 @@ enum RSAWeakness {
             __gmpz_add_ui(a.pointer, a.pointer, 1)
         }
         return nil
+        }
     }
 
     // MARK: - Small private exponent (Wiener / Boneh–Durfee)
@@ -133,12 +135,14 @@ enum RSAWeakness {
         let e = BigNum(eBytes), p = BigNum(pS), q = BigNum(qS)
         guard p.bitCount > 1, q.bitCount > 1, !e.isZero else { return nil }
         let p1 = ctx.minusOne(p), q1 = ctx.minusOne(q)
-        let g = BigNum(secret: true)
-        guard BN_gcd(g.pointer, p1.pointer, q1.pointer, ctx.pointer) == 1, !g.isZero else { return nil }
+        let g = BigNum(secret: true), lambda = BigNum(secret: true)
         let phi = ctx.mul(p1, q1)
-        let lambda = BigNum(secret: true)
-        guard BN_div(lambda.pointer, nil, phi.pointer, g.pointer, ctx.pointer) == 1 else { return nil }
-        guard let d = ctx.modInverse(e, lambda) else { return nil }
-        return d.bitCount
+        // The C calls take raw pointers: keep every operand alive until the last call has returned.
+        return withExtendedLifetime((ctx, p1, q1, g, phi, lambda)) { () -> Int? in
+            guard BN_gcd(g.pointer, p1.pointer, q1.pointer, ctx.pointer) == 1, !g.isZero else { return nil }
+            guard BN_div(lambda.pointer, nil, phi.pointer, g.pointer, ctx.pointer) == 1 else { return nil }
+            guard let d = ctx.modInverse(e, lambda) else { return nil }
+            return d.bitCount
+        }
     }
 }

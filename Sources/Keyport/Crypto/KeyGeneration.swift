@@ -1,0 +1,382 @@
+// New key pairs from libcrypto's CSPRNG.
+//
+// RSA (FIPS 186-5 / SP 800-56B rules as OpenSSL applies them): e = 65537, n of exactly BITS bits,
+// p and q probable primes of half the size found by BN_generate_prime_ex2 (which sets the top two
+// bits of each candidate, so p·q always has the full BITS bits), gcd(p−1, e) = 1,
+// |p − q| > 2^(BITS/2 − 100), d = e⁻¹ mod lcm(p−1, q−1) with d > 2^(BITS/2), iqmp = q⁻¹ mod p with
+// p > q (the order OpenSSH and PuTTY write). Anything that fails a check is thrown away and redone.
+//
+// Speed: a 1024-bit prime takes tens of milliseconds and the time is random. The primes are searched
+// on every core at once and the first two found become p and q, so the wait is for the first two
+// primes of several parallel searches rather than for two searches one after the other. The search
+// that loses is stopped through the BN_GENCB callback.
+//
+// ECDSA, Ed25519, Ed448 and DSA come straight from EVP_PKEY keygen; their parts are read back with
+// EVP_PKEY_get_octet_string_param / get_bn_param / get_raw_*_key into the model types.
+
+internal import CLibcrypto
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+public enum KeyGenerator {
+    /// The RSA sizes the generator accepts (policy, such as refusing < 2048, is the caller's).
+    public static let rsaBitRange = 1024...16384
+
+    /// The bits a family gets when none are asked for: what ssh-keygen picks.
+    public static func defaultBits(for algorithm: KeyAlgorithm) -> Int? {
+        switch algorithm {
+        case .rsa: return 2048
+        case .dsa: return 1024
+        default: return algorithm.fixedBits
+        }
+    }
+
+    /// Generates a key. `bits` is the RSA modulus size (default 2048); for the other algorithms it
+    /// may be nil or must equal their fixed size (DSA: 1024, as ssh-keygen).
+    public static func generate(algorithm: KeyAlgorithm, bits: Int?) throws -> PrivateKey {
+        switch algorithm {
+        case .rsa:
+            let size = bits ?? 2048
+            guard rsaBitRange.contains(size) else {
+                throw KeyportError.unsupported("RSA keys must have \(rsaBitRange.lowerBound) to \(rsaBitRange.upperBound) bits, not \(size)")
+            }
+            return try generateRSA(bits: size)
+        case .ecdsaP256, .ecdsaP384, .ecdsaP521:
+            try expectFixedBits(algorithm, bits)
+            return try generateEC(algorithm)
+        case .ed25519, .ed448:
+            try expectFixedBits(algorithm, bits)
+            return try generateEdDSA(algorithm)
+        case .dsa:
+            guard bits == nil || bits == 1024 else { throw KeyportError.unsupported("DSA keys are 1024 bits (as ssh-keygen makes them), not \(bits ?? 0)") }
+            return try generateDSA()
+        case .skECDSAP256, .skEd25519:
+            throw KeyportError.unsupported("security-key (\(algorithm.family)) keys are made on the authenticator; use ssh-keygen -t \(algorithm.family)")
+        }
+    }
+
+    static func expectFixedBits(_ algorithm: KeyAlgorithm, _ bits: Int?) throws {
+        guard let bits, bits != algorithm.fixedBits else { return }
+        throw KeyportError.unsupported("\(algorithm.sshName) keys are \(algorithm.fixedBits ?? 0) bits, not \(bits)")
+    }
+}
+
+// MARK: - RSA
+
+extension KeyGenerator {
+    static let rsaExponent: [UInt8] = [0x01, 0x00, 0x01]
+    /// Whole-key attempts before giving up; each failure is astronomically rare.
+    static let rsaAttempts = 16
+
+    static func generateRSA(bits: Int) throws -> PrivateKey {
+        let e = BigNum(rsaExponent)
+        // For odd sizes p gets the extra bit; with the top two bits of both primes set the product
+        // still has exactly `bits` bits.
+        let pBits = (bits + 1) / 2, qBits = bits / 2
+        for _ in 0..<rsaAttempts {
+            let (first, second) = try findPrimePair(sizes: (pBits, qBits), e: e)
+            if let key = try assembleRSA(first, second, e: e, bits: bits) { return key }
+        }
+        throw KeyportError.crypto("could not generate an RSA key that passes its checks")
+    }
+
+    /// Builds the key from two primes and checks it; nil when a check fails (the caller retries).
+    static func assembleRSA(_ a: BigNum, _ b: BigNum, e: BigNum, bits: Int) throws -> PrivateKey? {
+        let ctx = BigNumContext()
+        let (p, q) = Arithmetic.compare(a, b) > 0 ? (a, b) : (b, a)
+        Arithmetic.setConstantTime(p, q)
+        // p and q were each confirmed by BN_check_prime in their worker (in parallel, see PrimeSearch).
+
+        // |p − q| > 2^(bits/2 − 100) (FIPS 186-5 A.1.3), else n could be factored by Fermat's method.
+        guard Arithmetic.compare(try Arithmetic.sub(p, q), try Arithmetic.powerOfTwo(bits / 2 - 100)) > 0 else { return nil }
+        let n = try Arithmetic.mul(p, q, ctx)
+        guard n.bitCount == bits else { return nil }
+
+        // d = e⁻¹ mod lcm(p−1, q−1), the smallest private exponent (what OpenSSL's SP 800-56B path makes).
+        let p1 = ctx.minusOne(p), q1 = ctx.minusOne(q)
+        Arithmetic.setConstantTime(p1, q1)
+        let lcm = try Arithmetic.div(try Arithmetic.mul(p1, q1, ctx), try Arithmetic.gcd(p1, q1, ctx), ctx)
+        Arithmetic.setConstantTime(lcm)
+        guard let d = ctx.modInverse(e, lcm) else { return nil }
+        // SP 800-56B 6.2.1: d > 2^(bits/2); a smaller d would be open to Wiener-style attacks.
+        guard Arithmetic.compare(d, try Arithmetic.powerOfTwo(bits / 2)) > 0 else { return nil }
+        guard let iqmp = ctx.modInverse(q, p) else { return nil }
+
+        let key = PrivateKey(
+            publicKey: PublicKey(algorithm: .rsa, parts: .rsa(e: e.bytes, n: n.bytes)),
+            secret: .rsa(d: d.secureBytes, p: p.secureBytes, q: q.secureBytes, iqmp: iqmp.secureBytes)
+        )
+        // n = p·q, e·d ≡ 1 mod p−1 and q−1, iqmp·q ≡ 1 mod p: the same check every reader applies.
+        do { try key.validate() } catch { return nil }
+        return key
+    }
+
+    /// The first two primes found by parallel searches: one of `sizes.0` bits and one of `sizes.1`
+    /// bits (equal for even key sizes), each with gcd(prime − 1, e) = 1.
+    static func findPrimePair(sizes: (Int, Int), e: BigNum) throws -> (BigNum, BigNum) {
+        let search = PrimeSearch(sizes: [sizes.0, sizes.1], e: e.bytes)
+        let workers = max(2, min(processorCount(), 8))
+        DispatchQueue.concurrentPerform(iterations: workers) { index in
+            search.work(index: index)
+        }
+        return try search.result()
+    }
+
+    static func processorCount() -> Int {
+        Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+    }
+}
+
+/// Shared state of one parallel prime search. Every field is behind `lock`; the BIGNUMs handed
+/// between threads are owned by exactly one side at a time.
+final class PrimeSearch: @unchecked Sendable {
+    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let sizes: [Int]
+    private let exponent: [UInt8]
+    private var found: [BigNum?]
+    private var failure: KeyportError?
+
+    init(sizes: [Int], e: [UInt8]) {
+        self.sizes = sizes
+        self.exponent = e
+        found = Array(repeating: nil, count: sizes.count)
+        lock.initialize(to: pthread_mutex_t())
+        pthread_mutex_init(lock, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(lock)
+        lock.deallocate()
+    }
+
+    private func locked<R>(_ body: () throws -> R) rethrows -> R {
+        pthread_mutex_lock(lock)
+        defer { pthread_mutex_unlock(lock) }
+        return try body()
+    }
+
+    /// True once every slot is filled or a worker failed: the others stop.
+    var isFinished: Bool { locked { failure != nil || !found.contains { $0 == nil } } }
+
+    /// The size still missing; with several missing, worker `index` takes slot `index % count` so
+    /// odd key sizes search both sizes at once.
+    private func nextSize(for index: Int) -> Int? {
+        locked {
+            guard failure == nil else { return nil }
+            let open = found.indices.filter { found[$0] == nil }
+            guard !open.isEmpty else { return nil }
+            return sizes[open[index % open.count]]
+        }
+    }
+
+    private func offer(_ prime: BigNum, bits: Int) {
+        locked {
+            if let slot = found.indices.first(where: { found[$0] == nil && sizes[$0] == bits }) { found[slot] = prime }
+        }
+    }
+
+    private func fail(_ error: KeyportError) { locked { if failure == nil { failure = error } } }
+
+    func result() throws -> (BigNum, BigNum) {
+        try locked { () throws -> (BigNum, BigNum) in
+            if let failure { throw failure }
+            guard found.count == 2, let a = found[0], let b = found[1] else { throw KeyportError.crypto("prime search ended without two primes") }
+            return (a, b)
+        }
+    }
+
+    /// One worker: search primes of a missing size until the pair is complete.
+    func work(index: Int) {
+        guard let callback = BN_GENCB_new() else { fail(.crypto("BN_GENCB_new failed")); return }
+        defer { BN_GENCB_free(callback) }
+        // Called by libcrypto between candidates and Miller-Rabin rounds; returning 0 aborts the search.
+        BN_GENCB_set(callback, { _, _, cb in
+            guard let cb, let arg = BN_GENCB_get_arg(cb) else { return 0 }
+            return Unmanaged<PrimeSearch>.fromOpaque(arg).takeUnretainedValue().isFinished ? 0 : 1
+        }, Unmanaged.passUnretained(self).toOpaque())
+        let ctx = BigNumContext()
+        let e = BigNum(exponent)
+        while let bits = nextSize(for: index) {
+            let prime = BigNum(secret: true)
+            let generated = withExtendedLifetime(ctx) { BN_generate_prime_ex2(prime.pointer, Int32(bits), 0, nil, nil, callback, ctx.pointer) }
+            guard generated == 1 else {
+                // Either stopped by the callback because the pair is complete, or a real failure.
+                if isFinished { ERR_clear_error(); return }
+                fail(.crypto(opensslErrors("BN_generate_prime_ex2")))
+                return
+            }
+            // gcd(prime − 1, e) = 1, or e has no inverse modulo λ(n).
+            do {
+                guard try Arithmetic.gcd(ctx.minusOne(prime), e, ctx).isOne else { continue }
+            } catch {
+                fail(error as? KeyportError ?? .crypto("BN_gcd"))
+                return
+            }
+            // An independent primality check of the result (Miller-Rabin with the FIPS 186-5 round
+            // count, after trial division), done here so both primes are checked in parallel.
+            let check = withExtendedLifetime(ctx) { BN_check_prime(prime.pointer, ctx.pointer, callback) }
+            if check < 0 {
+                if isFinished { ERR_clear_error(); return }
+                fail(.crypto(opensslErrors("BN_check_prime")))
+                return
+            }
+            guard check == 1 else { continue }
+            offer(prime, bits: bits)
+        }
+    }
+}
+
+/// BIGNUM arithmetic on owned values. Operands are `BigNum` parameters rather than raw pointers so
+/// each stays alive for the whole C call (a local's lifetime may otherwise end at its last use,
+/// which can be the `.pointer` read just before the call).
+private enum Arithmetic {
+    static func compare(_ a: BigNum, _ b: BigNum) -> Int32 { BN_cmp(a.pointer, b.pointer) }
+
+    static func setConstantTime(_ values: BigNum...) {
+        for v in values { BN_set_flags(v.pointer, BN_FLG_CONSTTIME) }
+    }
+
+    static func sub(_ a: BigNum, _ b: BigNum) throws -> BigNum {
+        let r = BigNum(secret: true)
+        guard BN_sub(r.pointer, a.pointer, b.pointer) == 1 else { throw KeyportError.crypto(opensslErrors("BN_sub")) }
+        return r
+    }
+
+    static func mul(_ a: BigNum, _ b: BigNum, _ ctx: BigNumContext) throws -> BigNum {
+        let r = BigNum(secret: true)
+        guard BN_mul(r.pointer, a.pointer, b.pointer, ctx.pointer) == 1 else { throw KeyportError.crypto(opensslErrors("BN_mul")) }
+        return r
+    }
+
+    static func div(_ a: BigNum, _ b: BigNum, _ ctx: BigNumContext) throws -> BigNum {
+        let r = BigNum(secret: true)
+        guard BN_div(r.pointer, nil, a.pointer, b.pointer, ctx.pointer) == 1 else { throw KeyportError.crypto(opensslErrors("BN_div")) }
+        return r
+    }
+
+    static func gcd(_ a: BigNum, _ b: BigNum, _ ctx: BigNumContext) throws -> BigNum {
+        let r = BigNum(secret: true)
+        guard BN_gcd(r.pointer, a.pointer, b.pointer, ctx.pointer) == 1 else { throw KeyportError.crypto(opensslErrors("BN_gcd")) }
+        return r
+    }
+
+    static func powerOfTwo(_ exponent: Int) throws -> BigNum {
+        let r = BigNum()
+        guard exponent >= 0, BN_set_bit(r.pointer, Int32(exponent)) == 1 else { throw KeyportError.crypto(opensslErrors("BN_set_bit")) }
+        return r
+    }
+}
+
+// MARK: - EVP keygen (ECDSA, EdDSA, DSA)
+
+extension KeyGenerator {
+    static func generateEC(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
+        let group: String
+        switch algorithm {
+        case .ecdsaP256: group = "P-256"
+        case .ecdsaP384: group = "P-384"
+        default: group = "P-521"
+        }
+        let pkey = try EVPKeygen.generate("EC") { ctx in EVP_PKEY_CTX_set_group_name(ctx, group) == 1 }
+        defer { EVP_PKEY_free(pkey) }
+        // OpenSSL 3 exports EC public keys uncompressed unless told otherwise.
+        let point = try EVPKeygen.octets(pkey, OSSL_PKEY_PARAM_PUB_KEY, capacity: 1 + 2 * (algorithm.curveFieldBytes ?? 66))
+        guard point.count == 1 + 2 * (algorithm.curveFieldBytes ?? 0), point.first == 4 else {
+            throw KeyportError.crypto("EC keygen returned an unexpected public point encoding")
+        }
+        let d = try EVPKeygen.bignum(pkey, OSSL_PKEY_PARAM_PRIV_KEY, secret: true)
+        let key = PrivateKey(publicKey: PublicKey(algorithm: algorithm, parts: .ecdsa(point: point)), secret: .ecdsa(d: d.secureBytes))
+        try key.validate()
+        return key
+    }
+
+    static func generateEdDSA(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
+        let pkey = try EVPKeygen.generate(algorithm == .ed448 ? "ED448" : "ED25519") { _ in true }
+        defer { EVP_PKEY_free(pkey) }
+        var publicLength = 0, seedLength = 0
+        guard EVP_PKEY_get_raw_public_key(pkey, nil, &publicLength) == 1, EVP_PKEY_get_raw_private_key(pkey, nil, &seedLength) == 1 else {
+            throw KeyportError.crypto(opensslErrors("EdDSA raw key length"))
+        }
+        var publicKey = [UInt8](repeating: 0, count: publicLength)
+        var seed = [UInt8](repeating: 0, count: seedLength)
+        defer { wipe(&seed) }
+        guard EVP_PKEY_get_raw_public_key(pkey, &publicKey, &publicLength) == 1,
+              EVP_PKEY_get_raw_private_key(pkey, &seed, &seedLength) == 1 else {
+            throw KeyportError.crypto(opensslErrors("EdDSA raw key"))
+        }
+        let key = PrivateKey(publicKey: PublicKey(algorithm: algorithm, parts: .eddsa(publicKey: publicKey)), secret: .eddsa(seed: SecureBytes(seed)))
+        try key.validate()
+        return key
+    }
+
+    /// DSA 1024/160 as ssh-keygen makes it (FIPS 186-4 parameters, then a key).
+    static func generateDSA() throws -> PrivateKey {
+        guard let paramCtx = EVP_PKEY_CTX_new_from_name(nil, "DSA", nil) else { throw KeyportError.crypto(opensslErrors("DSA context")) }
+        defer { EVP_PKEY_CTX_free(paramCtx) }
+        var params: OpaquePointer?
+        guard EVP_PKEY_paramgen_init(paramCtx) == 1,
+              EVP_PKEY_CTX_set_dsa_paramgen_bits(paramCtx, 1024) == 1,
+              EVP_PKEY_CTX_set_dsa_paramgen_q_bits(paramCtx, 160) == 1,
+              EVP_PKEY_paramgen(paramCtx, &params) == 1, let params else {
+            throw KeyportError.crypto(opensslErrors("DSA parameter generation"))
+        }
+        defer { EVP_PKEY_free(params) }
+        guard let keyCtx = EVP_PKEY_CTX_new_from_pkey(nil, params, nil) else { throw KeyportError.crypto(opensslErrors("DSA context")) }
+        defer { EVP_PKEY_CTX_free(keyCtx) }
+        var pkey: OpaquePointer?
+        guard EVP_PKEY_keygen_init(keyCtx) == 1, EVP_PKEY_generate(keyCtx, &pkey) == 1, let pkey else {
+            throw KeyportError.crypto(opensslErrors("DSA key generation"))
+        }
+        defer { EVP_PKEY_free(pkey) }
+        let p = try EVPKeygen.bignum(pkey, OSSL_PKEY_PARAM_FFC_P, secret: false)
+        let q = try EVPKeygen.bignum(pkey, OSSL_PKEY_PARAM_FFC_Q, secret: false)
+        let g = try EVPKeygen.bignum(pkey, OSSL_PKEY_PARAM_FFC_G, secret: false)
+        let y = try EVPKeygen.bignum(pkey, OSSL_PKEY_PARAM_PUB_KEY, secret: false)
+        let x = try EVPKeygen.bignum(pkey, OSSL_PKEY_PARAM_PRIV_KEY, secret: true)
+        let key = PrivateKey(publicKey: PublicKey(algorithm: .dsa, parts: .dsa(p: p.bytes, q: q.bytes, g: g.bytes, y: y.bytes)), secret: .dsa(x: x.secureBytes))
+        try key.validate()
+        return key
+    }
+}
+
+/// Small EVP helpers for keygen; the returned EVP_PKEY is the caller's to free.
+enum EVPKeygen {
+    static func generate(_ name: String, configure: (OpaquePointer) -> Bool) throws -> OpaquePointer {
+        guard let ctx = EVP_PKEY_CTX_new_from_name(nil, name, nil) else { throw KeyportError.crypto(opensslErrors("\(name) context")) }
+        defer { EVP_PKEY_CTX_free(ctx) }
+        var pkey: OpaquePointer?
+        guard EVP_PKEY_keygen_init(ctx) == 1, configure(ctx), EVP_PKEY_generate(ctx, &pkey) == 1, let pkey else {
+            throw KeyportError.crypto(opensslErrors("\(name) key generation"))
+        }
+        return pkey
+    }
+
+    static func octets(_ pkey: OpaquePointer, _ name: String, capacity: Int) throws -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: capacity)
+        var length = 0
+        guard EVP_PKEY_get_octet_string_param(pkey, name, &out, capacity, &length) == 1, length <= capacity else {
+            throw KeyportError.crypto(opensslErrors("reading \(name) of the new key"))
+        }
+        return Array(out[0..<length])
+    }
+
+    /// Reads a BIGNUM parameter into a BIGNUM allocated here (secure heap for secrets), so it is
+    /// cleared and freed by `BigNum`.
+    static func bignum(_ pkey: OpaquePointer, _ name: String, secret: Bool) throws -> BigNum {
+        let value = BigNum(secret: secret)
+        var pointer: OpaquePointer? = value.pointer
+        guard EVP_PKEY_get_bn_param(pkey, name, &pointer) == 1 else {
+            throw KeyportError.crypto(opensslErrors("reading \(name) of the new key"))
+        }
+        guard pointer == value.pointer else {
+            // libcrypto allocated its own; clear it and refuse rather than leak a secret copy.
+            BN_clear_free(pointer)
+            throw KeyportError.crypto("reading \(name) of the new key: unexpected allocation")
+        }
+        return value
+    }
+}

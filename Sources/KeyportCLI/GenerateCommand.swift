@@ -1,0 +1,259 @@
+import ArgumentParser
+import Keyport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct GenerateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Generate a new key pair, as ssh-keygen -t does.",
+        discussion: """
+        Writes FILE (the private key: mode 0600, atomically) and FILE.pub (the OpenSSH public \
+        line, also for --format ppk). Neither file is replaced without --force; if either exists \
+        nothing is written. Without -f the key goes to ~/.ssh/id_<type> (id_<type>.ppk for \
+        --format ppk), asked for on a terminal.
+
+        Defaults: RSA 2048 bits with e = 65537; ECDSA 256 (also 384 and 521); Ed25519. DSA and RSA \
+        below 2048 bits are refused unless --allow-weak is given. Keys come from libcrypto's \
+        CSPRNG; RSA primes are checked (prime, far enough apart, d and CRT values consistent) and \
+        the written file is read back and compared with the generated key before success is reported.
+
+        The passphrase of the new key is asked twice on a terminal; without a terminal give \
+        --passphrase-file FILE or --no-passphrase.
+        """
+    )
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Key type: rsa, ecdsa or ed25519 (dsa with --allow-weak).", valueName: "type"))
+    var type: String = "rsa"
+
+    @Option(name: .shortAndLong, help: ArgumentHelp("Key size: RSA 2048 and up (default 2048), ECDSA 256, 384 or 521 (default 256).", valueName: "bits"))
+    var bits: Int?
+
+    @Option(name: .customShort("C"), help: ArgumentHelp("Comment (default user@host); many hosting providers ask for your email address.", valueName: "comment"))
+    var comment: String?
+
+    @Option(name: .customShort("f"), help: ArgumentHelp("Private key file; the public key goes to FILE.pub.", valueName: "file"))
+    var file: String?
+
+    @Option(name: .long, help: "Private key format: openssh, ppk, pem or pkcs8.")
+    var format: OutputFormat = .openssh
+
+    @Option(name: .long, help: ArgumentHelp("PPK version to write: 2 or 3.", valueName: "2|3"))
+    var ppkVersion: Int = 3
+
+    @Option(name: .long, help: ArgumentHelp("bcrypt rounds for an encrypted OpenSSH key.", valueName: "n"))
+    var kdfRounds: Int = 16
+
+    @Option(name: .long, help: ArgumentHelp("Encrypt the new key with the passphrase on the first line of this file.", valueName: "file"))
+    var passphraseFile: String?
+
+    @Flag(name: .long, help: "Write the private key unencrypted.")
+    var noPassphrase = false
+
+    @Flag(name: .long, help: "Replace FILE and FILE.pub if they exist.")
+    var force = false
+
+    @Flag(name: .long, help: "Allow DSA and RSA below 2048 bits (with a warning).")
+    var allowWeak = false
+
+    func validate() throws {
+        guard ppkVersion == 2 || ppkVersion == 3 else { throw ValidationError("--ppk-version must be 2 or 3") }
+        guard kdfRounds >= 1 else { throw ValidationError("--kdf-rounds must be at least 1") }
+        guard format != .rfc4716 else { throw ValidationError("--format must be openssh, ppk, pem or pkcs8 (RFC 4716 holds public keys only)") }
+        if passphraseFile != nil, noPassphrase { throw ValidationError("--passphrase-file and --no-passphrase cannot be used together") }
+    }
+
+    mutating func run() throws {
+        let (algorithm, size) = try resolveAlgorithm()
+        // Without a terminal nobody can be asked: fail before touching any file.
+        if passphraseFile == nil, !noPassphrase, !Terminal.stdinIsTerminal {
+            throw KeyportError.passphraseRequired("no terminal to ask for the new key's passphrase: give --passphrase-file FILE or --no-passphrase")
+        }
+        let path = try resolvePath(algorithm)
+        let publicPath = path + ".pub"
+        if !force {
+            for p in [path, publicPath] where FileIO.exists(p) { throw KeyportError.outputExists(path: p) }
+        }
+        let keyComment = comment ?? Self.defaultComment()
+        if !Self.looksLikeEmail(keyComment) {
+            Terminal.writeError("keyport: hint: the comment \"\(keyComment)\" is not an email address; many hosting providers ask for one (-C you@example.com)\n")
+        }
+        let passphrase = try newPassphrase(for: path)
+
+        var out = OutputBuffer()
+        out.append("Generating public/private \(algorithm.family) key pair.\n")
+        out.flush()
+        let key = try KeyGenerator.generate(algorithm: algorithm, bits: size)
+
+        let options = EncodeOptions(comment: keyComment, passphrase: passphrase, kdfRounds: kdfRounds, ppkVersion: ppkVersion)
+        var encoded = try KeyFile.encode(key, to: format, options: options)
+        defer { SecureBytes.wipe(&encoded.bytes) }
+        for warning in Set(encoded.warnings).sorted() { Terminal.warn(warning) }
+        let publicLine = try KeyFile.encode(key.publicKey, to: .openssh, options: EncodeOptions(comment: keyComment))
+
+        // Which files this run created, so a failure removes only what it wrote.
+        let existedBefore = FileIO.exists(path)
+        try FileIO.writeAtomically(path, encoded.bytes, secret: true, force: force)
+        do {
+            try FileIO.writeAtomically(publicPath, publicLine.bytes, secret: false, force: force)
+        } catch {
+            if !existedBefore { unlink(path) }
+            throw error
+        }
+        do {
+            try Self.verify(path: path, publicPath: publicPath, key: key, passphrase: passphrase)
+        } catch {
+            // A file that does not read back as the key is worse than no file.
+            unlink(path)
+            unlink(publicPath)
+            throw KeyportError.keyMismatch("the written key does not read back as the generated key (\(error)); both files were removed")
+        }
+
+        out.append("Your identification has been saved in \(path)\n")
+        out.append("Your public key has been saved in \(publicPath)\n")
+        out.append("The key fingerprint is:\n")
+        out.append("\(key.publicKey.fingerprint(.sha256)) \(keyComment)\n")
+        out.append("The key's randomart image is:\n")
+        out.append(Randomart.render(key.publicKey, hash: .sha256) + "\n")
+        out.flush()
+    }
+
+    // MARK: - Choices
+
+    /// The algorithm and size from -t and -b, with the weak-key policy applied.
+    func resolveAlgorithm() throws -> (KeyAlgorithm, Int?) {
+        switch type.lowercased() {
+        case "rsa":
+            let size = bits ?? 2048
+            guard KeyGenerator.rsaBitRange.contains(size) else {
+                throw KeyportError.usage("RSA keys must have \(KeyGenerator.rsaBitRange.lowerBound) to \(KeyGenerator.rsaBitRange.upperBound) bits")
+            }
+            if size < 2048 {
+                guard allowWeak else { throw KeyportError.usage("RSA keys below 2048 bits are weak and refused; use -b 2048 or more (or --allow-weak)") }
+                Terminal.warn("RSA \(size) is below 2048 bits: weak, refused by current OpenSSH servers' defaults and most policies")
+            }
+            return (.rsa, size)
+        case "ecdsa":
+            switch bits ?? 256 {
+            case 256: return (.ecdsaP256, nil)
+            case 384: return (.ecdsaP384, nil)
+            case 521: return (.ecdsaP521, nil)
+            default: throw KeyportError.usage("ECDSA keys are 256, 384 or 521 bits")
+            }
+        case "ed25519":
+            guard bits == nil || bits == 256 else { throw KeyportError.usage("Ed25519 keys have a fixed size; leave out -b") }
+            return (.ed25519, nil)
+        case "dsa":
+            guard allowWeak else { throw KeyportError.usage("DSA keys are weak (1024 bits, SHA-1) and disabled in OpenSSH; refused (use --allow-weak to make one anyway)") }
+            guard bits == nil || bits == 1024 else { throw KeyportError.usage("DSA keys are 1024 bits") }
+            Terminal.warn("DSA keys are weak and OpenSSH no longer accepts them by default")
+            return (.dsa, nil)
+        default:
+            throw KeyportError.usage("unknown key type \"\(type)\": use rsa, ecdsa or ed25519")
+        }
+    }
+
+    /// -f, else ~/.ssh/id_<type>, offered on a terminal as ssh-keygen does.
+    func resolvePath(_ algorithm: KeyAlgorithm) throws -> String {
+        if let file {
+            guard !file.isEmpty else { throw KeyportError.usage("-f needs a file name") }
+            return file
+        }
+        guard let home = Self.homeDirectory() else { throw KeyportError.usage("no home directory known: give -f FILE") }
+        let directory = home + "/.ssh"
+        let path = directory + "/id_" + algorithm.family + (format == .ppk ? ".ppk" : "")
+        if Terminal.stdinIsTerminal {
+            Terminal.writeError("Enter file in which to save the key (\(path)): ")
+            if let answer = readLine(), !answer.isEmpty { return answer }
+        }
+        if !FileIO.isDirectory(directory) {
+            guard mkdir(directory, 0o700) == 0 else {
+                throw KeyportError.io(path: directory, reason: "cannot create the directory: \(String(cString: strerror(errno)).lowercased())")
+            }
+            Terminal.writeError("Created directory '\(directory)'.\n")
+        }
+        return path
+    }
+
+    /// The passphrase for the new key: nil writes it unencrypted.
+    func newPassphrase(for path: String) throws -> SecureBytes? {
+        if noPassphrase { return nil }
+        if let passphraseFile {
+            let p = try Passphrase.fromFile(passphraseFile)
+            return p.isEmpty ? nil : p
+        }
+        guard let p = try Passphrase.promptNew(for: path) else {
+            throw KeyportError.passphraseRequired("no terminal to ask for the new key's passphrase: give --passphrase-file FILE or --no-passphrase")
+        }
+        return p.isEmpty ? nil : p
+    }
+
+    // MARK: - Read-back
+
+    /// Reads both written files and insists they hold exactly the generated key.
+    static func verify(path: String, publicPath: String, key: PrivateKey, passphrase: SecureBytes?) throws {
+        guard let entry = try KeyFile.read(FileIO.read(path)).first, case var .success(document) = entry.result else {
+            throw KeyportError.keyMismatch("no key in the written file")
+        }
+        if document.isLocked {
+            guard let passphrase else { throw KeyportError.keyMismatch("the written file is encrypted but no passphrase was given") }
+            document = try KeyFile.unlock(document, passphrase: passphrase)
+        } else if passphrase != nil {
+            throw KeyportError.keyMismatch("the written file is not encrypted")
+        }
+        guard let readBack = document.privateKey else { throw KeyportError.keyMismatch("the written file holds no private key") }
+        guard readBack.publicKey == key.publicKey, sameSecret(readBack.secret, key.secret) else {
+            throw KeyportError.keyMismatch("the key read back differs")
+        }
+        try readBack.validate()
+        guard let publicEntry = try KeyFile.read(FileIO.read(publicPath)).first, case let .success(publicDocument) = publicEntry.result,
+              publicDocument.publicKey == key.publicKey else {
+            throw KeyportError.keyMismatch("the .pub file does not hold the public key")
+        }
+    }
+
+    /// Secret parts equal as integers (formats may pad fixed-size fields differently).
+    static func sameSecret(_ a: SecretParts, _ b: SecretParts) -> Bool {
+        func int(_ x: SecureBytes, _ y: SecureBytes) -> Bool {
+            var u = x.bytes, v = y.bytes
+            defer { SecureBytes.wipe(&u); SecureBytes.wipe(&v) }
+            let i = u.firstIndex(where: { $0 != 0 }) ?? u.count, j = v.firstIndex(where: { $0 != 0 }) ?? v.count
+            return SecureBytes(u[i...]) == SecureBytes(v[j...])
+        }
+        switch (a, b) {
+        case let (.rsa(d1, p1, q1, i1), .rsa(d2, p2, q2, i2)): return int(d1, d2) && int(p1, p2) && int(q1, q2) && int(i1, i2)
+        case let (.dsa(x1), .dsa(x2)): return int(x1, x2)
+        case let (.ecdsa(d1), .ecdsa(d2)): return int(d1, d2)
+        case let (.eddsa(s1), .eddsa(s2)): return s1 == s2
+        default: return false
+        }
+    }
+
+    // MARK: - Environment
+
+    static func homeDirectory() -> String? {
+        if let home = getenv("HOME"), home.pointee != 0 { return String(cString: home) }
+        guard let pw = getpwuid(getuid()), let dir = pw.pointee.pw_dir else { return nil }
+        return String(cString: dir)
+    }
+
+    /// user@host, as ssh-keygen writes it.
+    static func defaultComment() -> String {
+        var user = "user"
+        if let pw = getpwuid(getuid()), let name = pw.pointee.pw_name { user = String(cString: name) }
+        else if let env = getenv("USER") { user = String(cString: env) }
+        var buffer = [CChar](repeating: 0, count: 256)
+        let host = gethostname(&buffer, buffer.count - 1) == 0
+            ? String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
+        return "\(user)@\(host)"
+    }
+
+    /// A plausible address: one @, something before it, a dotted domain after it, no blanks.
+    static func looksLikeEmail(_ text: String) -> Bool {
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, !text.contains(where: { $0.isWhitespace }) else { return false }
+        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
+        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
+    }
+}
