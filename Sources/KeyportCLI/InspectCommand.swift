@@ -65,7 +65,8 @@ struct InspectCommand: ParsableCommand {
             rows.append(("type", "\(key.sshType) (\(key.displayType))"))
             rows.append(("bits", String(key.bits)))
         }
-        rows.append(("comment", doc.comment.isEmpty ? "(none)" : doc.comment))
+        let commentHidden = doc.isLocked && doc.format == .opensshPrivate && doc.comment.isEmpty
+        rows.append(("comment", commentHidden ? "(encrypted with the key)" : doc.comment.isEmpty ? "(none)" : doc.comment))
         rows.append(("private", doc.isPrivate ? "yes" : "no"))
         rows.append(("encrypted", doc.protection.isEncrypted ? "yes" : "no"))
         if doc.protection.isEncrypted {
@@ -76,7 +77,8 @@ struct InspectCommand: ParsableCommand {
                 for (k, v) in doc.protection.parameters.sorted(by: { $0.key < $1.key }) { rows.append(("kdf \(k)", v)) }
             }
         }
-        for (k, v) in doc.details { rows.append((k, v)) }
+        // Details repeat what is already shown (cipher, kdf, encrypted) for some formats: show each once.
+        for (k, v) in doc.details where !rows.contains(where: { $0.0 == k.lowercased() && $0.1 == v }) { rows.append((k, v)) }
         if let options = doc.options { rows.append(("options", options)) }
         if let hosts = doc.hosts { rows.append(("hosts", hosts)) }
         if let marker = doc.marker { rows.append(("marker", marker)) }
