@@ -1,4 +1,7 @@
-/// Minimal JSON writing for one-object-per-line output: no Foundation on the hot path.
+/// Minimal JSON writing for one-object-per-line output: no Foundation on the hot path; string
+/// escaping is the library's (LintOutput.jsonQuote), so every JSON keyport prints escapes alike.
+import Keyport
+
 struct JSONObject {
     private var fields: [String] = []
 
@@ -16,23 +19,7 @@ struct JSONObject {
 
     var text: String { "{" + fields.joined(separator: ",") + "}" }
 
-    static func quote(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20:
-                let hex = String(scalar.value, radix: 16)
-                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quote(_ s: String) -> String { LintOutput.jsonQuote(s) }
 
     static func array(_ items: [String]) -> String { "[" + items.map(quote).joined(separator: ",") + "]" }
 }

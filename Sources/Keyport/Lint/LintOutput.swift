@@ -152,3 +152,12 @@ enum JSON {
         out += "\""
     }
 }
+
+extension LintOutput {
+    /// A string as a JSON string literal (RFC 8259 §7), for the command-line tool's JSON lines.
+    public static func jsonQuote(_ text: String) -> String {
+        var out = ""
+        JSON.escape(text, into: &out)
+        return out
+    }
+}
