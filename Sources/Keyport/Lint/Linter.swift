@@ -29,6 +29,7 @@ public struct LintInput: Sendable {
     /// PPK v1 files when their decoders refused them, whatever the error said.
     public var head: [UInt8]?
 
+    /// An input from what the caller read and decoded itself.
     public init(path: String, mode: UInt32? = nil, directoryMode: UInt32? = nil, entries: [KeyEntry],
                 readError: KeyportError? = nil, head: [UInt8]? = nil) {
         self.path = path
