@@ -1,5 +1,6 @@
 /// Fingerprint hashes `ssh-keygen -E` accepts.
 public enum FingerprintHash: String, Sendable, CaseIterable, Codable {
+    /// SHA-256 (ssh-keygen's default) or MD5 (`ssh-keygen -E md5`).
     case sha256, md5
 
     var digest: Digest { self == .sha256 ? .sha256 : .md5 }
@@ -19,6 +20,7 @@ extension PublicKey {
         Self.formatFingerprint(fingerprintDigest(hash), hash)
     }
 
+    /// Formats a raw digest as ssh-keygen prints it (`SHA256:` unpadded Base64 or `MD5:` hex pairs).
     public static func formatFingerprint(_ digest: [UInt8], _ hash: FingerprintHash) -> String {
         switch hash {
         case .sha256:

@@ -30,6 +30,7 @@ public enum KeyportError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A usage problem found after argument parsing (conflicting options, missing passphrase source).
     case usage(String)
 
+    /// A lowercase message for people; never contains secret material.
     public var description: String {
         switch self {
         case let .malformed(format, field, reason): return "\(format): \(field): \(reason)"

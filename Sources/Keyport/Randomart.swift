@@ -1,6 +1,7 @@
 // The "drunken bishop" randomart of OpenSSH (sshkey.c fingerprint_randomart): a 17x9 field walked
 // two bits at a time from the fingerprint digest.
 
+/// The randomart picture `ssh-keygen -lv` draws for a key.
 public enum Randomart {
     static let width = 17
     static let height = 9

@@ -90,11 +90,11 @@ struct LintCommand: ParsableCommand {
         for path in paths {
             if path != "-", FileIO.isDirectory(path) { Self.walk(path, into: &files) } else { files.append((path, true)) }
         }
-        let progress = Progress(total: files.count, label: "reading")
+        let progress = Progress(total: files.count)
         var inputs: [LintInput] = []
         var passphrase: SecureBytes?
         for (index, file) in files.enumerated() {
-            progress.update(index)
+            progress.update("reading", index, of: files.count)
             do {
                 var input = try LintInput.read(path: file.path)
                 if !file.explicit, case .unrecognizedFormat? = input.readError { continue }
@@ -114,13 +114,20 @@ struct LintCommand: ParsableCommand {
                 if file.explicit { reader.fail(file.path, error) }
             }
         }
+        var linter = Linter(policy: settings, blocklist: list)
+        linter.progress = { [progress] step in
+            switch step {
+            case let .checkedFiles(done, total): progress.update("checking", done, of: total)
+            case let .sharingPrimes(moduli): progress.show("looking for shared RSA primes (batch GCD over \(moduli) moduli)")
+            }
+        }
+        let findings = linter.lint(inputs)
         progress.finish()
-        if inputs.count > 1 { Progress.note("checking \(inputs.count) files (batch GCD over every RSA modulus)") }
-        let findings = Linter(policy: settings, blocklist: list).lint(inputs)
 
         switch format {
         case .text:
-            out.append(LintOutput.text(findings))
+            let colour = Colour.standardOutput
+            out.append(LintOutput.text(findings, severityStyle: { colour.paint($0) }))
             if verbose {
                 let flagged = Set(findings.map(\.file))
                 for input in inputs where !flagged.contains(input.path) { out.append("\(input.path): ok\n") }
@@ -172,31 +179,32 @@ struct LintCommand: ParsableCommand {
     }
 }
 
-/// A one-line progress counter on standard error, only when it is a terminal.
-final class Progress {
-    let total: Int
-    let label: String
+/// A one-line status on standard error, redrawn in place, only when standard error is a terminal
+/// and the run is big enough to take a moment; pipes, files and CI logs get nothing. Used from one
+/// thread at a time (the lint run is synchronous), hence `@unchecked Sendable`.
+final class Progress: @unchecked Sendable {
     let enabled: Bool
-    private var last = -1
+    private var last = ""
 
-    init(total: Int, label: String) {
-        self.total = total
-        self.label = label
-        enabled = isatty(STDERR_FILENO) == 1 && total >= 50
+    init(total: Int, threshold: Int = 50) {
+        enabled = Terminal.stderrIsTerminal && total >= threshold
     }
 
-    func update(_ done: Int) {
-        guard enabled else { return }
-        let percent = done * 100 / max(total, 1)
-        if percent != last {
-            last = percent
-            Terminal.writeError("\r\(label) \(done)/\(total) (\(percent)%)")
-        }
+    /// `label done/total (percent%)`, redrawn only when the percentage changes.
+    func update(_ label: String, _ done: Int, of total: Int) {
+        show("\(label) \(done)/\(total) (\(done * 100 / max(total, 1))%)")
     }
 
-    func finish() { if enabled { Terminal.writeError("\r\u{1B}[K") } }
+    /// Any status line.
+    func show(_ text: String) {
+        guard enabled, text != last else { return }
+        last = text
+        Terminal.writeError("\r\u{1B}[K" + text)
+    }
 
-    static func note(_ text: String) {
-        if isatty(STDERR_FILENO) == 1 { Terminal.writeError("keyport: \(text)\n") }
+    /// Clears the status line so that what follows starts on a clean line.
+    func finish() {
+        if enabled, !last.isEmpty { Terminal.writeError("\r\u{1B}[K") }
+        last = ""
     }
 }

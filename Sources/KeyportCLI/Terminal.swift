@@ -32,15 +32,18 @@ enum ExitCode: Int32 {
 
 /// Standard error and standard output, unbuffered by Foundation.
 enum Terminal {
-    /// `keyport: FILE[:LINE]: message` on standard error.
+    /// `keyport: FILE[:LINE]: message` on standard error; the `keyport:` prefix is red on a
+    /// colour terminal so errors stand out among findings and progress.
     static func report(_ path: String?, line: Int? = nil, _ message: String) {
-        var text = "keyport: "
+        var text = Colour.standardError.paint("keyport:", .red) + " "
         if let path { text += (path == "-" ? "(stdin)" : path) + (line.map { ":\($0)" } ?? "") + ": " }
         text += message + "\n"
         writeError(text)
     }
 
-    static func warn(_ message: String) { writeError("keyport: warning: \(message)\n") }
+    static func warn(_ message: String) {
+        writeError("keyport: " + Colour.standardError.paint("warning:", .yellow) + " \(message)\n")
+    }
 
     static func writeError(_ text: String) {
         var bytes = Array(text.utf8)
@@ -49,6 +52,51 @@ enum Terminal {
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+}
+
+/// ANSI colour for one output stream, on only where a person reads it: the stream is a terminal,
+/// NO_COLOR is unset or empty (https://no-color.org) and TERM is not `dumb`. Pipes, files and CI
+/// logs get plain text, so output stays byte-identical to what scripts and golden tests expect.
+struct Colour {
+    enum Code: String {
+        case red = "31", yellow = "33", cyan = "36", bold = "1"
+    }
+
+    let enabled: Bool
+
+    init(fileDescriptor: Int32, environment: [String: String] = Colour.environment) {
+        enabled = Colour.allowed(environment: environment) && isatty(fileDescriptor) == 1
+    }
+
+    /// The policy without the terminal test, separate so that tests can check it.
+    static func allowed(environment: [String: String]) -> Bool {
+        if let noColour = environment["NO_COLOR"], !noColour.isEmpty { return false }
+        return environment["TERM"] != "dumb"
+    }
+
+    static var environment: [String: String] {
+        var out: [String: String] = [:]
+        for name in ["NO_COLOR", "TERM"] { if let value = getenv(name) { out[name] = String(cString: value) } }
+        return out
+    }
+
+    static var standardOutput: Colour { Colour(fileDescriptor: STDOUT_FILENO) }
+    static var standardError: Colour { Colour(fileDescriptor: STDERR_FILENO) }
+
+    /// `text` in the colour when enabled, else `text` unchanged.
+    func paint(_ text: String, _ code: Code) -> String {
+        enabled ? "\u{1B}[\(code.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    /// Lint severities: errors red, warnings yellow, info cyan.
+    func paint(_ severity: Severity) -> String {
+        switch severity {
+        case .error: return paint(severity.rawValue, .red)
+        case .warning: return paint(severity.rawValue, .yellow)
+        case .info: return paint(severity.rawValue, .cyan)
+        }
+    }
 }
 
 /// Buffered standard output: one write per 64 KiB instead of one per line.

@@ -19,11 +19,13 @@ import Dispatch
 public struct SharedFactorPair: Sendable, Equatable, Hashable {
     /// Indices into the `moduli` array given to `BatchGCD.findSharedFactors`, `first < second`.
     public var first: Int
+    /// Index of the second modulus (greater than `first`).
     public var second: Int
     /// Bits of the common factor (gcd of the two moduli).
     public var factorBits: Int
 }
 
+/// Shared-prime detection over many RSA moduli (Bernstein's batch GCD, on GMP).
 public enum BatchGCD {
     /// Finds every pair of moduli that share a factor. Moduli are unsigned big-endian magnitudes;
     /// zero or one moduli give no pairs. Identical moduli are reported as sharing (their gcd is the
@@ -105,14 +107,19 @@ public enum BatchGCD {
 
 /// What `BatchGCD.benchmark` measured.
 public struct BatchGCDBenchmark: Sendable {
+    /// How many moduli were checked.
     public var moduli: Int
+    /// Size of each modulus in bits.
     public var bits: Int
+    /// Pairs made to share a factor on purpose.
     public var plantedPairs: Int
     /// Planted pairs that `findSharedFactors` reported (should equal `plantedPairs`).
     public var plantedFound: Int
     /// Other pairs reported: accidental shared factors of the synthetic numbers (see `benchmark`).
     public var accidentalPairs: Int
+    /// Seconds spent making the synthetic moduli (not part of the check).
     public var setupSeconds: Double
+    /// Seconds `findSharedFactors` took.
     public var gcdSeconds: Double
 }
 

@@ -2,8 +2,10 @@ internal import CLibcrypto
 
 /// Message digests and HMAC from libcrypto.
 public enum Digest: String, Sendable, CaseIterable {
+    /// MD5 and SHA-1 only where formats require them (fingerprints, PPK v2 MACs); SHA-256 and SHA-512 otherwise.
     case md5, sha1, sha256, sha512
 
+    /// Digest length in bytes.
     public var size: Int {
         switch self {
         case .md5: return 16
@@ -37,6 +39,7 @@ public enum Digest: String, Sendable, CaseIterable {
         }
     }
 
+    /// The digest of `data`.
     public func hash(_ data: [UInt8]) -> [UInt8] { data.withUnsafeBytes { hash($0) } }
 
     /// Hashes the concatenation of several parts.

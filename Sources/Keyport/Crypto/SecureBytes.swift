@@ -8,20 +8,25 @@ public final class SecureBytes: @unchecked Sendable, Equatable, CustomStringConv
     // Never mutated after init, so sharing across threads is safe.
     private let storage: UnsafeMutableRawBufferPointer
 
+    /// Copies `bytes` into a private buffer (the caller should wipe its own copy).
     public init<C: Collection>(_ bytes: C) where C.Element == UInt8 {
         storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(bytes.count, 1), alignment: 16)
         storage.copyBytes(from: bytes)
         count = bytes.count
     }
 
+    /// The UTF-8 bytes of `text`, e.g. a passphrase.
     public convenience init(_ text: String) { self.init(Array(text.utf8)) }
 
+    /// Number of secret bytes.
     public let count: Int
+    /// True for zero bytes (an empty passphrase).
     public var isEmpty: Bool { count == 0 }
 
     /// A copy of the secret. Prefer `withUnsafeBytes`.
     public var bytes: [UInt8] { Array(UnsafeRawBufferPointer(rebasing: storage[0..<count])) }
 
+    /// Calls `body` with the secret bytes; do not let the pointer escape.
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         try body(UnsafeRawBufferPointer(rebasing: storage[0..<count]))
     }
@@ -37,6 +42,7 @@ public final class SecureBytes: @unchecked Sendable, Equatable, CustomStringConv
         return a.withUnsafeBytes { x in b.withUnsafeBytes { y in CRYPTO_memcmp(x.baseAddress, y.baseAddress, a.count) == 0 } }
     }
 
+    /// Shows only the length: the secret never appears in logs or output.
     public var description: String { "SecureBytes(\(count) bytes, redacted)" }
 }
 

@@ -9,8 +9,10 @@
 public struct KeyEntry: Sendable {
     /// 1-based line number for line-oriented files.
     public let line: Int?
+    /// The decoded key, or why this key (line) could not be read.
     public let result: Result<KeyDocument, KeyportError>
 
+    /// An entry for `line` (nil for whole-file formats).
     public init(line: Int?, result: Result<KeyDocument, KeyportError>) {
         self.line = line
         self.result = result
@@ -19,6 +21,7 @@ public struct KeyEntry: Sendable {
 
 /// The output formats of `convert` and `generate`.
 public enum OutputFormat: String, Sendable, CaseIterable, Codable {
+    /// OpenSSH (`.pub` line or openssh-key-v1), RFC 4716, PuTTY PPK, PEM (PKCS#1/SEC1/SPKI) and PKCS#8.
     case openssh, rfc4716, ppk, pem, pkcs8
 }
 
@@ -37,6 +40,7 @@ public struct EncodeOptions: Sendable {
     /// PPK v3 Argon2 parameters; nil lets keyport choose as puttygen does.
     public var ppkArgon2: Argon2Parameters?
 
+    /// Options with the defaults of `ssh-keygen` and `puttygen`: no comment, unencrypted, 16 bcrypt rounds, PPK v3.
     public init(comment: String = "", passphrase: SecureBytes? = nil, publicOnly: Bool = false,
                 kdfRounds: Int = 16, ppkVersion: Int = 3, ppkArgon2: Argon2Parameters? = nil) {
         self.comment = comment
@@ -50,14 +54,20 @@ public struct EncodeOptions: Sendable {
 
 /// Argon2 settings of a PPK v3 file.
 public struct Argon2Parameters: Sendable, Equatable {
+    /// The Argon2 variant (PPK v3 files name it in the `Key-Derivation` header).
     public enum Flavor: String, Sendable, CaseIterable { case argon2d = "Argon2d", argon2i = "Argon2i", argon2id = "Argon2id" }
+    /// Argon2d, Argon2i or Argon2id (puttygen's default).
     public var flavor: Flavor
     /// KiB.
     public var memory: Int
+    /// Number of passes (time cost); 0 lets the encoder tune them to about 100 ms, as puttygen does.
     public var passes: Int
+    /// Lanes (parallelism).
     public var parallelism: Int
+    /// Salt; empty lets the encoder draw 16 random bytes when it encrypts.
     public var salt: [UInt8]
 
+    /// Argon2id, 8192 KiB, 13 passes and one lane unless given; pass `passes: 0` to have them tuned.
     public init(flavor: Flavor = .argon2id, memory: Int = 8192, passes: Int = 13, parallelism: Int = 1, salt: [UInt8] = []) {
         self.flavor = flavor
         self.memory = memory
@@ -69,17 +79,27 @@ public struct Argon2Parameters: Sendable, Equatable {
 
 /// The encoded form of a key, with anything the user should be told (a dropped comment, ...).
 public struct EncodedKey: Sendable {
+    /// The file content to write.
     public var bytes: [UInt8]
+    /// True when `bytes` hold a private key: write them with mode 0600.
     public var isSecret: Bool
+    /// Things the user should know (a comment the format cannot store, ...).
     public var warnings: [String]
 }
 
+/// The entry point for reading and writing key files: detection, decoding, unlocking, encoding.
+///
+/// ```swift
+/// let documents = try KeyFile.load(path: "id_ed25519")   // every key in the file
+/// let converted = try KeyFile.encode(documents[0], to: .ppk)
+/// ```
 public enum KeyFile {
     /// Largest key file read whole; authorized_keys and known_hosts files are streamed instead.
     public static let maximumSize = 1 << 20
 
     /// What the content looks like, and why.
     public enum Kind: Sendable, Equatable {
+        /// One case per family of formats that `read` dispatches to.
         case opensshPrivate, ppk, ssh1Private, rfc4716, pem, der, rawBlob, publicLines
     }
 

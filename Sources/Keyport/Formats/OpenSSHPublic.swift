@@ -12,10 +12,13 @@
 public enum PublicLine: Sendable {
     /// Blank or comment line.
     case skip
+    /// A key, with its options, hosts, marker and comment.
     case key(KeyDocument)
+    /// A line that is not a valid key (reported with its line number).
     case failure(KeyportError)
 }
 
+/// OpenSSH public-key lines: `.pub` files, authorized_keys and known_hosts.
 public enum OpenSSHPublicFormat {
     static let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
     static let quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\"), hash = UInt8(ascii: "#")

@@ -32,6 +32,7 @@
 //   it. PuTTY 0.78 reads only AES-128-CBC and DES-EDE3-CBC there; the weak part of this scheme is
 //   the single-MD5 key derivation, which a longer AES key does not fix. Use pkcs8 for strength.
 
+/// The PEM/DER family through libcrypto: PKCS#1, SEC1, PKCS#8 (plain and encrypted), SubjectPublicKeyInfo.
 public enum PEMFormat {
     /// PBKDF2-HMAC-SHA256 iterations for encrypted PKCS#8 output.
     public static let pbkdf2Iterations = 600_000

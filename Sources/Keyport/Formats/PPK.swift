@@ -25,6 +25,7 @@
 // MAC input: string algorithm, string encryption, string comment, string public blob, string private
 // blob as decrypted, padding included.
 
+/// PuTTY private key files, versions 2 and 3.
 public enum PPKFormat {
     static let format = "PPK"
     static let macKeyLabel = Array("putty-private-key-file-mac-key".utf8)

@@ -9,6 +9,7 @@
 // Lines end in CR, LF or CRLF. Readers must accept a Comment with or without quotes; unknown headers
 // are ignored.
 
+/// RFC 4716 ("SSH2") public key files.
 public enum RFC4716Format {
     static let begin = "---- BEGIN SSH2 PUBLIC KEY ----"
     static let end = "---- END SSH2 PUBLIC KEY ----"

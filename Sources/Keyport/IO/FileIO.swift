@@ -41,11 +41,13 @@ public enum FileIO {
         return UInt32(st.st_mode & 0o7777)
     }
 
+    /// Whether anything (even a dangling symbolic link) is at `path`.
     public static func exists(_ path: String) -> Bool {
         var st = stat()
         return lstat(path, &st) == 0
     }
 
+    /// Whether `path` is a directory (symbolic links followed).
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR

@@ -23,6 +23,7 @@ public struct Blocklist: Sendable {
     /// OpenSSH SHA256 fingerprints (raw digests) with a label.
     private var fingerprints: [[UInt8]: String] = [:]
 
+    /// Number of entries loaded.
     public var count: Int { records.count + prefixes.values.reduce(0) { $0 + $1.count } + fingerprints.count }
 
     /// Parses a blocklist file; throws `usage` naming the line of a bad entry.

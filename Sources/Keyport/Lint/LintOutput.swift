@@ -2,11 +2,15 @@
 // 2.1.0 log (https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html) for code-scanning
 // UIs. Pure functions returning strings; the CLI writes them.
 
+/// Renders lint findings for people (text), for scripts (JSON lines) and for code-scanning UIs (SARIF).
 public enum LintOutput {
     /// `FILE[:LINE]: severity rule-id: message — fix`, one per line.
-    public static func text(_ findings: [Finding]) -> String {
+    ///
+    /// - Parameter severityStyle: how to write the severity word; the CLI passes a closure that
+    ///   colours it on a terminal. The default writes the plain name.
+    public static func text(_ findings: [Finding], severityStyle: (Severity) -> String = { $0.rawValue }) -> String {
         findings.map { f in
-            "\(f.file)\(f.line.map { ":\($0)" } ?? ""): \(f.severity.rawValue) \(f.ruleID): \(f.message) — \(f.fix)\n"
+            "\(f.file)\(f.line.map { ":\($0)" } ?? ""): \(severityStyle(f.severity)) \(f.ruleID): \(f.message) — \(f.fix)\n"
         }.joined()
     }
 

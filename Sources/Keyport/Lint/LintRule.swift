@@ -5,8 +5,10 @@
 
 /// How bad a finding is. Ordered: info < warning < error.
 public enum Severity: String, Sendable, CaseIterable, Codable, Comparable {
+    /// In increasing order of severity.
     case info, warning, error
 
+    /// Orders `info < warning < error`.
     public static func < (a: Severity, b: Severity) -> Bool { a.rank < b.rank }
     private var rank: Int {
         switch self {
@@ -28,6 +30,7 @@ public enum Severity: String, Sendable, CaseIterable, Codable, Comparable {
 
 /// The group a rule belongs to (also the file its check lives in).
 public enum RuleCategory: String, Sendable, CaseIterable, Codable {
+    /// Key policy (sizes, curves), protection at rest, file hygiene, integrity of the file, known weak keys.
     case policy, protection, hygiene, integrity, weakKey = "weak-key"
 }
 
@@ -35,7 +38,9 @@ public enum RuleCategory: String, Sendable, CaseIterable, Codable {
 public struct LintRule: Sendable, Hashable, Identifiable {
     /// Stable kebab-case id, as used by `--explain`, policy files and output.
     public let id: String
+    /// The group the rule belongs to.
     public let category: RuleCategory
+    /// Default severity (a policy may override it).
     public let severity: Severity
     /// One line, for `--list-rules` and SARIF `shortDescription`.
     public let title: String
@@ -47,10 +52,12 @@ public struct LintRule: Sendable, Hashable, Identifiable {
     /// A short example that triggers the rule and one that does not (documentation; the tests build
     /// real inputs of both kinds).
     public let badExample: String
+    /// An example that passes the rule.
     public let goodExample: String
     /// Where the rule comes from (CVE, paper, manual page), if anywhere.
     public let reference: String?
 
+    /// Describes a rule; used by the rule tables.
     public init(id: String, category: RuleCategory, severity: Severity, title: String, rationale: String,
                 fix: String, bad: String, good: String, reference: String? = nil) {
         self.id = id
@@ -64,7 +71,9 @@ public struct LintRule: Sendable, Hashable, Identifiable {
         self.reference = reference
     }
 
+    /// Rules are equal when their ids are.
     public static func == (a: LintRule, b: LintRule) -> Bool { a.id == b.id }
+    /// Hashes the id.
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
 
     /// The multi-line text `keyport lint --explain ID` prints.
@@ -78,6 +87,7 @@ public struct LintRule: Sendable, Hashable, Identifiable {
 
 /// Every rule, in a stable order (category, then as written).
 public enum LintRegistry {
+    /// Every rule keyport has.
     public static let all: [LintRule] = PolicyRules.rules + ProtectionRules.rules + HygieneRules.rules
         + IntegrityRules.rules + WeakKeyRules.rules
 

@@ -29,6 +29,7 @@ public struct LintInput: Sendable {
     /// PPK v1 files when their decoders refused them, whatever the error said.
     public var head: [UInt8]?
 
+    /// An input from what the caller read and decoded itself.
     public init(path: String, mode: UInt32? = nil, directoryMode: UInt32? = nil, entries: [KeyEntry],
                 readError: KeyportError? = nil, head: [UInt8]? = nil) {
         self.path = path
@@ -62,13 +63,33 @@ public struct LintInput: Sendable {
     }
 }
 
+/// How far a `Linter.lint` run has got, for callers that show progress on a terminal.
+public enum LintProgress: Sendable, Equatable {
+    /// Per-file and per-key rules have run over `done` of `total` files.
+    case checkedFiles(done: Int, total: Int)
+    /// The shared-prime check (batch GCD) is starting over this many RSA moduli.
+    case sharingPrimes(moduli: Int)
+}
+
 /// Runs every enabled rule over a set of files.
+///
+/// ```swift
+/// let input = try LintInput.read(path: "id_rsa.pub")
+/// let findings = Linter(policy: Policy()).lint([input])
+/// for f in findings { print(f.severity, f.ruleID, f.message) }
+/// ```
 public struct Linter: Sendable {
+    /// Which rules run, their severities and thresholds (minimum RSA bits, allowed curves, ...).
     public var policy: Policy
+    /// Known-compromised keys to flag, if any.
     public var blocklist: Blocklist?
     /// The time certificate validity and expiry-time options are judged against.
     public var now: Date
+    /// Called on the linting thread as the run advances; nil (the default) reports nothing.
+    public var progress: (@Sendable (LintProgress) -> Void)?
 
+    /// A linter with a policy (defaults: 2048-bit RSA minimum, NIST curves), an optional blocklist
+    /// and the time to judge certificates against.
     public init(policy: Policy = Policy(), blocklist: Blocklist? = nil, now: Date = Date()) {
         self.policy = policy
         self.blocklist = blocklist
@@ -80,6 +101,7 @@ public struct Linter: Sendable {
         var perFile: [[Finding]] = []
         var moduli: [RSAModulusSite] = []
         for (fileIndex, input) in inputs.enumerated() {
+            progress?(.checkedFiles(done: fileIndex, total: inputs.count))
             var context = LintContext(input: input, policy: policy, now: now, blocklist: blocklist)
             lintFile(&context)
             perFile.append(context.findings)
@@ -89,6 +111,8 @@ public struct Linter: Sendable {
                                              fingerprint: key.fingerprint()))
             }
         }
+        progress?(.checkedFiles(done: inputs.count, total: inputs.count))
+        if moduli.count >= 2 { progress?(.sharingPrimes(moduli: moduli.count)) }
         for (fileIndex, findings) in WeakKeyRules.sharedPrimes(moduli, inputs: inputs, policy: policy) {
             perFile[fileIndex].append(contentsOf: findings)
         }
@@ -101,7 +125,7 @@ public struct Linter: Sendable {
         }
     }
 
-    /// Convenience for one file.
+    /// Convenience for one file (the shared-prime check then only sees that file's keys).
     public func lint(_ input: LintInput) -> [Finding] { lint([input]) }
 
     private func lintFile(_ context: inout LintContext) {

@@ -17,18 +17,24 @@
 ///     disable = comment-not-email, comment-missing   # rule ids that do not run (repeatable)
 ///     severity.RULE-ID = warning     # change one rule's severity
 public struct Policy: Sendable, Equatable {
+    /// Smallest acceptable RSA modulus in bits (default 2048).
     public var minRSABits: Int = 2048
     /// Curve identifiers as in SSH blobs (`nistp256`, `nistp384`, `nistp521`).
     public var allowedCurves: Set<String> = ["nistp256", "nistp384", "nistp521"]
     /// Findings at or above this severity make the run fail (exit 1).
     public var failOn: Severity = .error
+    /// Fermat factorisation steps tried per RSA key (catches primes too close together).
     public var fermatSteps: Int = 100
+    /// Smallest acceptable bcrypt_pbkdf rounds for openssh-key-v1 files.
     public var minBcryptRounds: Int = 16
     /// KiB.
     public var minArgon2Memory: Int = 8192
+    /// Rule ids that do not run.
     public var disabledRules: Set<String> = []
+    /// Per-rule severities replacing the defaults, by rule id.
     public var severityOverrides: [String: Severity] = [:]
 
+    /// The default policy.
     public init() {}
 
     /// The severity findings of `rule` get under this policy, or nil when the rule is disabled.
@@ -37,6 +43,7 @@ public struct Policy: Sendable, Equatable {
         return severityOverrides[rule.id] ?? rule.severity
     }
 
+    /// False when the rule is disabled.
     public func isEnabled(_ rule: LintRule) -> Bool { !disabledRules.contains(rule.id) }
 
     /// Does this set of findings fail the run?
@@ -114,14 +121,20 @@ public struct Policy: Sendable, Equatable {
 
 /// One problem found in one file.
 public struct Finding: Sendable, Equatable, Hashable, Codable {
+    /// The file as the user named it.
     public var file: String
     /// 1-based line for line-oriented files, else nil.
     public var line: Int?
+    /// The id of the rule that found it.
     public var ruleID: String
+    /// Severity after the policy's overrides.
     public var severity: Severity
+    /// What is wrong, naming the key (type, bits, fingerprint) where it helps.
     public var message: String
+    /// What to do about it.
     public var fix: String
 
+    /// A finding with every field given.
     public init(file: String, line: Int?, ruleID: String, severity: Severity, message: String, fix: String) {
         self.file = file
         self.line = line

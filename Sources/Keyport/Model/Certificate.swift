@@ -5,19 +5,28 @@
 
 /// The fields of an OpenSSH certificate that `ssh-keygen -L` shows.
 public final class Certificate: Sendable, Hashable {
+    /// User or host certificate (the `type` field).
     public enum Kind: UInt32, Sendable { case user = 1, host = 2 }
 
     /// The complete certificate blob as read.
     public let blob: [UInt8]
+    /// Serial number chosen by the CA.
     public let serial: UInt64
+    /// User or host certificate.
     public let kind: Kind
+    /// The key id the CA gave (logged by sshd).
     public let keyID: String
+    /// User or host names the certificate is valid for; empty means any.
     public let principals: [String]
+    /// Start of validity, seconds since the Unix epoch.
     public let validAfter: UInt64
+    /// End of validity, seconds since the Unix epoch (`UInt64.max` for forever).
     public let validBefore: UInt64
     /// (name, data) pairs; data is the decoded inner string when it holds one, else empty.
     public let criticalOptions: [(name: String, value: String)]
+    /// Extensions such as `permit-pty`, as (name, data) pairs.
     public let extensions: [(name: String, value: String)]
+    /// The CA key that signed the certificate.
     public let signatureKey: PublicKey
     /// The signature algorithm name (`rsa-sha2-512`, `ssh-ed25519`, ...).
     public let signatureAlgorithm: String
@@ -30,7 +39,9 @@ public final class Certificate: Sendable, Hashable {
         self.extensions = extensions; self.signatureKey = signatureKey; self.signatureAlgorithm = signatureAlgorithm
     }
 
+    /// Certificates are equal when their blobs are.
     public static func == (a: Certificate, b: Certificate) -> Bool { a.blob == b.blob }
+    /// Hashes the blob.
     public func hash(into hasher: inout Hasher) { hasher.combine(blob) }
 
     /// Valid forever: after 0 and before the maximum.

@@ -3,14 +3,23 @@
 
 /// A public-key algorithm as SSH names it.
 public enum KeyAlgorithm: String, Sendable, CaseIterable, Hashable, Codable {
+    /// RSA (the key type; signatures may be rsa-sha2-256/512).
     case rsa = "ssh-rsa"
+    /// DSA, 1024 bits (deprecated, removed from OpenSSH 9.8).
     case dsa = "ssh-dss"
+    /// ECDSA on NIST P-256.
     case ecdsaP256 = "ecdsa-sha2-nistp256"
+    /// ECDSA on NIST P-384.
     case ecdsaP384 = "ecdsa-sha2-nistp384"
+    /// ECDSA on NIST P-521.
     case ecdsaP521 = "ecdsa-sha2-nistp521"
+    /// Ed25519 (RFC 8032).
     case ed25519 = "ssh-ed25519"
+    /// Ed448 (RFC 8032).
     case ed448 = "ssh-ed448"
+    /// FIDO security-key ECDSA P-256.
     case skECDSAP256 = "sk-ecdsa-sha2-nistp256@openssh.com"
+    /// FIDO security-key Ed25519.
     case skEd25519 = "sk-ssh-ed25519@openssh.com"
 
     /// The SSH name, as in public-key blobs and `.pub` lines.
@@ -93,7 +102,9 @@ public enum KeyAlgorithm: String, Sendable, CaseIterable, Hashable, Codable {
         }
     }
 
+    /// True for the FIDO `sk-` types, whose secret stays in the authenticator.
     public var isSecurityKey: Bool { self == .skECDSAP256 || self == .skEd25519 }
+    /// True for the ECDSA types (plain and security-key).
     public var isECDSA: Bool { curveName != nil }
 
     /// The family word used by `generate -t` and in messages.

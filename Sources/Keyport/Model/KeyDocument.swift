@@ -2,18 +2,29 @@
 public enum FormatID: String, Sendable, CaseIterable, Codable {
     /// One `.pub` line, or a file of them.
     case opensshPublic = "openssh-public"
+    /// An authorized_keys file (lines may carry options).
     case authorizedKeys = "authorized_keys"
+    /// A known_hosts file (host patterns, markers, hashed names).
     case knownHosts = "known_hosts"
+    /// RFC 4716 `---- BEGIN SSH2 PUBLIC KEY ----` file.
     case rfc4716 = "rfc4716"
+    /// OpenSSH private key (openssh-key-v1).
     case opensshPrivate = "openssh-private"
+    /// PuTTY private key, version 2 or 3.
     case ppk = "ppk"
     /// PKCS#1 RSA, SEC1 EC or OpenSSL traditional DSA, in PEM.
     case pemTraditional = "pem"
+    /// Unencrypted PKCS#8 `PRIVATE KEY`.
     case pkcs8 = "pkcs8"
+    /// PKCS#8 `ENCRYPTED PRIVATE KEY` (PBES2 or PBES1).
     case pkcs8Encrypted = "pkcs8-encrypted"
+    /// X.509 SubjectPublicKeyInfo `PUBLIC KEY`.
     case spki = "spki"
+    /// PKCS#1 `RSA PUBLIC KEY`.
     case pkcs1Public = "pkcs1-public"
+    /// Binary DER of any of the PEM structures.
     case der = "der"
+    /// SSH protocol 1 key (recognised, not supported).
     case ssh1 = "ssh1"
 
     /// A human name for `inspect`.
@@ -45,20 +56,26 @@ public struct Protection: Sendable, Equatable, Codable {
     /// KDF parameters by name (`rounds`, `memory`, `passes`, `parallelism`, `iterations`, `salt`).
     public var parameters: [String: String]
 
+    /// A protection description.
     public init(cipher: String, kdf: String, parameters: [String: String] = [:]) {
         self.cipher = cipher
         self.kdf = kdf
         self.parameters = parameters
     }
 
+    /// Not encrypted.
     public static let none = Protection(cipher: "none", kdf: "none")
+    /// True unless the cipher is `none`.
     public var isEncrypted: Bool { cipher != "none" }
 }
 
 /// A non-fatal oddity noticed while decoding, for `lint` to report without parsing again.
 public struct Observation: Sendable, Equatable, Codable {
+    /// Stable kebab-case code (`crlf-line-endings`, `non-minimal-mpint`, ...).
     public var code: String
+    /// What was noticed, for people.
     public var message: String
+    /// An observation with its code and message.
     public init(_ code: String, _ message: String) {
         self.code = code
         self.message = message
@@ -67,21 +84,29 @@ public struct Observation: Sendable, Equatable, Codable {
 
 /// What a decoder returns for each key it finds in a file.
 public struct KeyDocument: Sendable {
+    /// What the document holds.
     public enum Content: Sendable {
+        /// A public key (or certificate).
         case publicKey(PublicKey)
+        /// An unencrypted or unlocked private key.
         case privateKey(PrivateKey)
         /// Encrypted private key. `publicKey` is nil when the format encrypts that too (PEM).
         case locked(publicKey: PublicKey?)
     }
 
+    /// The format the key was read from.
     public var format: FormatID
+    /// Public, private, or locked.
     public var content: Content
+    /// The key's comment (empty when none).
     public var comment: String
+    /// How the file is encrypted (`Protection.none` when it is not).
     public var protection: Protection
     /// 1-based line number for line-oriented files.
     public var line: Int?
     /// authorized_keys options or known_hosts host patterns before the key, as written.
     public var options: String?
+    /// known_hosts host patterns before the key, as written.
     public var hosts: String?
     /// The rest of a public-key line after the key exactly as written (trailing blanks and CR kept),
     /// for output that must match `ssh-keygen -l` byte for byte; `comment` is the cleaned form.
@@ -90,10 +115,12 @@ public struct KeyDocument: Sendable {
     public var marker: String?
     /// Format-specific details for `inspect` (PPK version, KDF parameters, PEM label ...), in order.
     public var details: [(String, String)]
+    /// Non-fatal oddities noticed while decoding, for lint.
     public var observations: [Observation]
     /// What the format's `unlock` needs (the encrypted file bytes); empty for unencrypted input.
     public var sealed: [UInt8]
 
+    /// A document as a decoder makes it.
     public init(format: FormatID, content: Content, comment: String = "", protection: Protection = .none,
                 line: Int? = nil, details: [(String, String)] = [], observations: [Observation] = [], sealed: [UInt8] = []) {
         self.format = format
@@ -115,11 +142,13 @@ public struct KeyDocument: Sendable {
         }
     }
 
+    /// The private key, when the document holds one unlocked.
     public var privateKey: PrivateKey? {
         if case let .privateKey(k) = content { return k }
         return nil
     }
 
+    /// True for private keys, locked or not.
     public var isPrivate: Bool {
         switch content {
         case .publicKey: return false
@@ -127,6 +156,7 @@ public struct KeyDocument: Sendable {
         }
     }
 
+    /// True for an encrypted private key not yet unlocked (see `KeyFile.unlock`).
     public var isLocked: Bool {
         if case .locked = content { return true }
         return false

@@ -2,6 +2,7 @@
 public enum SecretParts: Sendable {
     /// RSA: d, the primes p and q, and iqmp = q⁻¹ mod p (OpenSSH and PPK both store it).
     case rsa(d: SecureBytes, p: SecureBytes, q: SecureBytes, iqmp: SecureBytes)
+    /// DSA: the private exponent x.
     case dsa(x: SecureBytes)
     /// The EC private scalar.
     case ecdsa(d: SecureBytes)
@@ -13,13 +14,17 @@ public enum SecretParts: Sendable {
 
 /// A private key: its public half and the secret parts. `description` never shows secrets.
 public struct PrivateKey: Sendable, CustomStringConvertible {
+    /// The public half.
     public let publicKey: PublicKey
+    /// The secret half.
     public let secret: SecretParts
 
+    /// Pairs a public half with its secret parts (not checked here: see `validate()`).
     public init(publicKey: PublicKey, secret: SecretParts) {
         self.publicKey = publicKey
         self.secret = secret
     }
 
+    /// Type and size only; never the secret.
     public var description: String { "PrivateKey(\(publicKey.displayType) \(publicKey.bits), secret redacted)" }
 }

@@ -12,13 +12,17 @@
 /// The algorithm-specific public parts. Integers are unsigned big-endian magnitudes without
 /// leading zeros.
 public enum PublicParts: Sendable, Hashable {
+    /// RSA: public exponent e and modulus n.
     case rsa(e: [UInt8], n: [UInt8])
+    /// DSA: domain parameters p, q, g and public value y.
     case dsa(p: [UInt8], q: [UInt8], g: [UInt8], y: [UInt8])
     /// `point` is the uncompressed SEC1 point 04‖X‖Y.
     case ecdsa(point: [UInt8])
     /// Ed25519 (32 bytes) or Ed448 (57 bytes).
     case eddsa(publicKey: [UInt8])
+    /// FIDO ECDSA P-256: the point and the relying-party application (`ssh:` by default).
     case securityKeyECDSA(point: [UInt8], application: String)
+    /// FIDO Ed25519: the public key and the relying-party application.
     case securityKeyEd25519(publicKey: [UInt8], application: String)
 }
 
@@ -27,21 +31,26 @@ public enum PublicParts: Sendable, Hashable {
 /// Equality and hashing follow the canonical blob of the plain key, so the same key read from any
 /// format compares equal.
 public struct PublicKey: Sendable, Hashable {
+    /// The key type.
     public let algorithm: KeyAlgorithm
+    /// The algorithm-specific public values.
     public let parts: PublicParts
     /// Present when the key came as a `*-cert-v01@openssh.com` blob.
     public let certificate: Certificate?
 
+    /// A key from its parts (the parts are not validated here).
     public init(algorithm: KeyAlgorithm, parts: PublicParts, certificate: Certificate? = nil) {
         self.algorithm = algorithm
         self.parts = parts
         self.certificate = certificate
     }
 
+    /// Keys are equal when their blobs (certificate included) are.
     public static func == (a: PublicKey, b: PublicKey) -> Bool {
         a.algorithm == b.algorithm && a.parts == b.parts && a.certificate?.blob == b.certificate?.blob
     }
 
+    /// Hashes what `==` compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(algorithm)
         hasher.combine(parts)

@@ -1,6 +1,7 @@
 // Base64 (RFC 4648 §4) and hex, tuned for the hot path of bulk fingerprinting: table-driven, no
 // Foundation, one allocation per call.
 
+/// Standard Base64 with padding (RFC 4648 §4), as SSH and PEM use it.
 public enum Base64 {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
@@ -89,14 +90,17 @@ public enum Base64 {
         return out
     }
 
+    /// Decodes text; nil when it is not valid Base64.
     public static func decode(_ text: String, ignoringWhitespace: Bool = false) -> [UInt8]? {
         decode(Array(text.utf8), ignoringWhitespace: ignoringWhitespace)
     }
 }
 
+/// Lowercase hexadecimal.
 public enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
+    /// Hex digits, two per byte, with `separator` between bytes (`:` for MD5 fingerprints).
     public static func encode<C: Collection>(_ data: C, separator: String = "") -> String where C.Element == UInt8 {
         var out = [UInt8]()
         out.reserveCapacity(data.count * (2 + separator.utf8.count))
@@ -111,6 +115,7 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Bytes from hex digits (either case); nil for odd length or other characters.
     public static func decode(_ text: String) -> [UInt8]? {
         let chars = Array(text.utf8)
         guard chars.count % 2 == 0 else { return nil }

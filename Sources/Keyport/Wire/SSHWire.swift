@@ -10,26 +10,33 @@
 
 /// A cursor over SSH wire bytes. Reads never trap: a short buffer throws an error naming the field.
 public struct SSHReader: Sendable {
+    /// Everything being read.
     public let bytes: [UInt8]
+    /// Index of the next byte to read.
     public private(set) var offset: Int
     /// Used in error messages ("openssh-key-v1", "public key blob", ...).
     public var context: String
 
+    /// A reader at the start of `bytes`; `context` names the structure in errors.
     public init(_ bytes: [UInt8], context: String = "ssh wire data") {
         self.bytes = bytes
         self.offset = 0
         self.context = context
     }
 
+    /// Bytes not yet read.
     public var remaining: Int { bytes.count - offset }
+    /// True when every byte has been read.
     public var isAtEnd: Bool { offset >= bytes.count }
 
+    /// Reads one byte.
     public mutating func readByte(_ field: String) throws -> UInt8 {
         guard remaining >= 1 else { throw KeyportError.truncated(format: context, field: field) }
         defer { offset += 1 }
         return bytes[offset]
     }
 
+    /// Reads a big-endian uint32.
     public mutating func readUInt32(_ field: String) throws -> UInt32 {
         guard remaining >= 4 else { throw KeyportError.truncated(format: context, field: field) }
         let o = offset
@@ -37,6 +44,7 @@ public struct SSHReader: Sendable {
         return UInt32(bytes[o]) << 24 | UInt32(bytes[o + 1]) << 16 | UInt32(bytes[o + 2]) << 8 | UInt32(bytes[o + 3])
     }
 
+    /// Reads a big-endian uint64.
     public mutating func readUInt64(_ field: String) throws -> UInt64 {
         let hi = try readUInt32(field)
         let lo = try readUInt32(field)
@@ -85,6 +93,7 @@ public struct SSHReader: Sendable {
         return Array(raw.drop(while: { $0 == 0 }))
     }
 
+    /// Reads a comma-separated name-list; empty names are an error.
     public mutating func readNameList(_ field: String) throws -> [String] {
         let text = try readText(field)
         if text.isEmpty { return [] }
@@ -105,12 +114,16 @@ public struct SSHReader: Sendable {
 
 /// Builds SSH wire bytes. Integers are written as minimal mpints.
 public struct SSHWriter: Sendable {
+    /// What has been written so far.
     public private(set) var bytes: [UInt8] = []
 
+    /// An empty writer with room for `capacity` bytes.
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
+    /// Appends one byte.
     public mutating func writeByte(_ value: UInt8) { bytes.append(value) }
 
+    /// Appends a big-endian uint32.
     public mutating func writeUInt32(_ value: UInt32) {
         bytes.append(UInt8(truncatingIfNeeded: value >> 24))
         bytes.append(UInt8(truncatingIfNeeded: value >> 16))
@@ -118,18 +131,22 @@ public struct SSHWriter: Sendable {
         bytes.append(UInt8(truncatingIfNeeded: value))
     }
 
+    /// Appends a big-endian uint64.
     public mutating func writeUInt64(_ value: UInt64) {
         writeUInt32(UInt32(truncatingIfNeeded: value >> 32))
         writeUInt32(UInt32(truncatingIfNeeded: value))
     }
 
+    /// Appends bytes without a length prefix.
     public mutating func writeRaw<C: Collection>(_ raw: C) where C.Element == UInt8 { bytes.append(contentsOf: raw) }
 
+    /// Appends a string: uint32 length, then the bytes.
     public mutating func writeString<C: Collection>(_ raw: C) where C.Element == UInt8 {
         writeUInt32(UInt32(raw.count))
         bytes.append(contentsOf: raw)
     }
 
+    /// Appends the UTF-8 bytes of `text` as a string.
     public mutating func writeString(_ text: String) { writeString(Array(text.utf8)) }
 
     /// Writes a non-negative magnitude as an mpint: leading zeros stripped, one 0x00 added when the
@@ -145,6 +162,7 @@ public struct SSHWriter: Sendable {
         bytes.append(contentsOf: trimmed)
     }
 
+    /// Appends a comma-separated name-list.
     public mutating func writeNameList(_ names: [String]) { writeString(names.joined(separator: ",")) }
 
     /// Writes a string whose content is produced by `body` (lengths filled in afterwards).

@@ -1,0 +1,64 @@
+// Conveniences for library users: one call from a path to key documents, and from paths to lint
+// findings. They add nothing the CLI needs (it reads and reports per key itself); they exist so the
+// README's library example stays a few lines long.
+//
+//   let documents = try KeyFile.load(path: "id_ed25519.pub")
+//   let key = documents[0].publicKey          // nil only for a locked PEM file
+//   print(key?.fingerprint() ?? "?")          // SHA256:...
+//   let pem = try KeyFile.encode(key!, to: .pem, options: EncodeOptions())
+//   let findings = try Linter().lint(paths: ["id_ed25519.pub"])
+
+extension KeyFile {
+    /// Reads the key file at `path` (`-` for standard input) and returns every key in it, in file
+    /// order. Encrypted private keys come back locked (`isLocked`) unless a passphrase is given.
+    ///
+    /// Strict: the first key that cannot be read fails the whole call. For files with many keys of
+    /// which some may be damaged (authorized_keys, known_hosts), use `read(_:)`, which returns every
+    /// line's result so the good keys still count.
+    ///
+    /// - Parameters:
+    ///   - path: a file path, or `-` for standard input.
+    ///   - passphrase: unlocks encrypted private keys; nil leaves them locked (their public half is
+    ///     still available, except for encrypted PEM, which encrypts it too).
+    /// - Throws: `KeyportError` (`io` for a missing or unreadable file, `unrecognizedFormat`,
+    ///   `malformed`, `wrongPassphrase`, ...).
+    public static func load(path: String, passphrase: SecureBytes? = nil) throws -> [KeyDocument] {
+        try load(bytes: FileIO.read(path), passphrase: passphrase)
+    }
+
+    /// As `load(path:passphrase:)`, for bytes already in memory.
+    public static func load(bytes: [UInt8], passphrase: SecureBytes? = nil) throws -> [KeyDocument] {
+        try read(bytes).map { entry in
+            let document = try entry.result.get()
+            guard let passphrase, document.isLocked else { return document }
+            return try unlock(document, passphrase: passphrase)
+        }
+    }
+
+    /// Encodes a document's key: the private key when the document holds one (unlocked), else its
+    /// public key. The document's comment is used unless `options.comment` is set.
+    ///
+    /// - Throws: `KeyportError.passphraseRequired` for a locked document (unlock it first), and what
+    ///   the two `encode` functions throw.
+    public static func encode(_ document: KeyDocument, to format: OutputFormat, options: EncodeOptions = EncodeOptions()) throws -> EncodedKey {
+        var options = options
+        if options.comment.isEmpty { options.comment = document.comment }
+        switch document.content {
+        case let .privateKey(key): return try encode(key, to: format, options: options)
+        case let .publicKey(key): return try encode(key, to: format, options: options)
+        case .locked: throw KeyportError.passphraseRequired("the key is encrypted: unlock it with KeyFile.unlock(_:passphrase:) first")
+        }
+    }
+}
+
+extension Linter {
+    /// Lints files by path in one run (so the shared-prime check sees every RSA key across them):
+    /// each file is read, stat'ed (for the permission rules) and decoded as the CLI does. Directories
+    /// are not walked here; pass the files.
+    ///
+    /// - Throws: `KeyportError.io` when a file cannot be read. Files that are not valid keys are not
+    ///   errors: they come back as findings.
+    public func lint(paths: [String]) throws -> [Finding] {
+        try lint(paths.map { try LintInput.read(path: $0) })
+    }
+}
