@@ -22,6 +22,8 @@ import Glibc
 import Darwin
 #endif
 
+/// Makes new key pairs from libcrypto's CSPRNG: RSA (e = 65537, primes searched on every core and
+/// checked as SP 800-56B asks), ECDSA P-256/384/521, Ed25519, Ed448 and DSA.
 public enum KeyGenerator {
     /// The RSA sizes the generator accepts (policy, such as refusing < 2048, is the caller's).
     public static let rsaBitRange = 1024...16384
