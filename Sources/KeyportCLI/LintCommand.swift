@@ -97,7 +97,7 @@ struct LintCommand: ParsableCommand {
             progress.update("reading", index, of: files.count)
             do {
                 var input = try LintInput.read(path: file.path)
-                if !file.explicit, case .unrecognizedFormat? = input.readError { continue }
+                if !file.explicit, Self.isNotAKeyFile(input) { continue }
                 if unlock.passphraseFile != nil {
                     input.entries = try input.entries.map { entry in
                         guard case let .success(doc) = entry.result, doc.isLocked else { return entry }
@@ -152,6 +152,17 @@ struct LintCommand: ParsableCommand {
         out.flush()
         if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode == .passphrase ? .passphrase : .noInput) }
         if settings.fails(findings) { throw ExitCodeError(.findings) }
+    }
+
+    /// While walking a directory, files that are not key files (configs, logs, SARIF reports that
+    /// quote a key type) are skipped; a file whose name says it holds keys is still reported.
+    static func isNotAKeyFile(_ input: LintInput) -> Bool {
+        if case .unrecognizedFormat? = input.readError { return true }
+        let name = input.path.split(separator: "/").last.map(String.init) ?? input.path
+        let keyish = name.hasSuffix(".pub") || name.hasSuffix(".ppk") || name.hasSuffix(".pem") || name.hasSuffix(".key")
+            || name.hasPrefix("id_") || name.hasPrefix("authorized_keys") || name.hasPrefix("known_hosts")
+        let nothingRead = input.readError != nil || input.entries.allSatisfy { if case .failure = $0.result { return true } else { return false } }
+        return nothingRead && !keyish
     }
 
     /// Regular files below `directory`, in a stable order; symbolic links are not followed.

@@ -136,3 +136,14 @@ import Testing
         #expect(try Tool.keyport(["lint", "--explain", "no-such-rule"]).status == 64)
     }
 }
+
+@Suite struct LintWalkTests {
+    @Test func walkedNonKeyFilesAreSkippedButDamagedKeyFilesReported() throws {
+        let dir = try TempDir()
+        _ = try dir.write("report.sarif", "{\"message\":\"ssh-rsa AAAA is weak\"}\n")
+        _ = try dir.write("bad.pub", "ssh-ed25519 AAAAbroken x\n")
+        let r = try Tool.keyport(["lint", dir.url.path])
+        #expect(r.stdout.contains("bad.pub:1: error unreadable-key"))
+        #expect(!r.stdout.contains("report.sarif"))
+    }
+}
