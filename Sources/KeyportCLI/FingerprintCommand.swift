@@ -70,9 +70,12 @@ struct FingerprintCommand: ParsableCommand {
         // Private key files (ssh-keygen.c fingerprint_private): the comment of FILE.pub when it holds
         // the same key, else the comment stored in an unencrypted openssh-key-v1 file (which may be
         // empty: the two-space form), else "no comment". PEM stores no comment; PPK keeps its own.
+        // A FILE.pub whose line has no comment names itself (authfile.c sshkey_try_load_public), and
+        // its comment is the rest of the line up to the first CR, trailing blanks kept.
         if path != "-", let sibling = try? KeyFile.read(FileIO.read(path + ".pub")),
-           case let .success(pub)? = sibling.first?.result, pub.publicKey == doc.publicKey, !pub.comment.isEmpty {
-            return visEscaped(pub.comment)
+           let pub = sibling.lazy.compactMap({ try? $0.result.get() }).first, pub.publicKey == doc.publicKey {
+            let verbatim = String(decoding: (pub.verbatimComment ?? pub.comment).utf8.prefix { $0 != 0x0d && $0 != 0x0a }, as: UTF8.self)
+            return visEscaped(verbatim.isEmpty ? path + ".pub" : verbatim)
         }
         switch (doc.format, doc.content) {
         case (.opensshPrivate, .privateKey): return visEscaped(doc.comment)
