@@ -71,7 +71,7 @@ struct ConvertCommand: ParsableCommand {
             options.comment = comment ?? doc.comment
             do {
                 if doc.isPrivate, !`public` || doc.publicKey == nil, doc.isLocked {
-                    doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: file, cache: &passphrase))
+                    doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: file, document: doc, cache: &passphrase))
                     if comment == nil { options.comment = doc.comment }
                 }
                 let encoded: EncodedKey

@@ -44,7 +44,7 @@ struct FingerprintCommand: ParsableCommand {
                 var doc = loaded.document
                 if doc.publicKey == nil {
                     do {
-                        doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, cache: &passphrase))
+                        doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, document: doc, cache: &passphrase))
                     } catch {
                         reader.fail(path, line: doc.line, error)
                         continue

@@ -36,13 +36,14 @@ struct InspectCommand: ParsableCommand {
                 if doc.publicKey == nil {
                     if unlock.passphraseFile != nil || Terminal.stdinIsTerminal {
                         do {
-                            doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, cache: &passphrase))
+                            doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, document: doc, cache: &passphrase))
                         } catch {
                             reader.fail(path, line: doc.line, error)
                         }
                     } else {
                         note = "the public key is encrypted too: give --passphrase-file to see it"
-                        reader.fail(path, line: doc.line, KeyportError.passphraseRequired(note!))
+                        reader.fail(path, line: doc.line, KeyportError.passphraseRequired(
+                            "\(UnlockOptions.describeLocked(doc)): the public key is encrypted too; give --passphrase-file FILE to see it"))
                     }
                 }
                 if json {
@@ -65,7 +66,9 @@ struct InspectCommand: ParsableCommand {
             rows.append(("type", "\(key.sshType) (\(key.displayType))"))
             rows.append(("bits", String(key.bits)))
         }
-        rows.append(("comment", doc.comment.isEmpty ? "(none)" : doc.comment))
+        // openssh-key-v1 keeps the comment inside the encrypted section.
+        let hiddenComment = doc.isLocked && doc.format == .opensshPrivate
+        rows.append(("comment", !doc.comment.isEmpty ? doc.comment : hiddenComment ? "(encrypted)" : "(none)"))
         rows.append(("private", doc.isPrivate ? "yes" : "no"))
         rows.append(("encrypted", doc.protection.isEncrypted ? "yes" : "no"))
         if doc.protection.isEncrypted {
@@ -76,7 +79,11 @@ struct InspectCommand: ParsableCommand {
                 for (k, v) in doc.protection.parameters.sorted(by: { $0.key < $1.key }) { rows.append(("kdf \(k)", v)) }
             }
         }
-        for (k, v) in doc.details { rows.append((k, v)) }
+        // A format's own detail (PPK's "kdf", openssh-key-v1's "cipher" ...) says more than the
+        // generic row of the same name: it replaces that row instead of repeating it.
+        for (k, v) in doc.details {
+            if let index = rows.firstIndex(where: { $0.0 == k }) { rows[index].1 = v } else { rows.append((k, v)) }
+        }
         if let options = doc.options { rows.append(("options", options)) }
         if let hosts = doc.hosts { rows.append(("hosts", hosts)) }
         if let marker = doc.marker { rows.append(("marker", marker)) }
