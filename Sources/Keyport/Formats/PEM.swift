@@ -114,7 +114,7 @@ public enum PEMFormat {
         var outer = DERReader(der, context: context)
         var r = try outer.readSequence("outer SEQUENCE")
         guard outer.isAtEnd else {
-            throw KeyportError.malformed(format: context, field: "DER", reason: "\(der.count - outer.consumed) trailing bytes after the key structure")
+            throw KeyportError.malformed(format: context, field: "DER", reason: "\(der.count - outer.consumed) trailing byte\(der.count - outer.consumed == 1 ? "" : "s") after the key structure")
         }
         let notAKey = KeyportError.malformed(format: context, field: "DER", reason: "not a key structure keyport knows (PKCS#1, SEC1, PKCS#8, SubjectPublicKeyInfo)")
         switch r.peekTag {
