@@ -151,17 +151,19 @@ enum BulkFingerprinter {
         var first = true
         var sawKey = false
         var failures: [(Int, KeyportError)] = []
+        var head: [UInt8] = []
+        var consumed = 0
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 { if errno == EINTR { continue }; return first ? nil : true }
             if first {
                 first = false
-                let head = Array(chunk[0..<n])
+                head = Array(chunk[0..<min(n, 4096)])
                 // Only line files stream; for stdin the first chunk is kept by handing back nil only
                 // when it can be re-read (a regular file).
-                if KeyFile.detect(head) != .publicLines || head.isEmpty {
+                if KeyFile.detect(Array(chunk[0..<n])) != .publicLines || n == 0 {
                     if fd == STDIN_FILENO {
-                        var rest = head
+                        var rest = Array(chunk[0..<n])
                         do {
                             while true {
                                 let m = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -177,20 +179,40 @@ enum BulkFingerprinter {
             }
             if n == 0 { break }
             pending.append(contentsOf: chunk[0..<n])
-            guard let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) else { continue }
+            guard let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) else {
+                // One line may not grow without bound: a long file without newlines is no key file.
+                if pending.count > KeyFile.maximumSize {
+                    for (line, error) in failures { reader.fail(path, line: line, error) }
+                    reader.fail(path, line: lineNumber + 1, KeyportError.io(path: path, reason: "line longer than \(KeyFile.maximumSize / 1024) KiB; not a key file"))
+                    return true
+                }
+                continue
+            }
             let block = Array(pending[0...lastNewline])
             pending.removeSubrange(0...lastNewline)
+            consumed += block.count
             process(block, startLine: &lineNumber, path: path, hash: hash, verbose: verbose, json: json, out: &out, failures: &failures, sawKey: &sawKey)
+            if sawKey {
+                // Once a key was seen every bad line is reported on its own: no need to keep them.
+                for (line, error) in failures { reader.fail(path, line: line, error) }
+                failures.removeAll()
+            } else if consumed > KeyFile.maximumSize {
+                // Not one key in the first MiB: binary data or text that is no key file (and may be
+                // endless, like a device). Give the whole-file verdict instead of reading on.
+                reader.fail(path, KeyFile.noKeyError(head: head, failedLines: max(failures.count, 2))
+                            ?? KeyportError.unrecognizedFormat(seen: "no key in the first \(KeyFile.maximumSize / 1024) KiB"))
+                return true
+            }
         }
         if !pending.isEmpty {
             process(pending, startLine: &lineNumber, path: path, hash: hash, verbose: verbose, json: json, out: &out, failures: &failures, sawKey: &sawKey)
         }
-        if !sawKey, !failures.isEmpty, failures.count > 1 {
-            reader.fail(path, KeyportError.unrecognizedFormat(seen: "no valid key on any of \(failures.count) lines"))
+        // The same verdict KeyFile.read gives for a whole file without a key.
+        if !sawKey, let error = KeyFile.noKeyError(head: head, failedLines: failures.count) {
+            reader.fail(path, error)
             return true
         }
         for (line, error) in failures { reader.fail(path, line: line, error) }
-        if !sawKey, failures.isEmpty { reader.fail(path, KeyportError.unrecognizedFormat(seen: "no key in the file")) }
         return true
     }
 

@@ -128,12 +128,21 @@ public enum KeyFile {
                 case let .failure(error): entries.append(KeyEntry(line: number, result: .failure(error)))
                 }
             }
-            if entries.allSatisfy({ if case .failure = $0.result { return true } else { return false } }) {
-                if entries.isEmpty { throw KeyportError.unrecognizedFormat(seen: bytes.isEmpty ? "an empty file" : "no key in the file") }
-                if entries.count > 1 || !looksLikeKeyLine(bytes) { throw KeyportError.unrecognizedFormat(seen: describe(bytes)) }
+            if entries.allSatisfy({ if case .failure = $0.result { return true } else { return false } }),
+               let error = noKeyError(head: bytes, failedLines: entries.count) {
+                throw error
             }
             return entries
         }
+    }
+
+    /// For a file of lines none of which held a key: the one error that describes the whole file, or
+    /// nil when its single bad line looks like a damaged key line (reported with its line number).
+    /// `head` is the start of the file (4 KiB are enough).
+    public static func noKeyError(head: [UInt8], failedLines: Int) -> KeyportError? {
+        if failedLines == 0 { return KeyportError.unrecognizedFormat(seen: head.isEmpty ? "an empty file" : "no key in the file") }
+        if failedLines > 1 || !looksLikeKeyLine(head) { return KeyportError.unrecognizedFormat(seen: describe(head)) }
+        return nil
     }
 
     /// Does the text mention any SSH key type at all? Used to tell a damaged key line from a file of
