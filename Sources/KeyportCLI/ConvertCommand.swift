@@ -70,7 +70,10 @@ struct ConvertCommand: ParsableCommand {
             var doc = loaded.document
             options.comment = comment ?? doc.comment
             do {
-                if doc.isPrivate, !`public` || doc.publicKey == nil, doc.isLocked {
+                // --public of a key whose comment is encrypted (openssh-key-v1) unlocks it when a
+                // passphrase file is at hand, to print the comment as ssh-keygen -y does.
+                let wantsComment = comment == nil && doc.comment.isEmpty && unlock.passphraseFile != nil
+                if doc.isPrivate, !`public` || doc.publicKey == nil || wantsComment, doc.isLocked {
                     doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: file, document: doc, cache: &passphrase))
                     if comment == nil { options.comment = doc.comment }
                 }
@@ -80,6 +83,7 @@ struct ConvertCommand: ParsableCommand {
                     encoded = try KeyFile.encode(key, to: to, options: options)
                 } else if let key = doc.publicKey {
                     options.publicOnly = true
+                    options.publicOfPrivate = loaded.document.isPrivate
                     encoded = try KeyFile.encode(key, to: to == .ppk ? .openssh : to, options: options)
                 } else {
                     throw KeyportError.passphraseRequired("the key is encrypted: give --passphrase-file FILE")

@@ -90,7 +90,7 @@ struct InspectCommand: ParsableCommand {
         if let key = doc.publicKey {
             rows.append(("sha256", key.fingerprint(.sha256)))
             rows.append(("md5", key.fingerprint(.md5)))
-            rows.append(("public key", OpenSSHPublicFormat.encode(key, comment: doc.comment).trimmingTrailingNewline()))
+            rows.append(("public key", OpenSSHPublicFormat.encodeLine(key, comment: doc.comment).trimmingTrailingNewline()))
         }
         if let note { rows.append(("note", note)) }
         for observation in doc.observations { rows.append(("observation", observation.message)) }
@@ -156,7 +156,7 @@ struct InspectCommand: ParsableCommand {
         }
         o.add("sha256", doc.publicKey?.fingerprint(.sha256))
         o.add("md5", doc.publicKey?.fingerprint(.md5))
-        o.add("public_key", doc.publicKey.map { OpenSSHPublicFormat.encode($0, comment: doc.comment).trimmingTrailingNewline() })
+        o.add("public_key", doc.publicKey.map { OpenSSHPublicFormat.encodeLine($0, comment: doc.comment).trimmingTrailingNewline() })
         if let options = doc.options { o.add("options", options) }
         if let hosts = doc.hosts { o.add("hosts", hosts) }
         if let marker = doc.marker { o.add("marker", marker) }

@@ -157,4 +157,31 @@ import Testing
                            file: damaged, status: 65, containing: "base64")
         #expect(!dir.exists("out"))
     }
+
+    // MARK: - convert
+
+    /// `convert --public --to openssh` prints what `ssh-keygen -y` prints: the comment (even when it is
+    /// inside an encrypted openssh-key-v1 section and a passphrase file is given), and no blank after
+    /// the key when there is no comment.
+    @Test func publicLineFromPrivateKeysMatchesSshKeygenY() throws {
+        let dir = try TempDir()
+        let pass = try dir.write("pass", "secret1\n")
+        let keys = [
+            try sshKeygen(dir, name: "enc", type: "ed25519", comment: "enc comment", passphrase: "secret1"),
+            try sshKeygen(dir, name: "empty", type: "ecdsa", comment: ""),
+            try sshKeygen(dir, name: "plain", type: "rsa", bits: 1024, comment: "plain c"),
+            try sshKeygen(dir, name: "pem", type: "rsa", bits: 1024, comment: "dropped", passphrase: "secret1", extra: ["-m", "PEM"]),
+        ]
+        for key in keys {
+            let peer = try Tool.run("/usr/bin/ssh-keygen", ["-y", "-P", "secret1", "-f", key])
+            #expect(peer.status == 0)
+            let ours = try Tool.keyport(["convert", "--to", "openssh", "--public", "--passphrase-file", pass, key])
+            #expect(ours.status == 0, "\(ours.stderr)")
+            #expect(ours.stdout == peer.stdout)
+        }
+        // Without the passphrase the public half of an encrypted openssh key is still there.
+        let bare = try Tool.keyport(["convert", "--to", "openssh", "--public", keys[0]])
+        #expect(bare.status == 0)
+        #expect(bare.stdout.split(separator: " ").count == 2)
+    }
 }

@@ -36,6 +36,10 @@ public struct EncodeOptions: Sendable {
     public var ppkVersion: Int
     /// PPK v3 Argon2 parameters; nil lets keyport choose as puttygen does.
     public var ppkArgon2: Argon2Parameters?
+    /// The public key being written is the public half of a private key: an OpenSSH line then looks
+    /// as `ssh-keygen -y` prints it (no blank after the key without a comment), while a public line
+    /// converted again keeps the layout of the .pub files ssh-keygen writes.
+    public var publicOfPrivate = false
 
     public init(comment: String = "", passphrase: SecureBytes? = nil, publicOnly: Bool = false,
                 kdfRounds: Int = 16, ppkVersion: Int = 3, ppkArgon2: Argon2Parameters? = nil) {
@@ -175,7 +179,9 @@ public enum KeyFile {
     public static func encode(_ key: PublicKey, to format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
         switch format {
         case .openssh:
-            return EncodedKey(bytes: Array(OpenSSHPublicFormat.encode(key, comment: options.comment).utf8), isSecret: false, warnings: [])
+            let line = options.publicOfPrivate ? OpenSSHPublicFormat.encodeLine(key, comment: options.comment)
+                                               : OpenSSHPublicFormat.encode(key, comment: options.comment)
+            return EncodedKey(bytes: Array(line.utf8), isSecret: false, warnings: [])
         case .rfc4716:
             return EncodedKey(bytes: Array(RFC4716Format.encode(key, comment: options.comment).utf8), isSecret: false, warnings: [])
         case .pem, .pkcs8:
@@ -187,7 +193,11 @@ public enum KeyFile {
 
     /// Encodes a private key (or, with `options.publicOnly`, its public half).
     public static func encode(_ key: PrivateKey, to format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
-        if options.publicOnly { return try encode(key.publicKey, to: format == .ppk ? .openssh : format, options: options) }
+        if options.publicOnly {
+            var options = options
+            options.publicOfPrivate = true
+            return try encode(key.publicKey, to: format == .ppk ? .openssh : format, options: options)
+        }
         switch format {
         case .openssh: return try OpenSSHPrivateFormat.encode(key, options: options)
         case .ppk: return try PPKFormat.encode(key, options: options)

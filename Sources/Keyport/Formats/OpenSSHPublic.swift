@@ -220,4 +220,10 @@ public enum OpenSSHPublicFormat {
     public static func encode(_ key: PublicKey, comment: String) -> String {
         "\(key.sshType) \(Base64.encode(key.blob)) \(comment)\n"
     }
+
+    /// The line as `ssh-keygen -y` and `ssh-keygen -i` print it: no blank after the key when there is
+    /// no comment (`encode` keeps that blank, as ssh-keygen writes a new key's .pub file).
+    public static func encodeLine(_ key: PublicKey, comment: String) -> String {
+        comment.isEmpty ? "\(key.sshType) \(Base64.encode(key.blob))\n" : encode(key, comment: comment)
+    }
 }
