@@ -66,6 +66,9 @@ struct ConvertCommand: ParsableCommand {
         if wantsPrivate, keys.count > 1 {
             throw KeyportError.usage("\(file) holds \(keys.count) private keys; convert takes one")
         }
+        // Before any passphrase is asked for or any KDF runs.
+        if wantsPrivate { try KeyFile.requirePrivateCapable(to) }
+        if let output, !force, FileIO.exists(output) { throw KeyportError.outputExists(path: output) }
         for loaded in keys {
             var doc = loaded.document
             options.comment = comment ?? doc.comment
@@ -96,10 +99,12 @@ struct ConvertCommand: ParsableCommand {
                 throw ExitCodeError(reader.exitCode)
             }
         }
-        for warning in Set(warnings).sorted() { Terminal.warn(warning) }
         if let output {
             try FileIO.writeAtomically(output, result, secret: secret, force: force)
-        } else {
+        }
+        // After the write, so that a failed write is not preceded by notes about its content.
+        for warning in Set(warnings).sorted() { Terminal.warn(warning) }
+        if output == nil {
             var out = OutputBuffer()
             out.append(bytes: result)
             out.flush()

@@ -184,4 +184,28 @@ import Testing
         #expect(bare.status == 0)
         #expect(bare.stdout.split(separator: " ").count == 2)
     }
+
+    /// Problems that need no key material are reported before any passphrase or KDF: a private key
+    /// to RFC 4716 (public only) and an existing output without --force. Notes about the content
+    /// (a dropped comment) are not printed when nothing was written.
+    @Test func convertChecksOutputBeforeUnlocking() throws {
+        let dir = try TempDir()
+        let key = try sshKeygen(dir, name: "enc", type: "ed25519", passphrase: "secret1")
+        let wrong = try dir.write("wrong", "nope\n")
+        let rfc = try Tool.keyport(["convert", "--to", "rfc4716", "--passphrase-file", wrong, key])
+        #expect(rfc.status == 64)
+        #expect(rfc.stderr.contains("RFC 4716 holds public keys only"), "\(rfc.stderr)")
+        let existing = try dir.write("out.pem", "keep me\n")
+        let r = try Tool.keyport(["convert", "--to", "pem", "--no-passphrase", "--passphrase-file", wrong, "-o", existing, key])
+        #expect(r.status == 73)
+        #expect(r.stderr == "keyport: \(existing) exists; use --force to replace it\n")
+        #expect(try dir.read("out.pem") == "keep me\n")
+        // The private output is created 0600, and nothing else is left in the directory.
+        let pass = try dir.write("pass", "secret1\n")
+        let ok = try Tool.keyport(["convert", "--to", "pem", "--no-passphrase", "--passphrase-file", pass, "-o", dir.path("new.pem"), key])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        #expect(FileIO.mode(dir.path("new.pem")) == 0o600)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasPrefix(".keyport-") }
+        #expect(leftovers.isEmpty)
+    }
 }

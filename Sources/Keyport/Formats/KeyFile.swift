@@ -203,6 +203,14 @@ public enum KeyFile {
         case .ppk: return try PPKFormat.encode(key, options: options)
         case .pem, .pkcs8: return try PEMFormat.encodePrivate(key, as: format, options: options)
         case .rfc4716:
+            try requirePrivateCapable(format)
+            return EncodedKey(bytes: [], isSecret: false, warnings: [])
+        }
+    }
+
+    /// Throws unless `format` can hold a private key; callers check before asking for passphrases.
+    public static func requirePrivateCapable(_ format: OutputFormat) throws {
+        if format == .rfc4716 {
             throw KeyportError.cannotEncode("RFC 4716 holds public keys only; use --public, or --to openssh|ppk|pem|pkcs8")
         }
     }
