@@ -17,7 +17,7 @@ struct FingerprintCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customShort("E"), help: "Fingerprint hash: sha256 or md5.")
+    @Option(name: .customShort("E"), help: ArgumentHelp("Fingerprint hash: sha256 (default), md5, sha1 or sha512, in any case.", valueName: "hash"))
     var hash: FingerprintHash = .sha256
 
     @Flag(name: .shortAndLong, help: "Also print the randomart picture, as ssh-keygen -lv.")

@@ -2,7 +2,9 @@ import ArgumentParser
 import Keyport
 
 extension OutputFormat: ExpressibleByArgument {}
-extension FingerprintHash: ExpressibleByArgument {}
+extension FingerprintHash: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+}
 
 /// `--passphrase-file`: how to unlock encrypted inputs.
 struct UnlockOptions: ParsableArguments {

@@ -34,6 +34,19 @@ import Testing
         }
     }
 
+    /// `-E` takes every hash ssh-keygen takes (sha256, md5, sha1, sha512), in any case, with -v too.
+    @Test(arguments: ["SHA256", "MD5", "sha1", "Sha512"])
+    func everySshKeygenHashNameIsAccepted(_ name: String) throws {
+        let dir = try TempDir()
+        let key = try sshKeygen(dir, name: "k", type: "ecdsa", comment: "hash test")
+        let ca = try sshKeygen(dir, name: "ca", type: "ed25519")
+        #expect(try Tool.run("/usr/bin/ssh-keygen", ["-q", "-s", ca, "-I", "id", dir.path("k.pub")]).status == 0)
+        for path in [key, key + ".pub", dir.path("k-cert.pub")] {
+            try expectSameFingerprint(path, ["-E", name])
+            try expectSameFingerprint(path, ["-v", "-E", name])
+        }
+    }
+
     // MARK: - inspect
 
     /// The rows of one key in `keyport inspect` text output, by name.
