@@ -221,4 +221,28 @@ import Testing
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasPrefix(".keyport-") }
         #expect(leftovers.isEmpty)
     }
+
+    /// RFC 4716 comments escape backslash as well as quote, as PuTTY writes and reads them, so
+    /// puttygen and keyport both read back the comment that was written; a line break is refused
+    /// for the one-line text formats instead of splitting the key.
+    @Test func rfc4716CommentEscapesAndLineBreaks() throws {
+        let dir = try TempDir()
+        let key = try sshKeygen(dir, name: "k", type: "ed25519", comment: "x")
+        let comment = #"a "quoted" \ back\slash \"#
+        let out = dir.path("k.rfc")
+        #expect(try Tool.keyport(["convert", "--to", "rfc4716", "--comment", comment, "-o", out, key + ".pub"]).status == 0)
+        let putty = try Tool.run("puttygen", ["-L", out])
+        #expect(putty.status == 0)
+        #expect(putty.stdout.hasSuffix(" " + comment + "\n"), "\(putty.stdout)")
+        let back = try Tool.keyport(["convert", "--to", "openssh", out])
+        #expect(back.stdout == putty.stdout)
+        let peer = try Tool.run("/usr/bin/ssh-keygen", ["-i", "-f", out])
+        #expect(peer.status == 0 && back.stdout.hasPrefix(peer.stdout.trimmingCharacters(in: .newlines) + " "))
+        for format in ["openssh", "rfc4716"] {
+            let r = try Tool.keyport(["convert", "--to", format, "--comment", "two\nlines", "-o", dir.path("bad"), key + ".pub"])
+            #expect(r.status == 64)
+            #expect(r.stderr.contains("line break"))
+            #expect(!dir.exists("bad"))
+        }
+    }
 }

@@ -177,6 +177,10 @@ public enum KeyFile {
 
     /// Encodes a public key.
     public static func encode(_ key: PublicKey, to format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
+        // Both text formats end the comment at the end of a line: a line break would split the key.
+        if format == .openssh || format == .rfc4716, options.comment.utf8.contains(where: { $0 == 0x0a || $0 == 0x0d }) {
+            throw KeyportError.cannotEncode("\(format == .openssh ? "an OpenSSH public key line" : "an RFC 4716 header") holds a one-line comment; this comment contains a line break")
+        }
         switch format {
         case .openssh:
             let line = options.publicOfPrivate ? OpenSSHPublicFormat.encodeLine(key, comment: options.comment)
