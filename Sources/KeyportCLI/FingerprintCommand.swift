@@ -63,9 +63,9 @@ struct FingerprintCommand: ParsableCommand {
         if !doc.isPrivate {
             // Line-oriented files: the trailing comment unless it starts with '#', else the options or
             // host token before the key, else "no comment" (ssh-keygen.c do_fingerprint).
-            let comment = doc.verbatimComment ?? doc.comment
-            if !comment.isEmpty, !comment.hasPrefix("#") { return visEscaped(comment) }
-            return (doc.options ?? doc.hosts).map(visEscaped) ?? "no comment"
+            let comment = doc.verbatimComment ?? Array(doc.comment.utf8)
+            if !comment.isEmpty, comment.first != UInt8(ascii: "#") { return visEscaped(comment) }
+            return (doc.verbatimLeading ?? (doc.options ?? doc.hosts).map { Array($0.utf8) }).map(visEscaped) ?? "no comment"
         }
         // Private key files (ssh-keygen.c fingerprint_private): the comment of FILE.pub when it holds
         // the same key, else the comment stored in an unencrypted openssh-key-v1 file (which may be
@@ -74,8 +74,8 @@ struct FingerprintCommand: ParsableCommand {
         // its comment is the rest of the line up to the first CR, trailing blanks kept.
         if path != "-", let sibling = try? KeyFile.read(FileIO.read(path + ".pub")),
            let pub = sibling.lazy.compactMap({ try? $0.result.get() }).first, pub.publicKey == doc.publicKey {
-            let verbatim = String(decoding: (pub.verbatimComment ?? pub.comment).utf8.prefix { $0 != 0x0d && $0 != 0x0a }, as: UTF8.self)
-            return visEscaped(verbatim.isEmpty ? path + ".pub" : verbatim)
+            let verbatim = (pub.verbatimComment ?? Array(pub.comment.utf8)).prefix { $0 != 0x0d && $0 != 0x0a }
+            return visEscaped(verbatim.isEmpty ? Array((path + ".pub").utf8) : Array(verbatim))
         }
         switch (doc.format, doc.content) {
         case (.opensshPrivate, .privateKey): return visEscaped(doc.comment)
@@ -86,19 +86,35 @@ struct FingerprintCommand: ParsableCommand {
 
     /// What OpenSSH's mprintf does to untrusted text in a UTF-8 locale: tab, CR and LF pass, other
     /// control characters and invalid UTF-8 bytes become \ooo octal escapes.
-    static func visEscaped(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7f }) else { return text }
+    static func visEscaped(_ text: String) -> String { visEscaped(Array(text.utf8)) }
+
+    static func visEscaped(_ bytes: [UInt8]) -> String {
+        guard bytes.contains(where: { $0 < 0x20 || $0 >= 0x7f }) else { return String(decoding: bytes, as: UTF8.self) }
+        func octal(_ byte: UInt8) -> String {
+            let digits = String(byte, radix: 8)
+            return "\\" + String(repeating: "0", count: 3 - digits.count) + digits
+        }
         var out = ""
-        for scalar in text.unicodeScalars {
+        var i = 0
+        while i < bytes.count {
+            let lead = bytes[i]
+            let length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0
+            // One character at a time; what does not decode (overlong, surrogate, cut short) is
+            // escaped byte by byte, as mbtowc failing makes OpenSSH do.
+            guard length > 0, i + length <= bytes.count,
+                  let character = String(validating: bytes[i..<i + length], as: UTF8.self),
+                  let scalar = character.unicodeScalars.first else {
+                out += octal(lead)
+                i += 1
+                continue
+            }
             let v = scalar.value
-            if v == 0xFFFD || (v < 0x20 && v != 0x09 && v != 0x0a && v != 0x0d) || (v >= 0x7f && v < 0xa0) {
-                for byte in String(scalar).utf8 {
-                    let octal = String(byte, radix: 8)
-                    out += "\\" + String(repeating: "0", count: 3 - octal.count) + octal
-                }
+            if (v < 0x20 && v != 0x09 && v != 0x0a && v != 0x0d) || (v >= 0x7f && v < 0xa0) {
+                for byte in bytes[i..<i + length] { out += octal(byte) }
             } else {
                 out.unicodeScalars.append(scalar)
             }
+            i += length
         }
         return out
     }

@@ -47,6 +47,22 @@ import Testing
         }
     }
 
+    /// Comments and options that are not UTF-8 (a Latin-1 name, stray bytes, overlong forms) are
+    /// escaped byte by byte as ssh-keygen escapes them, not turned into U+FFFD first.
+    @Test func nonUTF8CommentsAreEscapedAsSshKeygenDoes() throws {
+        let dir = try TempDir()
+        try sshKeygen(dir, name: "k", type: "ed25519")
+        let line = try dir.read("k.pub").split(separator: " ").prefix(2).joined(separator: " ")
+        var bytes: [UInt8] = []
+        bytes += Array("\(line) Jos".utf8) + [0xe9] + Array(" tab\tx ".utf8) + [0x01, 0xc0, 0xaf, 0xed, 0xa0, 0x80, 0xe2, 0x82]
+        bytes += Array(" \u{FFFD} \u{85} é".utf8) + [0x7f, 0x0a]
+        bytes += Array("command=\"".utf8) + [0xff] + Array("\" \(line)\n".utf8)
+        let path = dir.path("authorized_keys")
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        try expectSameFingerprint(path)
+        try expectSameFingerprint(path, ["-v", "-E", "md5"])
+    }
+
     // MARK: - inspect
 
     /// The rows of one key in `keyport inspect` text output, by name.
