@@ -54,6 +54,10 @@ struct ProtectOptions: ParsableArguments {
         if noPassphrase { return nil }
         if let newPassphraseFile {
             let p = try Passphrase.fromFile(newPassphraseFile)
+            // An empty file is no passphrase, which for an encrypted input needs --no-passphrase.
+            if p.isEmpty, inputWasEncrypted {
+                throw KeyportError.usage("\(newPassphraseFile): the new passphrase is empty, which would write the encrypted key unencrypted; give --no-passphrase for that")
+            }
             return p.isEmpty ? nil : p
         }
         if Terminal.stdinIsTerminal, let p = try Passphrase.promptNew(for: what) {

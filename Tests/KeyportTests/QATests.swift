@@ -261,4 +261,23 @@ import Testing
             #expect(!dir.exists("bad"))
         }
     }
+
+    /// An empty --new-passphrase-file would silently write an encrypted key in the clear: refused
+    /// unless --no-passphrase says so; for an unencrypted input it just means no passphrase.
+    @Test func emptyNewPassphraseFileNeverDecryptsAnEncryptedKey() throws {
+        let dir = try TempDir()
+        let encrypted = try sshKeygen(dir, name: "enc", type: "ed25519", passphrase: "secret1")
+        let plain = try sshKeygen(dir, name: "plain", type: "ed25519")
+        let pass = try dir.write("pass", "secret1\n")
+        let empty = try dir.write("empty", "")
+        for to in ["openssh", "ppk", "pem", "pkcs8"] {
+            let r = try Tool.keyport(["convert", "--to", to, "--passphrase-file", pass, "--new-passphrase-file", empty, "-o", dir.path("out"), encrypted])
+            #expect(r.status == 64)
+            #expect(r.stderr.contains("--no-passphrase"))
+            #expect(!dir.exists("out"))
+        }
+        let ok = try Tool.keyport(["convert", "--to", "openssh", "--new-passphrase-file", empty, plain])
+        #expect(ok.status == 0)
+        #expect(try Tool.run("/usr/bin/ssh-keygen", ["-y", "-P", "", "-f", "/dev/stdin"], stdin: Data(ok.stdout.utf8)).status == 0)
+    }
 }
