@@ -18,8 +18,11 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: openssh, rfc4716, ppk, pem or pkcs8.")
     var to: OutputFormat
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
-    var output: String?
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file instead of standard output (- is standard output).", valueName: "file"))
+    var outputOption: String?
+
+    /// The output file; nil for standard output (`-o -` too, as `-` reads standard input).
+    var output: String? { outputOption == "-" ? nil : outputOption }
 
     @Option(name: .long, help: "Set the comment of the written key.")
     var comment: String?

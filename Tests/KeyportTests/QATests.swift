@@ -280,4 +280,14 @@ import Testing
         #expect(ok.status == 0)
         #expect(try Tool.run("/usr/bin/ssh-keygen", ["-y", "-P", "", "-f", "/dev/stdin"], stdin: Data(ok.stdout.utf8)).status == 0)
     }
+
+    /// `-o -` is standard output, as `-` is standard input; no file named "-" appears.
+    @Test func outputDashIsStandardOutput() throws {
+        let dir = try TempDir()
+        let key = try sshKeygen(dir, name: "k", type: "ed25519", comment: "dash")
+        let r = try Tool.keyport(["convert", "--to", "openssh", "-o", "-", key + ".pub"], cwd: dir.url)
+        #expect(r.status == 0)
+        #expect(r.stdout == (try dir.read("k.pub")))
+        #expect(!dir.exists("-"))
+    }
 }
