@@ -290,4 +290,19 @@ import Testing
         #expect(r.stdout == (try dir.read("k.pub")))
         #expect(!dir.exists("-"))
     }
+
+    /// Public keys written as PEM/PKCS#8 say that the comment was dropped, as private ones do; a key
+    /// without a comment gets no such note. openssl reads the result.
+    @Test func publicPEMOutputSaysTheCommentIsDropped() throws {
+        let dir = try TempDir()
+        let key = try sshKeygen(dir, name: "k", type: "ecdsa", comment: "will go")
+        for to in ["pem", "pkcs8"] {
+            let r = try Tool.keyport(["convert", "--to", to, "--public", "-o", dir.path("k.\(to)"), key + ".pub"])
+            #expect(r.status == 0)
+            #expect(r.stderr == "keyport: warning: PEM has no comment; the comment was dropped\n")
+            #expect(try Tool.run("openssl", ["pkey", "-pubin", "-in", dir.path("k.\(to)"), "-noout"]).status == 0)
+            let quiet = try Tool.keyport(["convert", "--to", to, "--public", dir.path("k.\(to)")])
+            #expect(quiet.status == 0 && quiet.stderr.isEmpty, "\(quiet.stderr)")
+        }
+    }
 }

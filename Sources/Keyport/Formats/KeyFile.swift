@@ -189,7 +189,7 @@ public enum KeyFile {
         case .rfc4716:
             return EncodedKey(bytes: Array(RFC4716Format.encode(key, comment: options.comment).utf8), isSecret: false, warnings: [])
         case .pem, .pkcs8:
-            return try PEMFormat.encodePublic(key, as: format)
+            return try PEMFormat.encodePublic(key, as: format, comment: options.comment)
         case .ppk:
             throw KeyportError.cannotEncode("a PPK file holds a private key; give a private key to convert --to ppk, or --to openssh for the public line")
         }

@@ -488,13 +488,15 @@ public enum PEMFormat {
 
     /// `.pkcs8` → SubjectPublicKeyInfo; `.pem` → PKCS#1 RSAPublicKey for RSA, SubjectPublicKeyInfo
     /// for the others (as `ssh-keygen -e -m PEM` does for ECDSA).
-    static func encodePublic(_ key: PublicKey, as format: OutputFormat) throws -> EncodedKey {
+    static func encodePublic(_ key: PublicKey, as format: OutputFormat, comment: String = "") throws -> EncodedKey {
         try checkEncodable(key)
         let evp = try EVPKey(key)
         let structure = format == .pem && key.algorithm == .rsa ? "type-specific" : "SubjectPublicKeyInfo"
         let bytes = try evp.encode(selection: EVPKey.publicSelection, output: "PEM", structure: structure)
-        return EncodedKey(bytes: bytes, isSecret: false, warnings: [])
+        return EncodedKey(bytes: bytes, isSecret: false, warnings: comment.isEmpty ? [] : [commentDropped])
     }
+
+    static let commentDropped = "PEM has no comment; the comment was dropped"
 
     /// `.pem` → traditional (PKCS#1, SEC1 with named curve, DSA), legacy AES-128-CBC encryption with a
     /// passphrase; Ed25519/Ed448 have no traditional form and get PKCS#8 with a warning.
@@ -503,7 +505,7 @@ public enum PEMFormat {
     static func encodePrivate(_ key: PrivateKey, as format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
         try checkEncodable(key.publicKey)
         var warnings: [String] = []
-        if !options.comment.isEmpty { warnings.append("PEM has no comment; the comment was dropped") }
+        if !options.comment.isEmpty { warnings.append(commentDropped) }
         let passphrase = options.passphrase.flatMap { $0.isEmpty ? nil : $0 }
         let evp = try EVPKey(key)
         let algorithm = key.publicKey.algorithm
