@@ -33,7 +33,10 @@ public enum KeyportError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A lowercase message for people; never contains secret material.
     public var description: String {
         switch self {
-        case let .malformed(format, field, reason): return "\(format): \(field): \(reason)"
+        case let .malformed(format, field, reason):
+            // "DER: DER: ..." and "public key line: line: ..." say the field twice.
+            if format == field || format.hasSuffix(" " + field) { return "\(format): \(reason)" }
+            return "\(format): \(field): \(reason)"
         case let .truncated(format, field): return "\(format): truncated data while reading \(field)"
         case let .unrecognizedFormat(seen): return "not a key file keyport knows: \(seen)"
         case let .unsupported(what): return what

@@ -18,8 +18,11 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .long, help: "Output format: openssh, rfc4716, ppk, pem or pkcs8.")
     var to: OutputFormat
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Write to this file instead of standard output.", valueName: "file"))
-    var output: String?
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file instead of standard output (- is standard output).", valueName: "file"))
+    var outputOption: String?
+
+    /// The output file; nil for standard output (`-o -` too, as `-` reads standard input).
+    var output: String? { outputOption == "-" ? nil : outputOption }
 
     @Option(name: .long, help: "Set the comment of the written key.")
     var comment: String?
@@ -66,12 +69,18 @@ struct ConvertCommand: ParsableCommand {
         if wantsPrivate, keys.count > 1 {
             throw KeyportError.usage("\(file) holds \(keys.count) private keys; convert takes one")
         }
+        // Before any passphrase is asked for or any KDF runs.
+        if wantsPrivate { try KeyFile.requirePrivateCapable(to) }
+        if let output, !force, FileIO.exists(output) { throw KeyportError.outputExists(path: output) }
         for loaded in keys {
             var doc = loaded.document
             options.comment = comment ?? doc.comment
             do {
-                if doc.isPrivate, !`public` || doc.publicKey == nil, doc.isLocked {
-                    doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: file, cache: &passphrase))
+                // --public of a key whose comment is encrypted (openssh-key-v1) unlocks it when a
+                // passphrase file is at hand, to print the comment as ssh-keygen -y does.
+                let wantsComment = comment == nil && doc.comment.isEmpty && unlock.passphraseFile != nil
+                if doc.isPrivate, !`public` || doc.publicKey == nil || wantsComment, doc.isLocked {
+                    doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: file, document: doc, cache: &passphrase))
                     if comment == nil { options.comment = doc.comment }
                 }
                 let encoded: EncodedKey
@@ -80,6 +89,7 @@ struct ConvertCommand: ParsableCommand {
                     encoded = try KeyFile.encode(key, to: to, options: options)
                 } else if let key = doc.publicKey {
                     options.publicOnly = true
+                    options.publicOfPrivate = loaded.document.isPrivate
                     encoded = try KeyFile.encode(key, to: to == .ppk ? .openssh : to, options: options)
                 } else {
                     throw KeyportError.passphraseRequired("the key is encrypted: give --passphrase-file FILE")
@@ -92,10 +102,12 @@ struct ConvertCommand: ParsableCommand {
                 throw ExitCodeError(reader.exitCode)
             }
         }
-        for warning in Set(warnings).sorted() { Terminal.warn(warning) }
         if let output {
             try FileIO.writeAtomically(output, result, secret: secret, force: force)
-        } else {
+        }
+        // After the write, so that a failed write is not preceded by notes about its content.
+        for warning in Set(warnings).sorted() { Terminal.warn(warning) }
+        if output == nil {
             var out = OutputBuffer()
             out.append(bytes: result)
             out.flush()

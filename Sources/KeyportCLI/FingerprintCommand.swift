@@ -17,7 +17,7 @@ struct FingerprintCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customShort("E"), help: "Fingerprint hash: sha256 or md5.")
+    @Option(name: .customShort("E"), help: ArgumentHelp("Fingerprint hash: sha256 (default), md5, sha1 or sha512, in any case.", valueName: "hash"))
     var hash: FingerprintHash = .sha256
 
     @Flag(name: .shortAndLong, help: "Also print the randomart picture, as ssh-keygen -lv.")
@@ -44,7 +44,7 @@ struct FingerprintCommand: ParsableCommand {
                 var doc = loaded.document
                 if doc.publicKey == nil {
                     do {
-                        doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, cache: &passphrase))
+                        doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, document: doc, cache: &passphrase))
                     } catch {
                         reader.fail(path, line: doc.line, error)
                         continue
@@ -63,16 +63,19 @@ struct FingerprintCommand: ParsableCommand {
         if !doc.isPrivate {
             // Line-oriented files: the trailing comment unless it starts with '#', else the options or
             // host token before the key, else "no comment" (ssh-keygen.c do_fingerprint).
-            let comment = doc.verbatimComment ?? doc.comment
-            if !comment.isEmpty, !comment.hasPrefix("#") { return visEscaped(comment) }
-            return (doc.options ?? doc.hosts).map(visEscaped) ?? "no comment"
+            let comment = doc.verbatimComment ?? Array(doc.comment.utf8)
+            if !comment.isEmpty, comment.first != UInt8(ascii: "#") { return visEscaped(comment) }
+            return (doc.verbatimLeading ?? (doc.options ?? doc.hosts).map { Array($0.utf8) }).map(visEscaped) ?? "no comment"
         }
         // Private key files (ssh-keygen.c fingerprint_private): the comment of FILE.pub when it holds
         // the same key, else the comment stored in an unencrypted openssh-key-v1 file (which may be
         // empty: the two-space form), else "no comment". PEM stores no comment; PPK keeps its own.
+        // A FILE.pub whose line has no comment names itself (authfile.c sshkey_try_load_public), and
+        // its comment is the rest of the line up to the first CR, trailing blanks kept.
         if path != "-", let sibling = try? KeyFile.read(FileIO.read(path + ".pub")),
-           case let .success(pub)? = sibling.first?.result, pub.publicKey == doc.publicKey, !pub.comment.isEmpty {
-            return visEscaped(pub.comment)
+           let pub = sibling.lazy.compactMap({ try? $0.result.get() }).first, pub.publicKey == doc.publicKey {
+            let verbatim = (pub.verbatimComment ?? Array(pub.comment.utf8)).prefix { $0 != 0x0d && $0 != 0x0a }
+            return visEscaped(verbatim.isEmpty ? Array((path + ".pub").utf8) : Array(verbatim))
         }
         switch (doc.format, doc.content) {
         case (.opensshPrivate, .privateKey): return visEscaped(doc.comment)
@@ -83,19 +86,35 @@ struct FingerprintCommand: ParsableCommand {
 
     /// What OpenSSH's mprintf does to untrusted text in a UTF-8 locale: tab, CR and LF pass, other
     /// control characters and invalid UTF-8 bytes become \ooo octal escapes.
-    static func visEscaped(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 < 0x20 || $0 >= 0x7f }) else { return text }
+    static func visEscaped(_ text: String) -> String { visEscaped(Array(text.utf8)) }
+
+    static func visEscaped(_ bytes: [UInt8]) -> String {
+        guard bytes.contains(where: { $0 < 0x20 || $0 >= 0x7f }) else { return String(decoding: bytes, as: UTF8.self) }
+        func octal(_ byte: UInt8) -> String {
+            let digits = String(byte, radix: 8)
+            return "\\" + String(repeating: "0", count: 3 - digits.count) + digits
+        }
         var out = ""
-        for scalar in text.unicodeScalars {
+        var i = 0
+        while i < bytes.count {
+            let lead = bytes[i]
+            let length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0
+            // One character at a time; what does not decode (overlong, surrogate, cut short) is
+            // escaped byte by byte, as mbtowc failing makes OpenSSH do.
+            guard length > 0, i + length <= bytes.count,
+                  let character = String(validating: bytes[i..<i + length], as: UTF8.self),
+                  let scalar = character.unicodeScalars.first else {
+                out += octal(lead)
+                i += 1
+                continue
+            }
             let v = scalar.value
-            if v == 0xFFFD || (v < 0x20 && v != 0x09 && v != 0x0a && v != 0x0d) || (v >= 0x7f && v < 0xa0) {
-                for byte in String(scalar).utf8 {
-                    let octal = String(byte, radix: 8)
-                    out += "\\" + String(repeating: "0", count: 3 - octal.count) + octal
-                }
+            if (v < 0x20 && v != 0x09 && v != 0x0a && v != 0x0d) || (v >= 0x7f && v < 0xa0) {
+                for byte in bytes[i..<i + length] { out += octal(byte) }
             } else {
                 out.unicodeScalars.append(scalar)
             }
+            i += length
         }
         return out
     }
@@ -148,17 +167,19 @@ enum BulkFingerprinter {
         var first = true
         var sawKey = false
         var failures: [(Int, KeyportError)] = []
+        var head: [UInt8] = []
+        var consumed = 0
         while true {
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n < 0 { if errno == EINTR { continue }; return first ? nil : true }
             if first {
                 first = false
-                let head = Array(chunk[0..<n])
+                head = Array(chunk[0..<min(n, 4096)])
                 // Only line files stream; for stdin the first chunk is kept by handing back nil only
                 // when it can be re-read (a regular file).
-                if KeyFile.detect(head) != .publicLines || head.isEmpty {
+                if KeyFile.detect(Array(chunk[0..<n])) != .publicLines || n == 0 {
                     if fd == STDIN_FILENO {
-                        var rest = head
+                        var rest = Array(chunk[0..<n])
                         do {
                             while true {
                                 let m = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
@@ -174,20 +195,40 @@ enum BulkFingerprinter {
             }
             if n == 0 { break }
             pending.append(contentsOf: chunk[0..<n])
-            guard let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) else { continue }
+            guard let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) else {
+                // One line may not grow without bound: a long file without newlines is no key file.
+                if pending.count > KeyFile.maximumSize {
+                    for (line, error) in failures { reader.fail(path, line: line, error) }
+                    reader.fail(path, line: lineNumber + 1, KeyportError.io(path: path, reason: "line longer than \(KeyFile.maximumSize / 1024) KiB; not a key file"))
+                    return true
+                }
+                continue
+            }
             let block = Array(pending[0...lastNewline])
             pending.removeSubrange(0...lastNewline)
+            consumed += block.count
             process(block, startLine: &lineNumber, path: path, hash: hash, verbose: verbose, json: json, out: &out, failures: &failures, sawKey: &sawKey)
+            if sawKey {
+                // Once a key was seen every bad line is reported on its own: no need to keep them.
+                for (line, error) in failures { reader.fail(path, line: line, error) }
+                failures.removeAll()
+            } else if consumed > KeyFile.maximumSize {
+                // Not one key in the first MiB: binary data or text that is no key file (and may be
+                // endless, like a device). Give the whole-file verdict instead of reading on.
+                reader.fail(path, KeyFile.noKeyError(head: head, failedLines: max(failures.count, 2))
+                            ?? KeyportError.unrecognizedFormat(seen: "no key in the first \(KeyFile.maximumSize / 1024) KiB"))
+                return true
+            }
         }
         if !pending.isEmpty {
             process(pending, startLine: &lineNumber, path: path, hash: hash, verbose: verbose, json: json, out: &out, failures: &failures, sawKey: &sawKey)
         }
-        if !sawKey, !failures.isEmpty, failures.count > 1 {
-            reader.fail(path, KeyportError.unrecognizedFormat(seen: "no valid key on any of \(failures.count) lines"))
+        // The same verdict KeyFile.read gives for a whole file without a key.
+        if !sawKey, let error = KeyFile.noKeyError(head: head, failedLines: failures.count) {
+            reader.fail(path, error)
             return true
         }
         for (line, error) in failures { reader.fail(path, line: line, error) }
-        if !sawKey, failures.isEmpty { reader.fail(path, KeyportError.unrecognizedFormat(seen: "no key in the file")) }
         return true
     }
 

@@ -36,13 +36,14 @@ struct InspectCommand: ParsableCommand {
                 if doc.publicKey == nil {
                     if unlock.passphraseFile != nil || Terminal.stdinIsTerminal {
                         do {
-                            doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, cache: &passphrase))
+                            doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, document: doc, cache: &passphrase))
                         } catch {
                             reader.fail(path, line: doc.line, error)
                         }
                     } else {
                         note = "the public key is encrypted too: give --passphrase-file to see it"
-                        reader.fail(path, line: doc.line, KeyportError.passphraseRequired(note!))
+                        reader.fail(path, line: doc.line, KeyportError.passphraseRequired(
+                            "\(UnlockOptions.describeLocked(doc)): the public key is encrypted too; give --passphrase-file FILE to see it"))
                     }
                 }
                 if json {
@@ -65,8 +66,9 @@ struct InspectCommand: ParsableCommand {
             rows.append(("type", "\(key.sshType) (\(key.displayType))"))
             rows.append(("bits", String(key.bits)))
         }
-        let commentHidden = doc.isLocked && doc.format == .opensshPrivate && doc.comment.isEmpty
-        rows.append(("comment", commentHidden ? "(encrypted with the key)" : doc.comment.isEmpty ? "(none)" : doc.comment))
+        // openssh-key-v1 keeps the comment inside the encrypted section.
+        let hiddenComment = doc.isLocked && doc.format == .opensshPrivate
+        rows.append(("comment", !doc.comment.isEmpty ? doc.comment : hiddenComment ? "(encrypted)" : "(none)"))
         rows.append(("private", doc.isPrivate ? "yes" : "no"))
         rows.append(("encrypted", doc.protection.isEncrypted ? "yes" : "no"))
         if doc.protection.isEncrypted {
@@ -77,15 +79,18 @@ struct InspectCommand: ParsableCommand {
                 for (k, v) in doc.protection.parameters.sorted(by: { $0.key < $1.key }) { rows.append(("kdf \(k)", v)) }
             }
         }
-        // Details repeat what is already shown (cipher, kdf, encrypted) for some formats: show each once.
-        for (k, v) in doc.details where !rows.contains(where: { $0.0 == k.lowercased() && $0.1 == v }) { rows.append((k, v)) }
+        // A format's own detail (PPK's "kdf", openssh-key-v1's "cipher" ...) says more than the
+        // generic row of the same name: it replaces that row instead of repeating it.
+        for (k, v) in doc.details {
+            if let index = rows.firstIndex(where: { $0.0 == k }) { rows[index].1 = v } else { rows.append((k, v)) }
+        }
         if let options = doc.options { rows.append(("options", options)) }
         if let hosts = doc.hosts { rows.append(("hosts", hosts)) }
         if let marker = doc.marker { rows.append(("marker", marker)) }
         if let key = doc.publicKey {
             rows.append(("sha256", key.fingerprint(.sha256)))
             rows.append(("md5", key.fingerprint(.md5)))
-            rows.append(("public key", OpenSSHPublicFormat.encode(key, comment: doc.comment).trimmingTrailingNewline()))
+            rows.append(("public key", OpenSSHPublicFormat.encodeLine(key, comment: doc.comment).trimmingTrailingNewline()))
         }
         if let note { rows.append(("note", note)) }
         for observation in doc.observations { rows.append(("observation", observation.message)) }
@@ -151,7 +156,7 @@ struct InspectCommand: ParsableCommand {
         }
         o.add("sha256", doc.publicKey?.fingerprint(.sha256))
         o.add("md5", doc.publicKey?.fingerprint(.md5))
-        o.add("public_key", doc.publicKey.map { OpenSSHPublicFormat.encode($0, comment: doc.comment).trimmingTrailingNewline() })
+        o.add("public_key", doc.publicKey.map { OpenSSHPublicFormat.encodeLine($0, comment: doc.comment).trimmingTrailingNewline() })
         if let options = doc.options { o.add("options", options) }
         if let hosts = doc.hosts { o.add("hosts", hosts) }
         if let marker = doc.marker { o.add("marker", marker) }

@@ -102,7 +102,7 @@ struct LintCommand: ParsableCommand {
                     input.entries = try input.entries.map { entry in
                         guard case let .success(doc) = entry.result, doc.isLocked else { return entry }
                         do {
-                            return KeyEntry(line: entry.line, result: .success(try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: file.path, cache: &passphrase))))
+                            return KeyEntry(line: entry.line, result: .success(try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: file.path, document: doc, cache: &passphrase))))
                         } catch KeyportError.wrongPassphrase {
                             reader.fail(file.path, line: entry.line, KeyportError.wrongPassphrase)
                             return entry

@@ -2,7 +2,9 @@ import ArgumentParser
 import Keyport
 
 extension OutputFormat: ExpressibleByArgument {}
-extension FingerprintHash: ExpressibleByArgument {}
+extension FingerprintHash: ExpressibleByArgument {
+    public init?(argument: String) { self.init(name: argument) }
+}
 
 /// `--passphrase-file`: how to unlock encrypted inputs.
 struct UnlockOptions: ParsableArguments {
@@ -10,7 +12,7 @@ struct UnlockOptions: ParsableArguments {
     var passphraseFile: String?
 
     /// The passphrase for `path`, from the file or a no-echo prompt; throws when neither is possible.
-    func passphrase(for path: String, cache: inout SecureBytes?) throws -> SecureBytes {
+    func passphrase(for path: String, document: KeyDocument? = nil, cache: inout SecureBytes?) throws -> SecureBytes {
         if let cache { return cache }
         if let passphraseFile {
             let p = try Passphrase.fromFile(passphraseFile)
@@ -20,7 +22,15 @@ struct UnlockOptions: ParsableArguments {
         if path != "-", let p = Passphrase.prompt("Enter passphrase for \(path): ") {
             return p
         }
-        throw KeyportError.passphraseRequired("the key is encrypted: give --passphrase-file FILE (or run on a terminal to be asked)")
+        throw KeyportError.passphraseRequired("\(document.map(Self.describeLocked) ?? "the key is encrypted"): give --passphrase-file FILE (or run on a terminal to be asked)")
+    }
+
+    /// "PKCS#8 encrypted private key, AES-256-CBC": what the user has in hand, for the message that
+    /// asks for a passphrase.
+    static func describeLocked(_ doc: KeyDocument) -> String {
+        let name = doc.format.displayName
+        let cipher = doc.protection.isEncrypted ? ", \(doc.protection.cipher)" : ""
+        return (name.contains("encrypted") ? name : "encrypted " + name) + cipher
     }
 }
 
@@ -44,6 +54,10 @@ struct ProtectOptions: ParsableArguments {
         if noPassphrase { return nil }
         if let newPassphraseFile {
             let p = try Passphrase.fromFile(newPassphraseFile)
+            // An empty file is no passphrase, which for an encrypted input needs --no-passphrase.
+            if p.isEmpty, inputWasEncrypted {
+                throw KeyportError.usage("\(newPassphraseFile): the new passphrase is empty, which would write the encrypted key unencrypted; give --no-passphrase for that")
+            }
             return p.isEmpty ? nil : p
         }
         if Terminal.stdinIsTerminal, let p = try Passphrase.promptNew(for: what) {

@@ -39,6 +39,10 @@ public struct EncodeOptions: Sendable {
     public var ppkVersion: Int
     /// PPK v3 Argon2 parameters; nil lets keyport choose as puttygen does.
     public var ppkArgon2: Argon2Parameters?
+    /// The public key being written is the public half of a private key: an OpenSSH line then looks
+    /// as `ssh-keygen -y` prints it (no blank after the key without a comment), while a public line
+    /// converted again keeps the layout of the .pub files ssh-keygen writes.
+    public var publicOfPrivate = false
 
     /// Options with the defaults of `ssh-keygen` and `puttygen`: no comment, unencrypted, 16 bcrypt rounds, PPK v3.
     public init(comment: String = "", passphrase: SecureBytes? = nil, publicOnly: Bool = false,
@@ -148,12 +152,21 @@ public enum KeyFile {
                 case let .failure(error): entries.append(KeyEntry(line: number, result: .failure(error)))
                 }
             }
-            if entries.allSatisfy({ if case .failure = $0.result { return true } else { return false } }) {
-                if entries.isEmpty { throw KeyportError.unrecognizedFormat(seen: bytes.isEmpty ? "an empty file" : "no key in the file") }
-                if entries.count > 1 || !looksLikeKeyLine(bytes) { throw KeyportError.unrecognizedFormat(seen: describe(bytes)) }
+            if entries.allSatisfy({ if case .failure = $0.result { return true } else { return false } }),
+               let error = noKeyError(head: bytes, failedLines: entries.count) {
+                throw error
             }
             return entries
         }
+    }
+
+    /// For a file of lines none of which held a key: the one error that describes the whole file, or
+    /// nil when its single bad line looks like a damaged key line (reported with its line number).
+    /// `head` is the start of the file (4 KiB are enough).
+    public static func noKeyError(head: [UInt8], failedLines: Int) -> KeyportError? {
+        if failedLines == 0 { return KeyportError.unrecognizedFormat(seen: head.isEmpty ? "an empty file" : "no key in the file") }
+        if failedLines > 1 || !looksLikeKeyLine(head) { return KeyportError.unrecognizedFormat(seen: describe(head)) }
+        return nil
     }
 
     /// Does the text mention any SSH key type at all? Used to tell a damaged key line from a file of
@@ -184,13 +197,19 @@ public enum KeyFile {
 
     /// Encodes a public key.
     public static func encode(_ key: PublicKey, to format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
+        // Both text formats end the comment at the end of a line: a line break would split the key.
+        if format == .openssh || format == .rfc4716, options.comment.utf8.contains(where: { $0 == 0x0a || $0 == 0x0d }) {
+            throw KeyportError.cannotEncode("\(format == .openssh ? "an OpenSSH public key line" : "an RFC 4716 header") holds a one-line comment; this comment contains a line break")
+        }
         switch format {
         case .openssh:
-            return EncodedKey(bytes: Array(OpenSSHPublicFormat.encode(key, comment: options.comment).utf8), isSecret: false, warnings: [])
+            let line = options.publicOfPrivate ? OpenSSHPublicFormat.encodeLine(key, comment: options.comment)
+                                               : OpenSSHPublicFormat.encode(key, comment: options.comment)
+            return EncodedKey(bytes: Array(line.utf8), isSecret: false, warnings: [])
         case .rfc4716:
             return EncodedKey(bytes: Array(RFC4716Format.encode(key, comment: options.comment).utf8), isSecret: false, warnings: [])
         case .pem, .pkcs8:
-            return try PEMFormat.encodePublic(key, as: format)
+            return try PEMFormat.encodePublic(key, as: format, comment: options.comment)
         case .ppk:
             throw KeyportError.cannotEncode("a PPK file holds a private key; give a private key to convert --to ppk, or --to openssh for the public line")
         }
@@ -198,12 +217,24 @@ public enum KeyFile {
 
     /// Encodes a private key (or, with `options.publicOnly`, its public half).
     public static func encode(_ key: PrivateKey, to format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
-        if options.publicOnly { return try encode(key.publicKey, to: format == .ppk ? .openssh : format, options: options) }
+        if options.publicOnly {
+            var options = options
+            options.publicOfPrivate = true
+            return try encode(key.publicKey, to: format == .ppk ? .openssh : format, options: options)
+        }
         switch format {
         case .openssh: return try OpenSSHPrivateFormat.encode(key, options: options)
         case .ppk: return try PPKFormat.encode(key, options: options)
         case .pem, .pkcs8: return try PEMFormat.encodePrivate(key, as: format, options: options)
         case .rfc4716:
+            try requirePrivateCapable(format)
+            return EncodedKey(bytes: [], isSecret: false, warnings: [])
+        }
+    }
+
+    /// Throws unless `format` can hold a private key; callers check before asking for passphrases.
+    public static func requirePrivateCapable(_ format: OutputFormat) throws {
+        if format == .rfc4716 {
             throw KeyportError.cannotEncode("RFC 4716 holds public keys only; use --public, or --to openssh|ppk|pem|pkcs8")
         }
     }

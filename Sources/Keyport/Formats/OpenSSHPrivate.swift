@@ -176,7 +176,7 @@ enum OpenSSHPrivateFormat {
                 throw KeyportError.malformed(format: formatName, field: "bcrypt salt", reason: "salt of \(salt.count) bytes")
             }
             guard r32 >= 1, r32 <= UInt32(Int32.max) else {
-                throw KeyportError.malformed(format: formatName, field: "bcrypt rounds", reason: "\(r32) rounds")
+                throw KeyportError.malformed(format: formatName, field: "bcrypt rounds", reason: "\(r32) is not a usable round count (1 to \(Int32.max)); the file is damaged")
             }
             rounds = Int(r32)
         default:

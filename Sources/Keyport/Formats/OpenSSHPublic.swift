@@ -132,7 +132,7 @@ public enum OpenSSHPublicFormat {
             line = line[i...]
         }
 
-        var leading: String?
+        var leading: [UInt8]?
         var key: PublicKey
         var commentStart: Int
         var bareError: KeyportError?
@@ -152,7 +152,7 @@ public enum OpenSSHPublicFormat {
         guard let end = skipToken(line) else {
             return .failure(bareError ?? .malformed(format: "public key line", field: "line", reason: "no key found (an unterminated quote or a single word)"))
         }
-        leading = String(decoding: line[line.startIndex..<end], as: UTF8.self)
+        leading = Array(line[line.startIndex..<end])
         var i = end
         while i < line.endIndex, line[i] == space || line[i] == tab { i += 1 }
         let rest = line[i...]
@@ -181,14 +181,16 @@ public enum OpenSSHPublicFormat {
         return tokens.prefix(3).allSatisfy { $0.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") } }
     }
 
-    static func makeDocument(_ key: PublicKey, line: ArraySlice<UInt8>, commentStart: Int, lineNumber: Int, leading: String?, marker: String?) -> KeyDocument {
+    static func makeDocument(_ key: PublicKey, line: ArraySlice<UInt8>, commentStart: Int, lineNumber: Int, leading leadingBytes: [UInt8]?, marker: String?) -> KeyDocument {
         var comment = line[commentStart...]
-        let verbatim = String(decoding: comment, as: UTF8.self)
+        let verbatim = Array(comment)
         while let last = comment.last, last == space || last == tab || last == cr { comment = comment.dropLast() }
         var format = FormatID.opensshPublic
         var doc = KeyDocument(format: format, content: .publicKey(key), comment: String(decoding: comment, as: UTF8.self), line: lineNumber)
         doc.verbatimComment = verbatim
-        if let leading {
+        doc.verbatimLeading = leadingBytes
+        if let leadingBytes {
+            let leading = String(decoding: leadingBytes, as: UTF8.self)
             if marker == nil, looksLikeOptions(leading) {
                 format = .authorizedKeys
                 doc.options = leading
@@ -222,5 +224,11 @@ public enum OpenSSHPublicFormat {
     /// comment is empty, and so does keyport.
     public static func encode(_ key: PublicKey, comment: String) -> String {
         "\(key.sshType) \(Base64.encode(key.blob)) \(comment)\n"
+    }
+
+    /// The line as `ssh-keygen -y` and `ssh-keygen -i` print it: no blank after the key when there is
+    /// no comment (`encode` keeps that blank, as ssh-keygen writes a new key's .pub file).
+    public static func encodeLine(_ key: PublicKey, comment: String) -> String {
+        comment.isEmpty ? "\(key.sshType) \(Base64.encode(key.blob))\n" : encode(key, comment: comment)
     }
 }

@@ -115,7 +115,7 @@ public enum PEMFormat {
         var outer = DERReader(der, context: context)
         var r = try outer.readSequence("outer SEQUENCE")
         guard outer.isAtEnd else {
-            throw KeyportError.malformed(format: context, field: "DER", reason: "\(der.count - outer.consumed) trailing bytes after the key structure")
+            throw KeyportError.malformed(format: context, field: "DER", reason: "\(der.count - outer.consumed) trailing byte\(der.count - outer.consumed == 1 ? "" : "s") after the key structure")
         }
         let notAKey = KeyportError.malformed(format: context, field: "DER", reason: "not a key structure keyport knows (PKCS#1, SEC1, PKCS#8, SubjectPublicKeyInfo)")
         switch r.peekTag {
@@ -489,13 +489,15 @@ public enum PEMFormat {
 
     /// `.pkcs8` → SubjectPublicKeyInfo; `.pem` → PKCS#1 RSAPublicKey for RSA, SubjectPublicKeyInfo
     /// for the others (as `ssh-keygen -e -m PEM` does for ECDSA).
-    static func encodePublic(_ key: PublicKey, as format: OutputFormat) throws -> EncodedKey {
+    static func encodePublic(_ key: PublicKey, as format: OutputFormat, comment: String = "") throws -> EncodedKey {
         try checkEncodable(key)
         let evp = try EVPKey(key)
         let structure = format == .pem && key.algorithm == .rsa ? "type-specific" : "SubjectPublicKeyInfo"
         let bytes = try evp.encode(selection: EVPKey.publicSelection, output: "PEM", structure: structure)
-        return EncodedKey(bytes: bytes, isSecret: false, warnings: [])
+        return EncodedKey(bytes: bytes, isSecret: false, warnings: comment.isEmpty ? [] : [commentDropped])
     }
+
+    static let commentDropped = "PEM has no comment; the comment was dropped"
 
     /// `.pem` → traditional (PKCS#1, SEC1 with named curve, DSA), legacy AES-128-CBC encryption with a
     /// passphrase; Ed25519/Ed448 have no traditional form and get PKCS#8 with a warning.
@@ -504,7 +506,7 @@ public enum PEMFormat {
     static func encodePrivate(_ key: PrivateKey, as format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
         try checkEncodable(key.publicKey)
         var warnings: [String] = []
-        if !options.comment.isEmpty { warnings.append("PEM has no comment; the comment was dropped") }
+        if !options.comment.isEmpty { warnings.append(commentDropped) }
         let passphrase = options.passphrase.flatMap { $0.isEmpty ? nil : $0 }
         let evp = try EVPKey(key)
         let algorithm = key.publicKey.algorithm

@@ -92,7 +92,8 @@ public enum RFC4716Format {
     public static func encode(_ key: PublicKey, comment: String) -> String {
         var out = begin + "\n"
         if !comment.isEmpty {
-            let escaped = comment.replacingOccurrences(of: "\"", with: "\\\"")
+            // Backslash and quote are escaped as PuTTY writes and reads them (sshpubk.c).
+            let escaped = comment.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             out += wrapHeader("Comment: \"\(escaped)\"")
         }
         out += Base64.encode(key.blob, lineLength: 70) + "\n"

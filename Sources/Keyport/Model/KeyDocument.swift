@@ -109,8 +109,11 @@ public struct KeyDocument: Sendable {
     /// known_hosts host patterns before the key, as written.
     public var hosts: String?
     /// The rest of a public-key line after the key exactly as written (trailing blanks and CR kept),
-    /// for output that must match `ssh-keygen -l` byte for byte; `comment` is the cleaned form.
-    public var verbatimComment: String?
+    /// for output that must match `ssh-keygen -l` byte for byte (bytes, because a comment need not be
+    /// UTF-8 and ssh-keygen escapes each invalid byte); `comment` is the cleaned form.
+    public var verbatimComment: [UInt8]?
+    /// The options or host-pattern token before the key, as bytes exactly as written.
+    public var verbatimLeading: [UInt8]?
     /// `@cert-authority` or `@revoked` in known_hosts.
     public var marker: String?
     /// Format-specific details for `inspect` (PPK version, KDF parameters, PEM label ...), in order.

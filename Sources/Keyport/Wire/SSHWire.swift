@@ -68,7 +68,7 @@ public struct SSHReader: Sendable {
     public mutating func readStringRange(_ field: String) throws -> (start: Int, count: Int) {
         let length = try readUInt32(field)
         guard Int(length) <= remaining else {
-            throw KeyportError.truncated(format: context, field: "\(field) (length \(length), \(remaining) bytes left)")
+            throw KeyportError.truncated(format: context, field: "\(field) (length \(length), \(remaining) byte\(remaining == 1 ? "" : "s") left)")
         }
         let start = offset
         offset += Int(length)
@@ -107,7 +107,7 @@ public struct SSHReader: Sendable {
     /// Throws unless every byte has been consumed.
     public func expectEnd(_ what: String) throws {
         if remaining > 0 {
-            throw KeyportError.malformed(format: context, field: what, reason: "\(remaining) unexpected trailing bytes")
+            throw KeyportError.malformed(format: context, field: what, reason: "\(remaining) unexpected trailing byte\(remaining == 1 ? "" : "s")")
         }
     }
 }
