@@ -32,6 +32,11 @@ struct FingerprintCommand: ParsableCommand {
     var files: [String]
 
     mutating func run() throws {
+        try Self.execute(files: files, hash: hash, verbose: verbose, json: json, passphraseFile: unlock.passphraseFile)
+    }
+
+    /// The command itself, callable without ArgumentParser (see `QuickStart`).
+    static func execute(files: [String], hash: FingerprintHash, verbose: Bool, json: Bool, passphraseFile: String?) throws {
         var reader = KeyReader()
         var out = OutputBuffer()
         var passphrase: SecureBytes?
@@ -44,7 +49,7 @@ struct FingerprintCommand: ParsableCommand {
                 var doc = loaded.document
                 if doc.publicKey == nil {
                     do {
-                        doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, cache: &passphrase))
+                        doc = try KeyFile.unlock(doc, passphrase: UnlockOptions.passphrase(file: passphraseFile, for: path, cache: &passphrase))
                     } catch {
                         reader.fail(path, line: doc.line, error)
                         continue
