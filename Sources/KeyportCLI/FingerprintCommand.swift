@@ -142,7 +142,7 @@ struct ExitCodeError: Error {
 /// Plain canonical lines take `LineFingerprinter` (no allocation per line); every other line takes
 /// the general parser and renderer, so both paths print the same bytes and errors come from one place.
 enum BulkFingerprinter {
-    static let chunkSize = 1 << 22
+    static let chunkSize = 1 << 20
     /// Below this many lines in a chunk one thread does it all (thread hand-off costs more).
     static let parallelThreshold = 2048
 
@@ -311,7 +311,7 @@ enum BulkFingerprinter {
     /// One worker's share: every line of `range`, numbered from `firstLine`.
     static func fingerprintLines(_ range: UnsafeBufferPointer<UInt8>, firstLine: Int, path: String, hash: FingerprintHash, verbose: Bool, json: Bool) -> ChunkResult {
         var result = ChunkResult()
-        result.text.reserveCapacity(range.count / 4 + 256)
+        result.text.reserveCapacity(range.count / 2 + 256)
         var fast = LineFingerprinter()
         let useFast = !verbose && !json
         var s = 0
