@@ -6,6 +6,12 @@ import Keyport
 
 // MARK: - Inputs
 
+/// Keeps a result alive so the optimizer cannot drop the work (swift-benchmark 0.1.2 has no helper).
+@inline(never)
+func blackHole<T>(_ value: T) {
+    withExtendedLifetime(value) {}
+}
+
 /// A fixed pseudo-random byte stream (SplitMix64), so runs compare like with like.
 struct Bytes {
     var state: UInt64
@@ -24,7 +30,7 @@ struct Bytes {
     }
 }
 
-var random = Bytes(state: 42)
+nonisolated(unsafe) var random = Bytes(state: 42)
 
 func rsaKey() -> PublicKey {
     var n = random.next(256)
@@ -74,7 +80,8 @@ benchmark("fingerprint: general path, parse + sha256 of an ssh-rsa line") {
 }
 
 /// The allocation-free path `keyport fingerprint` takes for plain lines.
-final class FastPath {
+// Used by one benchmark at a time, on one thread.
+final class FastPath: @unchecked Sendable {
     var fingerprinter = LineFingerprinter()
     var out: [UInt8] = []
     init() { out.reserveCapacity(4096) }
