@@ -32,6 +32,11 @@ struct FingerprintCommand: ParsableCommand {
     var files: [String]
 
     mutating func run() throws {
+        try Self.execute(files: files, hash: hash, verbose: verbose, json: json, passphraseFile: unlock.passphraseFile)
+    }
+
+    /// The command itself, callable without ArgumentParser (see `QuickStart`).
+    static func execute(files: [String], hash: FingerprintHash, verbose: Bool, json: Bool, passphraseFile: String?) throws {
         var reader = KeyReader()
         var out = OutputBuffer()
         var passphrase: SecureBytes?
@@ -44,7 +49,7 @@ struct FingerprintCommand: ParsableCommand {
                 var doc = loaded.document
                 if doc.publicKey == nil {
                     do {
-                        doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, document: doc, cache: &passphrase))
+                        doc = try KeyFile.unlock(doc, passphrase: UnlockOptions.passphrase(file: passphraseFile, for: path, document: doc, cache: &passphrase))
                     } catch {
                         reader.fail(path, line: doc.line, error)
                         continue
@@ -150,9 +155,20 @@ struct ExitCodeError: Error {
 }
 
 /// Streams authorized_keys / known_hosts / .pub files of any size: fixed-size chunks, lines parsed and
-/// hashed on every core, output in input order. Memory stays flat however long the file is.
+/// hashed on every core, output in input order. Memory stays flat however long the file is: one
+/// read buffer plus one output buffer per worker, both about `chunkSize`.
+///
+/// Plain canonical lines take `LineFingerprinter` (no allocation per line); every other line takes
+/// the general parser and renderer, so both paths print the same bytes and errors come from one place.
 enum BulkFingerprinter {
     static let chunkSize = 1 << 20
+    /// Below this many lines in a chunk one thread does it all (thread hand-off costs more).
+    static let parallelThreshold = 2048
+
+    static let workerCount: Int = {
+        let online = sysconf(Int32(_SC_NPROCESSORS_ONLN))
+        return max(1, min(16, online))
+    }()
 
     /// Returns nil when the file is not a public-line file (the caller then reads it as a key file).
     static func tryStreaming(path: String, hash: FingerprintHash, verbose: Bool, json: Bool, out: inout OutputBuffer, reader: inout KeyReader) -> Bool? {
@@ -161,8 +177,11 @@ enum BulkFingerprinter {
         defer { if fd != STDIN_FILENO { close(fd) } }
         var st = stat()
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return nil }
-        var pending: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: chunkSize)
+        // One buffer: [unfinished line carried over | newly read bytes]. A line never outgrows it:
+        // a line longer than 1 MiB is no key line.
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: chunkSize)
+        defer { buffer.deallocate() }
+        var filled = 0
         var lineNumber = 0
         var first = true
         var sawKey = false
@@ -170,21 +189,21 @@ enum BulkFingerprinter {
         var head: [UInt8] = []
         var consumed = 0
         while true {
-            let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+            let n = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
             if n < 0 { if errno == EINTR { continue }; return first ? nil : true }
             if first {
                 first = false
-                head = Array(chunk[0..<min(n, 4096)])
-                // Only line files stream; for stdin the first chunk is kept by handing back nil only
-                // when it can be re-read (a regular file).
-                if KeyFile.detect(Array(chunk[0..<n])) != .publicLines || n == 0 {
+                let start = Array(buffer[0..<n])
+                head = Array(start.prefix(4096))
+                // Only line files stream; stdin that is something else is kept for the general path.
+                if KeyFile.detect(start) != .publicLines || start.isEmpty {
                     if fd == STDIN_FILENO {
-                        var rest = Array(chunk[0..<n])
+                        var rest = start
                         do {
                             while true {
-                                let m = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+                                let m = read(fd, buffer.baseAddress!, buffer.count)
                                 if m <= 0 { break }
-                                rest.append(contentsOf: chunk[0..<m])
+                                rest.append(contentsOf: buffer[0..<m])
                                 if rest.count > KeyFile.maximumSize { throw KeyportError.io(path: path, reason: "larger than 1024 KiB; not a key file") }
                             }
                             stdinFallback = rest
@@ -194,20 +213,24 @@ enum BulkFingerprinter {
                 }
             }
             if n == 0 { break }
-            pending.append(contentsOf: chunk[0..<n])
-            guard let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) else {
-                // One line may not grow without bound: a long file without newlines is no key file.
-                if pending.count > KeyFile.maximumSize {
+            filled += n
+            let valid = UnsafeBufferPointer(rebasing: buffer[0..<filled])
+            guard let lastNewline = lastIndex(of: UInt8(ascii: "\n"), in: valid) else {
+                if filled == buffer.count {
                     for (line, error) in failures { reader.fail(path, line: line, error) }
                     reader.fail(path, line: lineNumber + 1, KeyportError.io(path: path, reason: "line longer than \(KeyFile.maximumSize / 1024) KiB; not a key file"))
                     return true
                 }
                 continue
             }
-            let block = Array(pending[0...lastNewline])
-            pending.removeSubrange(0...lastNewline)
-            consumed += block.count
-            process(block, startLine: &lineNumber, path: path, hash: hash, verbose: verbose, json: json, out: &out, failures: &failures, sawKey: &sawKey)
+            process(UnsafeBufferPointer(rebasing: valid[0...lastNewline]), startLine: &lineNumber, path: path, hash: hash, verbose: verbose, json: json, out: &out, failures: &failures, sawKey: &sawKey)
+            consumed += lastNewline + 1
+            // Move the unfinished last line to the front.
+            let tail = filled - (lastNewline + 1)
+            if tail > 0 {
+                UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: buffer.baseAddress! + lastNewline + 1, byteCount: tail)
+            }
+            filled = tail
             if sawKey {
                 // Once a key was seen every bad line is reported on its own: no need to keep them.
                 for (line, error) in failures { reader.fail(path, line: line, error) }
@@ -220,8 +243,8 @@ enum BulkFingerprinter {
                 return true
             }
         }
-        if !pending.isEmpty {
-            process(pending, startLine: &lineNumber, path: path, hash: hash, verbose: verbose, json: json, out: &out, failures: &failures, sawKey: &sawKey)
+        if filled > 0 {
+            process(UnsafeBufferPointer(rebasing: buffer[0..<filled]), startLine: &lineNumber, path: path, hash: hash, verbose: verbose, json: json, out: &out, failures: &failures, sawKey: &sawKey)
         }
         // The same verdict KeyFile.read gives for a whole file without a key.
         if !sawKey, let error = KeyFile.noKeyError(head: head, failedLines: failures.count) {
@@ -234,63 +257,115 @@ enum BulkFingerprinter {
 
     nonisolated(unsafe) static var stdinFallback: [UInt8]?
 
-    /// Parses the complete lines of `block` on all cores and appends the output in order.
-    static func process(_ block: [UInt8], startLine: inout Int, path: String, hash: FingerprintHash, verbose: Bool, json: Bool,
+    static func lastIndex(of byte: UInt8, in buffer: UnsafeBufferPointer<UInt8>) -> Int? {
+        // A backward scan: it only crosses the last (unfinished) line.
+        var i = buffer.count
+        while i > 0 {
+            i -= 1
+            if buffer[i] == byte { return i }
+        }
+        return nil
+    }
+
+    /// Number of LF bytes in `buffer` (memchr runs at memory speed).
+    static func countLines(_ buffer: UnsafeBufferPointer<UInt8>) -> Int {
+        guard var p = buffer.baseAddress.map(UnsafeRawPointer.init) else { return 0 }
+        var left = buffer.count
+        var count = 0
+        while left > 0, let hit = memchr(p, 0x0A, left) {
+            count += 1
+            let next = UnsafeRawPointer(hit) + 1
+            left -= next - p
+            p = next
+        }
+        return count
+    }
+
+    /// Parses the lines of `block` (complete lines, the last one possibly without LF) on all cores
+    /// and appends the output in input order. The block is cut into one byte range per worker at
+    /// line boundaries; each worker first counts the lines before its range is known (a memchr
+    /// pass, also parallel), so line numbers are exact without a serial scan.
+    static func process(_ block: UnsafeBufferPointer<UInt8>, startLine: inout Int, path: String, hash: FingerprintHash, verbose: Bool, json: Bool,
                         out: inout OutputBuffer, failures: inout [(Int, KeyportError)], sawKey: inout Bool) {
-        // Line boundaries first (cheap), then split the lines into one slice per worker.
-        var starts: [Int] = [0]
-        block.withUnsafeBufferPointer { buf in
-            for i in 0..<buf.count where buf[i] == UInt8(ascii: "\n") && i + 1 < buf.count { starts.append(i + 1) }
+        guard !block.isEmpty else { return }
+        let workers = block.count / 100 < parallelThreshold ? 1 : workerCount
+        // Cut points: each range ends just after an LF (or at the end of the block).
+        var cuts = [0]
+        for w in 1..<max(workers, 1) {
+            var c = max(1, cuts[cuts.count - 1], block.count * w / workers)
+            while c < block.count, block[c - 1] != UInt8(ascii: "\n") { c += 1 }
+            cuts.append(c)
         }
-        let lineCount = starts.count
-        let workers = lineCount < 512 ? 1 : 2
-        let per = (lineCount + workers - 1) / workers
+        cuts.append(block.count)
         let base = startLine
-        let lineStarts = starts
-        // One slot per worker, each written by exactly one worker, read after all have finished.
-        nonisolated(unsafe) let outputs = UnsafeMutableBufferPointer<[UInt8]>.allocate(capacity: workers)
-        nonisolated(unsafe) let errors = UnsafeMutableBufferPointer<[(Int, KeyportError)]>.allocate(capacity: workers)
-        nonisolated(unsafe) let found = UnsafeMutableBufferPointer<Bool>.allocate(capacity: workers)
-        outputs.initialize(repeating: [])
-        errors.initialize(repeating: [])
-        found.initialize(repeating: false)
-        defer {
-            outputs.deinitialize().deallocate()
-            errors.deinitialize().deallocate()
-            found.deallocate()
+        let cutPoints = cuts
+        nonisolated(unsafe) let lines = block
+        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<ChunkResult>.allocate(capacity: workers)
+        results.initialize(repeating: ChunkResult())
+        defer { results.deinitialize().deallocate() }
+        let lineCounts = UnsafeMutableBufferPointer<Int>.allocate(capacity: workers)
+        defer { lineCounts.deallocate() }
+        nonisolated(unsafe) let counts = lineCounts
+        if workers == 1 {
+            results[0] = fingerprintLines(block, firstLine: base + 1, path: path, hash: hash, verbose: verbose, json: json)
+        } else {
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                counts[w] = countLines(UnsafeBufferPointer(rebasing: lines[cutPoints[w]..<cutPoints[w + 1]]))
+            }
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let range = UnsafeBufferPointer(rebasing: lines[cutPoints[w]..<cutPoints[w + 1]])
+                let first = base + 1 + (0..<w).reduce(0) { $0 + counts[$1] }
+                results[w] = fingerprintLines(range, firstLine: first, path: path, hash: hash, verbose: verbose, json: json)
+            }
         }
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            var text: [UInt8] = []
-            text.reserveCapacity(per * 80)
-            var errs: [(Int, KeyportError)] = []
-            var any = false
-            let lo = w * per, hi = min(lineCount, lo + per)
-            if lo < hi {
-                for i in lo..<hi {
-                    let s = lineStarts[i]
-                    var e = i + 1 < lineCount ? lineStarts[i + 1] - 1 : block.count
-                    if e > s, block[e - 1] == UInt8(ascii: "\n") { e -= 1 }
-                    let number = base + i + 1
-                    switch OpenSSHPublicFormat.parseLine(block[s..<e], lineNumber: number) {
-                    case .skip: break
-                    case let .failure(error): errs.append((number, error))
-                    case let .key(doc):
-                        any = true
-                        if let key = doc.publicKey {
-                            text.append(contentsOf: FingerprintCommand.render(key, document: doc, path: path, hash: hash, verbose: verbose, json: json).utf8)
-                        }
+        for w in 0..<workers {
+            out.append(bytes: results[w].text)
+            failures.append(contentsOf: results[w].errors)
+            if results[w].sawKey { sawKey = true }
+            startLine += results[w].lines
+        }
+    }
+
+    struct ChunkResult {
+        var text: [UInt8] = []
+        var errors: [(Int, KeyportError)] = []
+        var sawKey = false
+        var lines = 0
+    }
+
+    /// One worker's share: every line of `range`, numbered from `firstLine`.
+    static func fingerprintLines(_ range: UnsafeBufferPointer<UInt8>, firstLine: Int, path: String, hash: FingerprintHash, verbose: Bool, json: Bool) -> ChunkResult {
+        var result = ChunkResult()
+        result.text.reserveCapacity(range.count / 2 + 256)
+        var fast = LineFingerprinter()
+        let useFast = !verbose && !json
+        var s = 0
+        var number = firstLine
+        while s < range.count {
+            var e = s
+            if let hit = memchr(range.baseAddress! + s, 0x0A, range.count - s) {
+                e = UnsafeRawPointer(hit) - UnsafeRawPointer(range.baseAddress!)
+            } else {
+                e = range.count
+            }
+            let line = UnsafeBufferPointer(rebasing: range[s..<e])
+            if useFast, fast.append(line: line, hash: hash, to: &result.text) {
+                result.sawKey = true
+            } else {
+                switch OpenSSHPublicFormat.parseLine(ArraySlice(line), lineNumber: number) {
+                case .skip: break
+                case let .failure(error): result.errors.append((number, error))
+                case let .key(doc):
+                    result.sawKey = true
+                    if let key = doc.publicKey {
+                        result.text.append(contentsOf: FingerprintCommand.render(key, document: doc, path: path, hash: hash, verbose: verbose, json: json).utf8)
                     }
                 }
             }
-            outputs[w] = text
-            errors[w] = errs
-            found[w] = any
+            number += 1
+            result.lines += 1
+            s = e + 1
         }
-        for w in 0..<workers {
-            out.append(bytes: outputs[w])
-            failures.append(contentsOf: errors[w])
-            if found[w] { sawKey = true }
-        }
-        startLine += lineCount
+        return result
     }
 }

@@ -24,6 +24,7 @@ struct KeyportCommand: ParsableCommand {
 
     static func main() {
         do {
+            if try QuickStart.run(Array(CommandLine.arguments.dropFirst())) { return }
             var command = try parseAsRoot()
             try command.run()
         } catch let exit as ExitCodeError {

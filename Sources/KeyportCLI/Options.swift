@@ -13,6 +13,10 @@ struct UnlockOptions: ParsableArguments {
 
     /// The passphrase for `path`, from the file or a no-echo prompt; throws when neither is possible.
     func passphrase(for path: String, document: KeyDocument? = nil, cache: inout SecureBytes?) throws -> SecureBytes {
+        try Self.passphrase(file: passphraseFile, for: path, document: document, cache: &cache)
+    }
+
+    static func passphrase(file passphraseFile: String?, for path: String, document: KeyDocument? = nil, cache: inout SecureBytes?) throws -> SecureBytes {
         if let cache { return cache }
         if let passphraseFile {
             let p = try Passphrase.fromFile(passphraseFile)

@@ -111,18 +111,28 @@ struct OutputBuffer {
     }
 
     mutating func append(bytes: [UInt8]) {
+        // Large blocks (a bulk worker's share) go straight out instead of through the buffer.
+        if bytes.count >= 1 << 16 {
+            flush()
+            Self.writeAll(bytes)
+            return
+        }
         buffer.append(contentsOf: bytes)
         if buffer.count >= 1 << 16 { flush() }
     }
 
     mutating func flush() {
+        Self.writeAll(buffer)
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    private static func writeAll(_ bytes: [UInt8]) {
         var offset = 0
-        while offset < buffer.count {
-            let n = buffer.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, buffer.count - offset) }
+        while offset < bytes.count {
+            let n = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, bytes.count - offset) }
             if n <= 0 { if errno == EINTR { continue }; break }
             offset += n
         }
-        buffer.removeAll(keepingCapacity: true)
     }
 }
 

@@ -135,6 +135,7 @@ enum BcryptPBKDF {
     }
 
     private static func sha512(parts first: [UInt8], _ second: [UInt8], into digest: UnsafeMutablePointer<UInt8>) throws {
+        Libcrypto.ensureInitialized()
         guard let ctx = EVP_MD_CTX_new() else { throw KeyportError.crypto("EVP_MD_CTX_new failed") }
         defer { EVP_MD_CTX_free(ctx) }
         var length: UInt32 = 0

@@ -47,6 +47,7 @@ enum OpenSSHChaChaPoly {
     }
 
     private static func chacha20(key: [UInt8], counter: UInt32, input: [UInt8]) throws -> [UInt8] {
+        Libcrypto.ensureInitialized()
         guard let ctx = EVP_CIPHER_CTX_new() else { throw KeyportError.crypto("EVP_CIPHER_CTX_new failed") }
         defer { EVP_CIPHER_CTX_free(ctx) }
         var iv = [UInt8](repeating: 0, count: 16)
@@ -67,6 +68,7 @@ enum OpenSSHChaChaPoly {
     }
 
     private static func poly1305(key: [UInt8], message: [UInt8]) throws -> [UInt8] {
+        Libcrypto.ensureInitialized()
         guard let mac = EVP_MAC_fetch(nil, "POLY1305", nil) else { throw KeyportError.crypto(opensslErrors("Poly1305 unavailable")) }
         defer { EVP_MAC_free(mac) }
         guard let ctx = EVP_MAC_CTX_new(mac) else { throw KeyportError.crypto(opensslErrors("EVP_MAC_CTX_new")) }

@@ -5,6 +5,7 @@ enum SymmetricCipher {
     case aesCTR(keyBits: Int), aesCBC(keyBits: Int), aesGCM(keyBits: Int), tripleDESCBC
 
     var evp: OpaquePointer? {
+        Libcrypto.ensureInitialized()
         switch self {
         case let .aesCTR(bits): return bits == 128 ? EVP_aes_128_ctr() : bits == 192 ? EVP_aes_192_ctr() : EVP_aes_256_ctr()
         case let .aesCBC(bits): return bits == 128 ? EVP_aes_128_cbc() : bits == 192 ? EVP_aes_192_cbc() : EVP_aes_256_cbc()

@@ -16,6 +16,7 @@ public enum Digest: String, Sendable, CaseIterable {
     }
 
     var evp: OpaquePointer? {
+        Libcrypto.ensureInitialized()
         switch self {
         case .md5: return EVP_md5()
         case .sha1: return EVP_sha1()
@@ -24,18 +25,43 @@ public enum Digest: String, Sendable, CaseIterable {
         }
     }
 
-    /// Hashes `data` in one call. The one-shot low-level functions skip EVP's per-call context
-    /// allocation, which matters when fingerprinting hundreds of thousands of keys.
+    /// Hashes `data` in one call.
     public func hash(_ data: UnsafeRawBufferPointer) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: size) { out, initialized in
-            let p = data.baseAddress?.assumingMemoryBound(to: UInt8.self)
-            switch self {
-            case .md5: MD5(p, data.count, out.baseAddress)
-            case .sha1: SHA1(p, data.count, out.baseAddress)
-            case .sha256: SHA256(p, data.count, out.baseAddress)
-            case .sha512: SHA512(p, data.count, out.baseAddress)
-            }
+            hash(data, into: out.baseAddress!)
             initialized = size
+        }
+    }
+
+    /// Hashes `data` into `out` (at least `size` bytes), without allocating.
+    ///
+    /// This uses libcrypto's low-level `SHA256_Init/Update/Final` family (deprecated in 3.0, not
+    /// removed; the same assembly as the provider). In OpenSSL 3 the one-shot `SHA256()` and
+    /// `EVP_Digest*` go through `EVP_MD_fetch`: the first call initialises OpenSSL, reads
+    /// openssl.cnf and loads the default provider (about 6 M instructions, measured with
+    /// callgrind), and every later call takes the fetch lock and a hash-table lookup. One key's
+    /// fingerprint then costs more in start-up than everything else the command does, and bulk
+    /// fingerprinting contends on the lock from every core.
+    public func hash(_ data: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>) {
+        let p = data.baseAddress ?? UnsafeRawPointer(out)
+        let n = data.count
+        switch self {
+        case .md5:
+            var c = MD5_CTX()
+            MD5_Init(&c); MD5_Update(&c, p, n); MD5_Final(out, &c)
+            OPENSSL_cleanse(&c, MemoryLayout<MD5_CTX>.size)
+        case .sha1:
+            var c = SHA_CTX()
+            SHA1_Init(&c); SHA1_Update(&c, p, n); SHA1_Final(out, &c)
+            OPENSSL_cleanse(&c, MemoryLayout<SHA_CTX>.size)
+        case .sha256:
+            var c = SHA256_CTX()
+            SHA256_Init(&c); SHA256_Update(&c, p, n); SHA256_Final(out, &c)
+            OPENSSL_cleanse(&c, MemoryLayout<SHA256_CTX>.size)
+        case .sha512:
+            var c = SHA512_CTX()
+            SHA512_Init(&c); SHA512_Update(&c, p, n); SHA512_Final(out, &c)
+            OPENSSL_cleanse(&c, MemoryLayout<SHA512_CTX>.size)
         }
     }
 
@@ -67,6 +93,7 @@ public enum Digest: String, Sendable, CaseIterable {
 
 /// Random bytes from libcrypto's CSPRNG.
 public func secureRandomBytes(_ count: Int) throws -> [UInt8] {
+    Libcrypto.ensureInitialized()
     var out = [UInt8](repeating: 0, count: count)
     guard count == 0 || RAND_bytes(&out, Int32(count)) == 1 else { throw KeyportError.crypto("RAND_bytes failed") }
     return out

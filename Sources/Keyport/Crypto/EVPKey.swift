@@ -25,7 +25,10 @@ final class EVPKey {
     let pointer: OpaquePointer
 
     /// Takes an `EVP_PKEY*` whose reference the caller gives up.
-    init(takingOwnershipOf pointer: OpaquePointer) { self.pointer = pointer }
+    init(takingOwnershipOf pointer: OpaquePointer) {
+        Libcrypto.ensureInitialized()
+        self.pointer = pointer
+    }
 
     deinit { EVP_PKEY_free(pointer) }
 
@@ -221,6 +224,7 @@ final class EVPKey {
     /// Decodes DER with OSSL_DECODER. `structure` is `type-specific` (PKCS#1, SEC1, DSA traditional,
     /// with `keyType` set), `PrivateKeyInfo` or `SubjectPublicKeyInfo`.
     static func decode(der: UnsafeRawBufferPointer, structure: String, keyType: String?, selection: Int32, what: String) throws -> EVPKey {
+        Libcrypto.ensureInitialized()
         var pkey: OpaquePointer?
         // The context keeps the input type and structure pointers: they must outlive it.
         let names = try CStrings("DER", structure, keyType ?? "")
@@ -297,6 +301,7 @@ final class EVPKey {
     /// returns the PrivateKeyInfo DER. A failed padding check is `wrongPassphrase`; an algorithm
     /// libcrypto lacks is `unsupported`.
     static func decryptPKCS8(_ der: [UInt8], passphrase: SecureBytes) throws -> SecureBytes {
+        Libcrypto.ensureInitialized()
         var cursor: UnsafePointer<UInt8>? = nil
         let sig: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
             cursor = buffer.baseAddress
@@ -330,6 +335,7 @@ final class EVPKey {
     /// key = EVP_BytesToKey(cipher, MD5, salt = IV[0..<8], passphrase, count 1); CBC with the IV from
     /// DEK-Info; PKCS#7 padding, whose check failing means a wrong passphrase.
     static func decryptLegacyPEM(cipherName: String, iv: [UInt8], body: [UInt8], passphrase: SecureBytes) throws -> SecureBytes {
+        Libcrypto.ensureInitialized()
         guard let cipher = EVP_CIPHER_fetch(nil, cipherName, nil) else {
             ERR_clear_error()
             throw KeyportError.unsupported("legacy PEM cipher \(PublicKey.printable(cipherName)) is not available in libcrypto")
@@ -427,6 +433,7 @@ private final class ParamBuilder {
     private var buffers: [UnsafeMutableRawBufferPointer] = []
 
     init() throws {
+        Libcrypto.ensureInitialized()
         guard let b = OSSL_PARAM_BLD_new() else { throw KeyportError.crypto("OSSL_PARAM_BLD_new failed") }
         builder = b
     }

@@ -6,6 +6,7 @@ final class BigNum {
     private let secret: Bool
 
     init(secret: Bool = false) {
+        Libcrypto.ensureInitialized()
         self.secret = secret
         pointer = (secret ? BN_secure_new() : BN_new())!
     }
@@ -53,7 +54,10 @@ final class BigNum {
 /// A BN_CTX for one computation.
 final class BigNumContext {
     let pointer: OpaquePointer
-    init() { pointer = BN_CTX_secure_new()! }
+    init() {
+        Libcrypto.ensureInitialized()
+        pointer = BN_CTX_secure_new()!
+    }
     deinit { BN_CTX_free(pointer) }
 
     func mul(_ a: BigNum, _ b: BigNum) -> BigNum { let r = BigNum(secret: true); BN_mul(r.pointer, a.pointer, b.pointer, pointer); return r }
@@ -114,6 +118,7 @@ extension PrivateKey {
 
 /// d·G as an uncompressed SEC1 point.
 func ecPublicPoint(algorithm: KeyAlgorithm, scalar: SecureBytes) throws -> [UInt8] {
+    Libcrypto.ensureInitialized()
     guard let nid = CurveInfo.nid(algorithm), let group = EC_GROUP_new_by_curve_name(nid) else {
         throw KeyportError.crypto("unknown curve")
     }
@@ -136,6 +141,7 @@ func ecPublicPoint(algorithm: KeyAlgorithm, scalar: SecureBytes) throws -> [UInt
 
 /// Is the SEC1 point on the curve (and not infinity)?
 public func ecPointIsOnCurve(algorithm: KeyAlgorithm, point: [UInt8]) -> Bool {
+    Libcrypto.ensureInitialized()
     guard let nid = CurveInfo.nid(algorithm), let group = EC_GROUP_new_by_curve_name(nid) else { return false }
     defer { EC_GROUP_free(group) }
     guard let p = EC_POINT_new(group) else { return false }
@@ -146,6 +152,7 @@ public func ecPointIsOnCurve(algorithm: KeyAlgorithm, point: [UInt8]) -> Bool {
 
 /// The EdDSA public key for a seed.
 func eddsaPublicKey(algorithm: KeyAlgorithm, seed: SecureBytes) throws -> [UInt8] {
+    Libcrypto.ensureInitialized()
     let type = algorithm == .ed448 ? EVP_PKEY_ED448 : EVP_PKEY_ED25519
     let pkey = seed.withUnsafeBytes { EVP_PKEY_new_raw_private_key(type, nil, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), $0.count) }
     guard let pkey else { throw KeyportError.crypto(opensslErrors("EdDSA seed")) }

@@ -1,0 +1,218 @@
+// The allocation-free fast path of bulk fingerprinting: one OpenSSH public line in, the
+// `ssh-keygen -l` output line out.
+//
+//   line:    keytype SP+ base64(blob) [SP+ comment]        (sshkey_read; blanks are SP or TAB)
+//   output:  bits SP fingerprint SP comment-or-"no comment" SP "(" TYPE ")" LF
+//
+// The general path (OpenSSHPublicFormat.parseLine, then PublicKey and KeyDocument values, then the
+// CLI's renderer) allocates a dozen objects per line and re-encodes the blob before hashing it.
+// Profiles of 100,000-key files show that work, not the hash, is what costs. Most lines of real
+// authorized_keys files are plain and canonical, and for those the decoded blob *is* the canonical
+// blob ssh-keygen hashes, so this path checks the wire structure in place and hashes the bytes as
+// decoded. It accepts only what the general path accepts and renders identically; anything else
+// (options or host patterns before the key, markers, certificates, non-minimal integers, non-ASCII
+// or control characters in the comment, any error) returns false and the caller takes the general
+// path, so errors and unusual lines are handled in exactly one place.
+
+/// Renders `ssh-keygen -l` lines for plain public-key lines without allocating per line.
+///
+/// One instance per thread; it owns a reusable decode buffer.
+public struct LineFingerprinter: ~Copyable {
+    /// Longest blob handled here (an 16384-bit RSA key is about 2 KiB); longer lines go the general way.
+    public static let maximumBlob = 8192
+    private let blob: UnsafeMutablePointer<UInt8>
+
+    /// A fingerprinter with its own blob buffer; use one per thread.
+    public init() { blob = .allocate(capacity: Self.maximumBlob) }
+    deinit { blob.deallocate() }
+
+    private static let decodeTable: [UInt8] = {
+        var t = [UInt8](repeating: 0xFF, count: 256)
+        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() { t[Int(c)] = UInt8(i) }
+        return t
+    }()
+    private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// Appends the `ssh-keygen -l` line for `line` (without its LF) to `out` and returns true, or
+    /// returns false, leaving `out` unchanged, when the line needs the general path.
+    public mutating func append(line: UnsafeBufferPointer<UInt8>, hash: FingerprintHash, to out: inout [UInt8]) -> Bool {
+        // SHA-256 and MD5 only: the digest buffer below is 32 bytes, and the other hashes are rare.
+        guard hash == .sha256 || hash == .md5 else { return false }
+        let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), cr = UInt8(ascii: "\r")
+        let end = line.count
+        var i = 0
+        while i < end, line[i] == space || line[i] == tab { i += 1 }
+        // Type token.
+        let typeStart = i
+        while i < end, line[i] != space, line[i] != tab { i += 1 }
+        guard i < end, let algorithm = Self.algorithm(UnsafeBufferPointer(rebasing: line[typeStart..<i])) else { return false }
+        while i < end, line[i] == space || line[i] == tab { i += 1 }
+        // Base64 token; trailing CRs belong to the line ending.
+        let b64Start = i
+        while i < end, line[i] != space, line[i] != tab { i += 1 }
+        var b64End = i
+        while b64End > b64Start, line[b64End - 1] == cr { b64End -= 1 }
+        while i < end, line[i] == space || line[i] == tab { i += 1 }
+        let commentStart = i
+        guard let blobLength = decode(UnsafeBufferPointer(rebasing: line[b64Start..<b64End])),
+              let bits = Self.checkCanonical(UnsafeBufferPointer(start: blob, count: blobLength), algorithm) else { return false }
+        // The comment as ssh-keygen prints it: verbatim (trailing blanks and CR kept) when it is
+        // plain printable ASCII and does not start with '#'; anything else goes the general way.
+        for k in commentStart..<end where line[k] < 0x20 || line[k] >= 0x7f { return false }
+
+        Self.appendDecimal(bits, to: &out)
+        out.append(space)
+        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digest) { d in
+            let p = d.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            hash.digest.hash(UnsafeRawBufferPointer(start: blob, count: blobLength), into: p)
+            if hash == .sha256 {
+                out.append(contentsOf: "SHA256:".utf8)
+                Self.appendBase64NoPadding(UnsafeBufferPointer(start: p, count: 32), to: &out)
+            } else {
+                out.append(contentsOf: "MD5:".utf8)
+                for k in 0..<16 {
+                    if k > 0 { out.append(UInt8(ascii: ":")) }
+                    out.append(Self.hexDigits[Int(p[k] >> 4)])
+                    out.append(Self.hexDigits[Int(p[k] & 15)])
+                }
+            }
+        }
+        out.append(space)
+        if commentStart < end, line[commentStart] != UInt8(ascii: "#") {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: line[commentStart..<end]))
+        } else {
+            out.append(contentsOf: "no comment".utf8)
+        }
+        out.append(contentsOf: " (".utf8)
+        out.append(contentsOf: algorithm.displayName.utf8)
+        out.append(contentsOf: ")\n".utf8)
+        return true
+    }
+
+    /// Plain (non-certificate) algorithms by their line token, without making a String.
+    static func algorithm(_ token: UnsafeBufferPointer<UInt8>) -> KeyAlgorithm? {
+        for algorithm in KeyAlgorithm.allCases {
+            var name = algorithm.rawValue
+            let same = name.withUTF8 { $0.count == token.count && memcmpEqual($0, token) }
+            if same { return algorithm }
+        }
+        return nil
+    }
+
+    /// Strict base64 (alphabet, optional correct padding) into the blob buffer; nil for anything
+    /// else, including what the general decoder would still accept.
+    private func decode(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+        var n = text.count
+        if n >= 1, text[n - 1] == UInt8(ascii: "=") { n -= 1 }
+        if n >= 1, text[n - 1] == UInt8(ascii: "=") { n -= 1 }
+        // Padding, when present, must complete a quantum.
+        if n != text.count, text.count % 4 != 0 { return nil }
+        guard n > 0, n % 4 != 1, n / 4 * 3 + 2 <= Self.maximumBlob else { return nil }
+        return Self.decodeTable.withUnsafeBufferPointer { t -> Int? in
+            var o = 0, k = 0
+            while k + 4 <= n {
+                let a = t[Int(text[k])], b = t[Int(text[k + 1])], c = t[Int(text[k + 2])], d = t[Int(text[k + 3])]
+                guard (a | b | c | d) & 0xC0 == 0 else { return nil }
+                let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                blob[o] = UInt8(truncatingIfNeeded: v >> 16)
+                blob[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                blob[o + 2] = UInt8(truncatingIfNeeded: v)
+                o += 3; k += 4
+            }
+            let rest = n - k
+            if rest >= 2 {
+                let a = t[Int(text[k])], b = t[Int(text[k + 1])]
+                let c = rest == 3 ? t[Int(text[k + 2])] : 0
+                guard (a | b | c) & 0xC0 == 0 else { return nil }
+                let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6
+                blob[o] = UInt8(truncatingIfNeeded: v >> 16); o += 1
+                if rest == 3 { blob[o] = UInt8(truncatingIfNeeded: v >> 8); o += 1 }
+            }
+            return o
+        }
+    }
+
+    /// Walks the blob of a plain key of `algorithm` and returns its bits when it is exactly the
+    /// canonical encoding `PublicKey.plainBlob` would produce (so hashing it as read is hashing what
+    /// ssh-keygen hashes); nil otherwise.
+    static func checkCanonical(_ b: UnsafeBufferPointer<UInt8>, _ algorithm: KeyAlgorithm) -> Int? {
+        var o = 0
+        func string() -> (start: Int, count: Int)? {
+            guard b.count - o >= 4 else { return nil }
+            let length = Int(b[o]) << 24 | Int(b[o + 1]) << 16 | Int(b[o + 2]) << 8 | Int(b[o + 3])
+            guard length <= b.count - o - 4 else { return nil }
+            defer { o += 4 + length }
+            return (o + 4, length)
+        }
+        /// A minimal, positive mpint; returns its magnitude's bit length.
+        func mpint() -> Int? {
+            guard let (s, n) = string(), n > 0, b[s] & 0x80 == 0 else { return nil }
+            if b[s] == 0 {
+                guard n >= 2, b[s + 1] & 0x80 != 0 else { return nil }
+                return (n - 1) * 8
+            }
+            return (n - 1) * 8 + (8 - b[s].leadingZeroBitCount)
+        }
+        func equals(_ range: (start: Int, count: Int), _ text: String) -> Bool {
+            var text = text
+            return text.withUTF8 { t in
+                t.count == range.count && memcmpEqual(t, UnsafeBufferPointer(rebasing: b[range.start..<range.start + range.count]))
+            }
+        }
+        guard let type = string(), equals(type, algorithm.rawValue) else { return nil }
+        let bits: Int
+        switch algorithm {
+        case .rsa:
+            guard mpint() != nil, let n = mpint() else { return nil }
+            bits = n
+        case .ed25519:
+            guard let pk = string(), pk.count == 32 else { return nil }
+            bits = 256
+        case .ecdsaP256, .ecdsaP384, .ecdsaP521:
+            guard let curve = string(), let name = algorithm.curveName, equals(curve, name),
+                  let point = string(), point.count == 1 + 2 * (algorithm.curveFieldBytes ?? 0), b[point.start] == 4,
+                  let fixed = algorithm.fixedBits else { return nil }
+            bits = fixed
+        default:
+            return nil
+        }
+        return o == b.count ? bits : nil
+    }
+
+    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { d in
+            var v = value.magnitude, k = d.count
+            repeat { k -= 1; d[k] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10 } while v > 0 && k > 0
+            out.append(contentsOf: d[k...])
+        }
+    }
+
+    static func appendBase64NoPadding(_ data: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        alphabet.withUnsafeBufferPointer { a in
+            var k = 0
+            while k + 3 <= data.count {
+                let v = UInt32(data[k]) << 16 | UInt32(data[k + 1]) << 8 | UInt32(data[k + 2])
+                out.append(a[Int(v >> 18)]); out.append(a[Int(v >> 12 & 63)])
+                out.append(a[Int(v >> 6 & 63)]); out.append(a[Int(v & 63)])
+                k += 3
+            }
+            let rest = data.count - k
+            if rest > 0 {
+                let v = UInt32(data[k]) << 16 | (rest == 2 ? UInt32(data[k + 1]) << 8 : 0)
+                out.append(a[Int(v >> 18)]); out.append(a[Int(v >> 12 & 63)])
+                if rest == 2 { out.append(a[Int(v >> 6 & 63)]) }
+            }
+        }
+    }
+}
+
+@inline(__always)
+private func memcmpEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    guard a.count == b.count else { return false }
+    for k in 0..<a.count where a[k] != b[k] { return false }
+    return true
+}
