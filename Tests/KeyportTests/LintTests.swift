@@ -620,12 +620,50 @@ func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, deta
 
 
 @Suite("LintBenchmark") struct LintBenchmarkTests {
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        getrusage(0, &usage) // RUSAGE_SELF (an enum on Glibc, an Int32 on Darwin)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    }
+    static func peakMegabytes() -> Int {
+        var usage = rusage()
+        getrusage(0, &usage) // RUSAGE_SELF (an enum on Glibc, an Int32 on Darwin)
+        return Int(usage.ru_maxrss) / 1024
+    }
+
     /// Batch GCD on synthetic moduli with planted pairs. Small by default so the suite stays fast;
-    /// KEYPORT_BENCH_MODULI=10000 makes it the 10,000 × RSA-2048 benchmark (timings on stderr).
+    /// KEYPORT_BENCH_MODULI=10000 makes it the 10,000 × RSA-2048 benchmark (timings on stderr;
+    /// Benchmarks/batchgcd.sh runs it in a release build).
     @Test func batchGCDFindsEveryPlantedPair() throws {
         let count = ProcessInfo.processInfo.environment["KEYPORT_BENCH_MODULI"].flatMap { Int($0) } ?? 300
+        let cpu = Self.cpuSeconds()
         let result = try BatchGCD.benchmark(count: count, halfBits: count > 1000 ? 1024 : 256, plantedPairs: 10)
         #expect(result.plantedPairs == 10 && result.plantedFound == 10)
-        FileHandle.standardError.write(Data("batch GCD: \(result.moduli) × \(result.bits)-bit moduli: \(result.gcdSeconds) s (setup \(result.setupSeconds) s), planted \(result.plantedFound)/\(result.plantedPairs), accidental \(result.accidentalPairs)\n".utf8))
+        let used = Self.cpuSeconds() - cpu - result.setupSeconds // setup is single-threaded
+        FileHandle.standardError.write(Data("batch GCD: \(result.moduli) × \(result.bits)-bit moduli: \(result.gcdSeconds) s wall, ~\(used) s CPU (setup \(result.setupSeconds) s), planted \(result.plantedFound)/\(result.plantedPairs), accidental \(result.accidentalPairs), peak RSS \(Self.peakMegabytes()) MB\n".utf8))
+    }
+
+    /// Per-key known-weak checks (small factors, ROCA, Fermat 100 steps), one core, on synthetic
+    /// RSA-2048 moduli; KEYPORT_BENCH_KEYS=100000 for the benchmark.
+    @Test func perKeyChecksThroughput() throws {
+        let count = ProcessInfo.processInfo.environment["KEYPORT_BENCH_KEYS"].flatMap { Int($0) } ?? 200
+        let moduli = try BatchGCD.syntheticModuli(count: count, halfBits: count > 1000 ? 1024 : 256, plantedPairs: 0).moduli
+        let clock = ContinuousClock()
+        func rate(_ name: String, _ check: ([UInt8]) -> Bool) -> Int {
+            let start = clock.now
+            var flagged = 0
+            for n in moduli where check(n) { flagged += 1 }
+            let d = clock.now - start
+            let s = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            FileHandle.standardError.write(Data("per-key \(name): \(count) keys in \(s) s = \(Int(Double(count) / max(s, 1e-9))) keys/s\n".utf8))
+            return flagged
+        }
+        #expect(rate("small factors") { !RSAWeakness.smallFactors(modulus: $0).isEmpty } == 0)
+        #expect(rate("ROCA") { RSAWeakness.hasROCAFingerprint(modulus: $0) } == 0)
+        #expect(rate("Fermat 100 steps") { RSAWeakness.fermatFactor(modulus: $0, steps: 100) != nil } == 0)
+        #expect(rate("all three") { n in
+            !RSAWeakness.smallFactors(modulus: n).isEmpty || RSAWeakness.hasROCAFingerprint(modulus: n)
+                || RSAWeakness.fermatFactor(modulus: n, steps: 100) != nil
+        } == 0)
     }
 }

@@ -211,43 +211,102 @@ extension BatchGCD {
     /// Times `findSharedFactors` on `count` synthetic moduli of `2·halfBits` bits with
     /// `plantedPairs` pairs that share a factor.
     ///
-    /// The factors are random odd `halfBits`-bit numbers with no prime factor up to 65537, not
-    /// primes: proving 2·count primes of 1024 bits would take minutes, while batch GCD's cost depends
-    /// only on the sizes. Two such numbers share a larger prime now and then (about 1.4·10⁻⁶ per
-    /// pair), so a run over 10,000 moduli also reports a few hundred small accidental shares; they are
-    /// counted apart from the planted pairs.
+    /// The factors are not proven primes (2·count primes of 1024 bits take GMP about 30 ms each on
+    /// this machine); batch GCD's cost depends only on the sizes. They are odd numbers with no prime
+    /// factor up to `sieveBound` (2²⁷ for runs of 1,000 moduli or more), taken from windows of
+    /// consecutive odd numbers narrower than the bound: two numbers of one window differ by less than
+    /// the bound, so they cannot share a prime above it, and numbers from different windows share one
+    /// with probability about 1/(B·ln B) per pair (a few accidental pairs in 100,000 moduli, each a real
+    /// shared factor, counted apart). Modulus i is p_i·q_i with p from one window and q from another (so
+    /// p − q is large, as for real keys); a planted pair replaces both p's by a factor from a third.
     public static func benchmark(count: Int = 10_000, halfBits: Int = 1024, plantedPairs: Int = 10) throws -> BatchGCDBenchmark {
         let clock = ContinuousClock()
         let setupStart = clock.now
-        func factor() throws -> GMPInteger {
-            while true {
-                var bytes = try secureRandomBytes((halfBits + 7) / 8)
-                bytes[0] |= 0x80
-                bytes[bytes.count - 1] |= 1
-                let x = GMPInteger(bytes)
-                if RSAWeakness.smallPrimeProduct.modulo(x).gcd(x).isOne { return x }
-            }
-        }
-        var moduli: [[UInt8]] = []
-        moduli.reserveCapacity(count)
-        for _ in 0..<count { moduli.append(try factor().multiplied(by: try factor()).bytes) }
-        // Plant pairs (2k, 2k+1) at spread positions: both get a fresh common factor.
+        let moduli = try syntheticModuli(count: count, halfBits: halfBits, plantedPairs: plantedPairs)
+        let setup = clock.now - setupStart
+        let start = clock.now
+        let found = findSharedFactors(moduli: moduli.moduli)
+        let elapsed = clock.now - start
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        let foundPlanted = found.filter { pair in moduli.planted.contains { $0.first == pair.first && $0.second == pair.second } }.count
+        return BatchGCDBenchmark(moduli: count, bits: 2 * halfBits, plantedPairs: moduli.planted.count, plantedFound: foundPlanted,
+                                 accidentalPairs: found.count - foundPlanted, setupSeconds: seconds(setup), gcdSeconds: seconds(elapsed))
+    }
+
+    /// Synthetic RSA-like moduli for benchmarks (see `benchmark`), with the planted pairs.
+    public static func syntheticModuli(count: Int, halfBits: Int = 1024, plantedPairs: Int = 10) throws
+        -> (moduli: [[UInt8]], planted: Set<SharedFactorPair>) {
+        let bound = count >= 1000 ? 1 << 27 : 1 << 20
+        let sieve = OddSieve(limit: bound)
+        let p = try sieve.roughNumbers(count, bits: halfBits)
+        let q = try sieve.roughNumbers(count, bits: halfBits)
+        let shared = try sieve.roughNumbers(plantedPairs, bits: halfBits)
+        var moduli = (0..<count).map { p[$0].multiplied(by: q[$0]).bytes }
         var planted: Set<SharedFactorPair> = []
         let stride = max(1, count / max(1, 2 * plantedPairs))
         for k in 0..<plantedPairs where 2 * k * stride + stride < count {
             let a = 2 * k * stride, b = a + stride
-            let shared = try factor()
-            moduli[a] = shared.multiplied(by: try factor()).bytes
-            moduli[b] = shared.multiplied(by: try factor()).bytes
-            planted.insert(SharedFactorPair(first: a, second: b, factorBits: shared.bitCount))
+            moduli[a] = shared[k].multiplied(by: q[a]).bytes
+            moduli[b] = shared[k].multiplied(by: q[b]).bytes
+            planted.insert(SharedFactorPair(first: a, second: b, factorBits: shared[k].bitCount))
         }
-        let setup = clock.now - setupStart
-        let start = clock.now
-        let found = findSharedFactors(moduli: moduli)
-        let elapsed = clock.now - start
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        let foundPlanted = found.filter { pair in planted.contains { $0.first == pair.first && $0.second == pair.second } }.count
-        return BatchGCDBenchmark(moduli: count, bits: 2 * halfBits, plantedPairs: planted.count, plantedFound: foundPlanted,
-                                 accidentalPairs: found.count - foundPlanted, setupSeconds: seconds(setup), gcdSeconds: seconds(elapsed))
+        return (moduli, planted)
+    }
+}
+
+/// Odd primes below a bound (a bit per odd number), for making numbers free of small factors.
+struct OddSieve {
+    let limit: Int
+    /// Bit j set: 2j + 1 is composite (j = 0, the number 1, counts as composite).
+    private var composite: [UInt64]
+
+    init(limit: Int) {
+        self.limit = limit
+        let slots = limit / 2
+        var bits = [UInt64](repeating: 0, count: slots / 64 + 1)
+        bits[0] |= 1
+        var j = 1
+        while (2 * j + 1) * (2 * j + 1) < limit {
+            if bits[j >> 6] & (1 << UInt64(j & 63)) == 0 {
+                let p = 2 * j + 1
+                var k = (p * p) / 2
+                while k < slots { bits[k >> 6] |= 1 << UInt64(k & 63); k += p }
+            }
+            j += 1
+        }
+        composite = bits
+    }
+
+    func forEachPrime(_ body: (UInt) -> Void) {
+        for j in 1..<(limit / 2) where composite[j >> 6] & (1 << UInt64(j & 63)) == 0 { body(UInt(2 * j + 1)) }
+    }
+
+    /// `count` distinct odd `bits`-bit numbers without a prime factor below `limit`, from windows of
+    /// consecutive odd numbers x, x + 2, … spanning less than `limit` (so pairwise coprime).
+    func roughNumbers(_ count: Int, bits: Int) throws -> [GMPInteger] {
+        var out: [GMPInteger] = []
+        while out.count < count {
+            // Start: top bit set and the next one clear, so the window cannot grow a bit.
+            var bytes = try secureRandomBytes((bits + 7) / 8)
+            let extra = bytes.count * 8 - bits
+            bytes[0] &= UInt8(0xff >> extra)
+            bytes[0] = bytes[0] & ~UInt8(0x40 >> extra) | UInt8(0x80 >> extra)
+            bytes[bytes.count - 1] |= 1
+            let start = GMPInteger(bytes)
+            let slots = min((count - out.count) * 24 + 1024, limit / 4)
+            var hit = [Bool](repeating: false, count: slots)
+            forEachPrime { p in
+                // x + 2j ≡ 0 (mod p)  ⇔  j ≡ −x · 2⁻¹ (mod p)
+                let r = __gmpz_fdiv_ui(start.pointer, p)
+                var j = Int((p - r) % p * ((p + 1) / 2) % p)
+                while j < slots { hit[j] = true; j += Int(p) }
+            }
+            for j in 0..<slots where !hit[j] && out.count < count {
+                let x = GMPInteger()
+                __gmpz_add_ui(x.pointer, start.pointer, UInt(2 * j))
+                out.append(x)
+            }
+        }
+        return out
     }
 }
