@@ -643,6 +643,31 @@ func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, deta
         FileHandle.standardError.write(Data("batch GCD: \(result.moduli) × \(result.bits)-bit moduli: \(result.gcdSeconds) s wall, ~\(used) s CPU (setup \(result.setupSeconds) s), planted \(result.plantedFound)/\(result.plantedPairs), accidental \(result.accidentalPairs), peak RSS \(Self.peakMegabytes()) MB\n".utf8))
     }
 
+    /// Synthetic RSA-2048 keys with planted shared pairs as one authorized_keys file, linted from
+    /// disk: exactly the planted moduli get rsa-shared-prime. With KEYPORT_BENCH_AUTHORIZED_KEYS=PATH
+    /// (and KEYPORT_BENCH_KEYS=N) the file is left at PATH for timing `keyport lint` on it
+    /// (Benchmarks/batchgcd.sh).
+    @Test func authorizedKeysWithPlantedPairsLintsFromDisk() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let target = environment["KEYPORT_BENCH_AUTHORIZED_KEYS"]
+        let count = target == nil ? 120 : environment["KEYPORT_BENCH_KEYS"].flatMap { Int($0) } ?? 100_000
+        let synthetic = try BatchGCD.syntheticModuli(count: count, halfBits: target == nil ? 256 : 1024, plantedPairs: 10)
+        var text = ""
+        text.reserveCapacity(count * 400)
+        for (i, n) in synthetic.moduli.enumerated() {
+            text += "ssh-rsa " + Data(rsaPublic(n: n).blob).base64EncodedString() + " key\(i)@example.com\n"
+        }
+        let dir = try TempDir()
+        let path = target ?? dir.path("authorized_keys")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        guard target == nil else { return }
+        var policy = Policy()
+        policy.minRSABits = 512
+        let shared = try lintFiles([path], policy: policy).filter { $0.ruleID == "rsa-shared-prime" }
+        let planted = Set(synthetic.planted.flatMap { [$0.first + 1, $0.second + 1] }) // lines are 1-based
+        #expect(Set(shared.compactMap(\.line)) == planted && shared.count == 20)
+    }
+
     /// Per-key known-weak checks (small factors, ROCA, Fermat 100 steps), one core, on synthetic
     /// RSA-2048 moduli; KEYPORT_BENCH_KEYS=100000 for the benchmark.
     @Test func perKeyChecksThroughput() throws {
