@@ -8,7 +8,7 @@
 # Runs the LintBenchmark suite in a release build (KEYPORT_BENCH_MODULI / KEYPORT_BENCH_KEYS) under
 # /usr/bin/time -v, then the plain C reference (Benchmarks/batchgcd-reference.c) on the same sizes,
 # one after the other, so both see the same machine load (printed before each run); then
-# `keyport lint` itself on an authorized_keys file of $KEYS such keys (10 planted pairs), once with
+# `keyport lint` itself on a directory of authorized_keys files with $KEYS such keys (10 planted pairs), once with
 # only the batch GCD rule and once with only the per-key rules (policy files). Moduli are
 # products of two 1024-bit odd numbers free of primes below 2^27, not proven primes (see
 # BatchGCD.benchmark); the planted pairs share a real factor and the test fails unless every one is found.
@@ -38,7 +38,7 @@ if [ "$KEYS" -gt 0 ]; then
     KEYPORT_BENCH_KEYS=$KEYS swift test --skip-build $FLAGS --filter 'LintBenchmarkTests/perKeyChecksThroughput' 2>&1 \
         | grep -E "per-key|✘|failed" || true
     work=$(mktemp -d)
-    KEYPORT_BENCH_AUTHORIZED_KEYS=$work/authorized_keys KEYPORT_BENCH_KEYS=$KEYS swift test --skip-build $FLAGS \
+    KEYPORT_BENCH_AUTHORIZED_KEYS=$work/keys KEYPORT_BENCH_KEYS=$KEYS swift test --skip-build $FLAGS \
         --filter 'LintBenchmarkTests/authorizedKeysWithPlantedPairsLintsFromDisk' >/dev/null 2>&1
     keyport=$(swift build $FLAGS --show-bin-path)/keyport
     echo "disable = rsa-roca, rsa-fermat, rsa-small-factors" > "$work/batch.policy"
@@ -46,7 +46,7 @@ if [ "$KEYS" -gt 0 ]; then
     echo "disable = rsa-shared-prime, rsa-roca, rsa-fermat, rsa-small-factors" > "$work/none.policy"
     for mode in none batch per-key; do
         echo "== keyport lint, $KEYS keys, weak-key rules: $mode; load: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
-        /usr/bin/time -v -o "$log" "$keyport" lint --format json --policy "$work/$mode.policy" "$work/authorized_keys" \
+        /usr/bin/time -v -o "$log" "$keyport" lint --format json --policy "$work/$mode.policy" "$work/keys" \
             > "$work/out.json" || true
         echo "    rsa-shared-prime findings: $(grep -c rsa-shared-prime "$work/out.json" || true)"
         peak "$log"

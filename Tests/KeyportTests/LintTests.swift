@@ -643,29 +643,36 @@ func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, deta
         FileHandle.standardError.write(Data("batch GCD: \(result.moduli) × \(result.bits)-bit moduli: \(result.gcdSeconds) s wall, ~\(used) s CPU (setup \(result.setupSeconds) s), planted \(result.plantedFound)/\(result.plantedPairs), accidental \(result.accidentalPairs), peak RSS \(Self.peakMegabytes()) MB\n".utf8))
     }
 
-    /// Synthetic RSA-2048 keys with planted shared pairs as one authorized_keys file, linted from
-    /// disk: exactly the planted moduli get rsa-shared-prime. With KEYPORT_BENCH_AUTHORIZED_KEYS=PATH
-    /// (and KEYPORT_BENCH_KEYS=N) the file is left at PATH for timing `keyport lint` on it
-    /// (Benchmarks/batchgcd.sh).
+    /// Synthetic RSA-2048 keys with planted shared pairs as authorized_keys files, linted from disk:
+    /// exactly the planted moduli get rsa-shared-prime. With KEYPORT_BENCH_AUTHORIZED_KEYS=DIR (and
+    /// KEYPORT_BENCH_KEYS=N) the files are left under DIR (DIR/000/authorized_keys, … of 2,000 keys
+    /// each: the CLI reads at most 1 MiB per file) for timing `keyport lint DIR` (Benchmarks/batchgcd.sh).
     @Test func authorizedKeysWithPlantedPairsLintsFromDisk() throws {
         let environment = ProcessInfo.processInfo.environment
         let target = environment["KEYPORT_BENCH_AUTHORIZED_KEYS"]
         let count = target == nil ? 120 : environment["KEYPORT_BENCH_KEYS"].flatMap { Int($0) } ?? 100_000
+        let perFile = target == nil ? 50 : 2000
         let synthetic = try BatchGCD.syntheticModuli(count: count, halfBits: target == nil ? 256 : 1024, plantedPairs: 10)
-        var text = ""
-        text.reserveCapacity(count * 400)
-        for (i, n) in synthetic.moduli.enumerated() {
-            text += "ssh-rsa " + Data(rsaPublic(n: n).blob).base64EncodedString() + " key\(i)@example.com\n"
-        }
         let dir = try TempDir()
-        let path = target ?? dir.path("authorized_keys")
-        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        let root = target ?? dir.path("keys")
+        var paths: [String] = []
+        for start in stride(from: 0, to: count, by: perFile) {
+            var text = ""
+            for i in start..<min(count, start + perFile) {
+                text += "ssh-rsa " + Data(rsaPublic(n: synthetic.moduli[i]).blob).base64EncodedString() + " key\(i)@example.com\n"
+            }
+            let folder = root + "/" + String(repeating: "0", count: max(0, 3 - String(paths.count).count)) + String(paths.count)
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            paths.append(folder + "/authorized_keys")
+            try Data(text.utf8).write(to: URL(fileURLWithPath: paths[paths.count - 1]))
+        }
         guard target == nil else { return }
         var policy = Policy()
         policy.minRSABits = 512
-        let shared = try lintFiles([path], policy: policy).filter { $0.ruleID == "rsa-shared-prime" }
-        let planted = Set(synthetic.planted.flatMap { [$0.first + 1, $0.second + 1] }) // lines are 1-based
-        #expect(Set(shared.compactMap(\.line)) == planted && shared.count == 20)
+        let shared = try lintFiles(paths, policy: policy).filter { $0.ruleID == "rsa-shared-prime" }
+        // Planted modulus i is line i % 50 + 1 of file i / 50.
+        let planted = Set(synthetic.planted.flatMap { [$0.first, $0.second] }.map { paths[$0 / perFile] + ":\($0 % perFile + 1)" })
+        #expect(Set(shared.map { $0.file + ":\($0.line ?? 0)" }) == planted && shared.count == 20)
     }
 
     /// Per-key known-weak checks (small factors, ROCA, Fermat 100 steps), one core, on synthetic
