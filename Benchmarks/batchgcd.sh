@@ -11,7 +11,7 @@
 # `keyport lint` itself on a directory of authorized_keys files with $KEYS such keys (10 planted pairs), once with
 # only the batch GCD rule and once with only the per-key rules (policy files). Moduli are
 # products of two 1024-bit odd numbers free of primes below 2^27, not proven primes (see
-# BatchGCD.benchmark); the planted pairs share a real factor and the test fails unless every one is found.
+# BatchGCD.syntheticModuli); the planted pairs share a real factor and the test fails unless every one is found.
 set -eu
 cd "$(dirname "$0")/.."
 SCRATCH=${SCRATCH:-.build-bench}

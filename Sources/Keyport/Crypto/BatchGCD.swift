@@ -192,48 +192,20 @@ public enum BatchGCD {
     }
 }
 
-// MARK: - Benchmark
-
-/// What `BatchGCD.benchmark` measured.
-public struct BatchGCDBenchmark: Sendable {
-    public var moduli: Int
-    public var bits: Int
-    public var plantedPairs: Int
-    /// Planted pairs that `findSharedFactors` reported (should equal `plantedPairs`).
-    public var plantedFound: Int
-    /// Other pairs reported: accidental shared factors of the synthetic numbers (see `benchmark`).
-    public var accidentalPairs: Int
-    public var setupSeconds: Double
-    public var gcdSeconds: Double
-}
+// MARK: - Benchmark inputs
 
 extension BatchGCD {
-    /// Times `findSharedFactors` on `count` synthetic moduli of `2·halfBits` bits with
-    /// `plantedPairs` pairs that share a factor.
+    /// `count` synthetic moduli of `2·halfBits` bits with `plantedPairs` pairs that share a factor,
+    /// for the LintBenchmark tests and Benchmarks/batchgcd.sh.
     ///
     /// The factors are not proven primes (2·count primes of 1024 bits take GMP about 30 ms each on
     /// this machine); batch GCD's cost depends only on the sizes. They are odd numbers with no prime
-    /// factor up to `sieveBound` (2²⁷ for runs of 1,000 moduli or more), taken from windows of
-    /// consecutive odd numbers narrower than the bound: two numbers of one window differ by less than
-    /// the bound, so they cannot share a prime above it, and numbers from different windows share one
-    /// with probability about 1/(B·ln B) per pair (a few accidental pairs in 100,000 moduli, each a real
-    /// shared factor, counted apart). Modulus i is p_i·q_i with p from one window and q from another (so
-    /// p − q is large, as for real keys); a planted pair replaces both p's by a factor from a third.
-    public static func benchmark(count: Int = 10_000, halfBits: Int = 1024, plantedPairs: Int = 10) throws -> BatchGCDBenchmark {
-        let clock = ContinuousClock()
-        let setupStart = clock.now
-        let moduli = try syntheticModuli(count: count, halfBits: halfBits, plantedPairs: plantedPairs)
-        let setup = clock.now - setupStart
-        let start = clock.now
-        let found = findSharedFactors(moduli: moduli.moduli)
-        let elapsed = clock.now - start
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        let foundPlanted = found.filter { pair in moduli.planted.contains { $0.first == pair.first && $0.second == pair.second } }.count
-        return BatchGCDBenchmark(moduli: count, bits: 2 * halfBits, plantedPairs: moduli.planted.count, plantedFound: foundPlanted,
-                                 accidentalPairs: found.count - foundPlanted, setupSeconds: seconds(setup), gcdSeconds: seconds(elapsed))
-    }
-
-    /// Synthetic RSA-like moduli for benchmarks (see `benchmark`), with the planted pairs.
+    /// factor below the sieve bound B (2²⁷ for runs of 1,000 moduli or more), taken from windows of
+    /// consecutive odd numbers narrower than B: two numbers of one window differ by less than B, so
+    /// they cannot share a prime above it, and numbers from different windows share one with
+    /// probability about 1/(B·ln B) per pair (a few accidental pairs in 100,000 moduli, each a real
+    /// shared factor of 28–31 bits). Modulus i is p_i·q_i with p from one window and q from another
+    /// (so p − q is large, as for real keys); a planted pair replaces both p's by a factor from a third.
     public static func syntheticModuli(count: Int, halfBits: Int = 1024, plantedPairs: Int = 10) throws
         -> (moduli: [[UInt8]], planted: Set<SharedFactorPair>) {
         let bound = count >= 1000 ? 1 << 27 : 1 << 20
@@ -286,13 +258,15 @@ struct OddSieve {
     func roughNumbers(_ count: Int, bits: Int) throws -> [GMPInteger] {
         var out: [GMPInteger] = []
         while out.count < count {
-            // Start: top bit set and the next one clear, so the window cannot grow a bit.
-            var bytes = try secureRandomBytes((bits + 7) / 8)
-            let extra = bytes.count * 8 - bits
-            bytes[0] &= UInt8(0xff >> extra)
-            bytes[0] = bytes[0] & ~UInt8(0x40 >> extra) | UInt8(0x80 >> extra)
-            bytes[bytes.count - 1] |= 1
-            let start = GMPInteger(bytes)
+            // Start: top bits 110…, so the window cannot grow a bit and a product of two such numbers
+            // has exactly 2·bits bits (both ≥ 0.75·2^bits), as an RSA modulus of that size.
+            guard bits >= 64 else { throw KeyportError.unsupported("synthetic factors of fewer than 64 bits") }
+            let start = GMPInteger(try secureRandomBytes((bits + 7) / 8))
+            __gmpz_fdiv_r_2exp(start.pointer, start.pointer, mp_bitcnt_t(bits))
+            __gmpz_setbit(start.pointer, mp_bitcnt_t(bits - 1))
+            __gmpz_setbit(start.pointer, mp_bitcnt_t(bits - 2))
+            __gmpz_clrbit(start.pointer, mp_bitcnt_t(bits - 3))
+            __gmpz_setbit(start.pointer, 0)
             let slots = min((count - out.count) * 24 + 1024, limit / 4)
             var hit = [Bool](repeating: false, count: slots)
             forEachPrime { p in
