@@ -1,16 +1,30 @@
 // Batch GCD: which RSA moduli of a collection share a prime factor.
 //
-// D. J. Bernstein, "How to find smooth parts of integers" (2004) and "Fast multiplication and its
-// applications" (2008); the product-tree / remainder-tree form used by Heninger, Durumeric, Wustrow
-// and Halderman, "Mining Your Ps and Qs", USENIX Security 2012, §3.3:
+// D. J. Bernstein, "How to find smooth parts of integers" (2004), "Scaled remainder trees" (2004)
+// and "Fast multiplication and its applications" (2008); the product-tree / remainder-tree form used
+// by Heninger, Durumeric, Wustrow and Halderman, "Mining Your Ps and Qs", USENIX Security 2012, §3.3.
 //
 //   product tree    P[0] = (N_1 … N_k);  P[l+1][i] = P[l][2i] · P[l][2i+1]   (an odd last node is carried)
-//   remainder tree  R[top] = P[top];      R[l][i] = R[l+1][i/2] mod P[l][i]²
-//   at the leaves   z_i = R[0][i] = (∏_j N_j) mod N_i²,   g_i = gcd(N_i, z_i / N_i)
+//   wanted          z_i = (∏_{j≠i} N_j) mod N_i,   g_i = gcd(N_i, z_i)
 //
-// g_i ≠ 1 exactly when N_i shares a factor with some other modulus. The few flagged moduli are then
-// compared pairwise with ordinary gcds to say which keys share a factor with which. All arithmetic
-// is GMP (subquadratic multiplication and division); the values are public moduli.
+// g_i ≠ 1 exactly when N_i shares a factor with some other modulus. The textbook remainder tree gets
+// z_i from P mod P[l][i]² at every node, one long division per node. The scaled remainder tree carries
+// instead the fraction y_v = frac(P / P_v²) = frac((P / P_v) / P_v) as a fixed-point number and goes
+// down with one multiplication per node:
+//
+//   y_c = frac(y_v · P_s²)          (c, s the two children of v: P / P_c² = (P / P_v²) · P_s²)
+//   z_i = round(y_i · N_i)          (y_i = frac(Q_i / N_i) = (Q_i mod N_i) / N_i,  Q_i = ∏_{j≠i} N_j)
+//
+// Precision: an error ε in y_v becomes ε · P_s² in y_c, so y_v needs 2·bits(P_v) − bits(N) fraction
+// bits to leave less than 1/(2N) at the leaf (plus guard bits for the truncation at each level: the
+// bound grows by at most 2⁴ per level). The root itself is never formed: the two top nodes L and R get
+// y_L = frac(R / L) and y_R = frac(L / R) by one division each, in parallel. Levels run on all cores
+// (the top levels have few but large nodes, which the two-node split keeps busy on two cores); each
+// product level is released as soon as the level below has its fractions.
+//
+// The moduli with g_i ≠ 1 are then grouped by g_i (see `pairs`), which names the partners in time
+// linear in the output when the shared parts are distinct primes, as in every real data set; only
+// tangled cases fall back to pairwise gcds. All arithmetic is GMP; the values are public moduli.
 
 internal import CGMP
 import Dispatch
@@ -19,7 +33,7 @@ import Dispatch
 public struct SharedFactorPair: Sendable, Equatable, Hashable {
     /// Indices into the `moduli` array given to `BatchGCD.findSharedFactors`, `first < second`.
     public var first: Int
-    /// Index of the second modulus (greater than `first`).
+    /// The index of the other modulus.
     public var second: Int
     /// Bits of the common factor (gcd of the two moduli).
     public var factorBits: Int
@@ -27,23 +41,31 @@ public struct SharedFactorPair: Sendable, Equatable, Hashable {
 
 /// Shared-prime detection over many RSA moduli (Bernstein's batch GCD, on GMP).
 public enum BatchGCD {
-    /// Finds every pair of moduli that share a factor. Moduli are unsigned big-endian magnitudes;
-    /// zero or one moduli give no pairs. Identical moduli are reported as sharing (their gcd is the
-    /// modulus): callers that see the same key twice should pass it once.
+    /// Finds every pair of moduli that share a factor, sorted by (first, second). Moduli are unsigned
+    /// big-endian magnitudes; zero and one take no part (they share nothing). Identical moduli are
+    /// reported as sharing (their gcd is the modulus): callers that see the same key twice should pass
+    /// it once.
     public static func findSharedFactors(moduli: [[UInt8]]) -> [SharedFactorPair] {
-        let count = moduli.count
-        guard count >= 2 else { return [] }
-        let leaves = GMPArray(count: count)
-        for (i, m) in moduli.enumerated() { GMPInteger.load(leaves[i], m) }
-        let flags = flaggedIndices(leaves: leaves)
-        return pairs(among: flags, leaves: leaves)
+        // Values below 2 would zero the product tree; leave them out and map indices back at the end.
+        let used = moduli.indices.filter { i in
+            guard let top = moduli[i].firstIndex(where: { $0 != 0 }) else { return false }
+            return top < moduli[i].count - 1 || moduli[i][top] > 1
+        }
+        guard used.count >= 2 else { return [] }
+        let leaves = GMPArray(count: used.count)
+        for (k, i) in used.enumerated() { GMPInteger.load(leaves[k], moduli[i]) }
+        let shared = sharedParts(leaves)
+        return pairs(shared: shared, leaves: leaves).map { pair in
+            SharedFactorPair(first: used[pair.first], second: used[pair.second], factorBits: pair.factorBits)
+        }
     }
 
-    /// Indices i with gcd(N_i, ∏_{j≠i} N_j) ≠ 1, via the product and remainder trees.
-    static func flaggedIndices(leaves: GMPArray) -> [Int] {
-        // Product tree, bottom up. Level 0 is the leaves (not copied).
+    /// g_i = gcd(N_i, ∏_{j≠i} N_j) for every leaf (1 when N_i shares nothing). Needs at least two
+    /// leaves, all above 1.
+    static func sharedParts(_ leaves: GMPArray) -> GMPArray {
+        // Product tree, bottom up, stopping at two nodes (the root is never needed).
         var levels: [GMPArray] = [leaves]
-        while let top = levels.last, top.count > 1 {
+        while let top = levels.last, top.count > 2 {
             let next = GMPArray(count: (top.count + 1) / 2)
             parallelFor(next.count) { i in
                 if 2 * i + 1 < top.count {
@@ -54,48 +76,117 @@ public enum BatchGCD {
             }
             levels.append(next)
         }
-        // Remainder tree, top down; each product level is released once its remainders exist.
-        var remainders = levels.removeLast() // the root: R[top] = P[top]
-        while let level = levels.popLast() {
-            let next = GMPArray(count: level.count)
-            let parent = remainders
-            parallelFor(level.count) { i in
-                let square = GMPArray(count: 1)
-                __gmpz_mul(square[0], level[i], level[i])
-                __gmpz_mod(next[i], parent[i / 2], square[0])
+        var minimumBits = Int.max
+        for i in 0..<leaves.count { minimumBits = min(minimumBits, bits(leaves[i])) }
+        let guardBits = 64 + 4 * levels.count
+        /// Fraction bits kept for the node with product `p`.
+        func precision(_ p: UnsafeMutablePointer<__mpz_struct>) -> Int { 2 * bits(p) - minimumBits + guardBits }
+
+        // Top: y_L = frac(R / L), y_R = frac(L / R), as integers Y = ⌊y · 2^b⌋.
+        let top = levels.removeLast()
+        var topBits = (0..<top.count).map { precision(top[$0]) }
+        var fractions = GMPArray(count: top.count)
+        do {
+            let nodes = top, out = fractions, b = topBits
+            parallelFor(2) { i in
+                let t = GMPArray(count: 1)
+                __gmpz_mul_2exp(t[0], nodes[1 - i], mp_bitcnt_t(b[i]))
+                __gmpz_fdiv_q(out[i], t[0], nodes[i])
+                __gmpz_fdiv_r_2exp(out[i], out[i], mp_bitcnt_t(b[i]))
             }
-            remainders = next
         }
-        // Leaves: g_i = gcd(N_i, z_i / N_i). z_i < N_i², so the quotient is exact enough (floor).
+        // Down the tree: Y_c = ⌊(Y_v · P_s² mod 2^b_v) / 2^(b_v − b_c)⌋; a carried node keeps its parent's.
+        while let level = levels.popLast() {
+            let parent = fractions, parentBits = topBits
+            let levelBits = (0..<level.count).map { precision(level[$0]) }
+            let next = GMPArray(count: level.count)
+            parallelFor(level.count) { i in
+                let p = i / 2, s = i ^ 1
+                guard s < level.count else {
+                    __gmpz_set(next[i], parent[p])
+                    return
+                }
+                let t = GMPArray(count: 1)
+                __gmpz_mul(t[0], level[s], level[s])
+                __gmpz_mul(t[0], t[0], parent[p])
+                __gmpz_fdiv_r_2exp(t[0], t[0], mp_bitcnt_t(parentBits[p]))
+                __gmpz_fdiv_q_2exp(next[i], t[0], mp_bitcnt_t(parentBits[p] - levelBits[i]))
+            }
+            topBits = (0..<level.count).map { i in (i ^ 1) < level.count ? levelBits[i] : parentBits[i / 2] }
+            fractions = next
+        }
+        // Leaves: z_i = ⌊(Y_i · N_i + 2^(b−1)) / 2^b⌋ (≡ Q_i mod N_i; it may round up to N_i, which
+        // the gcd treats as 0), g_i = gcd(N_i, z_i).
         let gcds = GMPArray(count: leaves.count)
-        let root = remainders
+        let y = fractions, b = topBits
         parallelFor(leaves.count) { i in
-            __gmpz_fdiv_q(gcds[i], root[i], leaves[i])
+            // ⌊(x + 2^(b−1)) / 2^b⌋ = ⌊(⌊x / 2^(b−1)⌋ + 1) / 2⌋
+            __gmpz_mul(gcds[i], y[i], leaves[i])
+            __gmpz_fdiv_q_2exp(gcds[i], gcds[i], mp_bitcnt_t(b[i] - 1))
+            __gmpz_add_ui(gcds[i], gcds[i], 1)
+            __gmpz_fdiv_q_2exp(gcds[i], gcds[i], 1)
             __gmpz_gcd(gcds[i], gcds[i], leaves[i])
         }
-        return (0..<leaves.count).filter { __gmpz_cmp_ui(gcds[$0], 1) != 0 }
+        return gcds
     }
 
-    /// Pairwise gcds among the flagged moduli (few in practice: each planted or real shared prime
-    /// flags its two keys). Quadratic in the number flagged, which is why it runs only on those.
-    static func pairs(among flagged: [Int], leaves: GMPArray) -> [SharedFactorPair] {
+    static func bits(_ x: UnsafeMutablePointer<__mpz_struct>) -> Int {
+        x.pointee._mp_size == 0 ? 0 : Int(__gmpz_sizeinbase(x, 2))
+    }
+
+    /// The pairs behind the shared parts g_i. Moduli with the same g_i = d > 1 share d with each
+    /// other. When d is coprime to every other distinct shared part (found by one more batch GCD over
+    /// the distinct values), those moduli share nothing with anyone else: a partner j of i shares a
+    /// prime p | g_i and p | g_j, so g_j = d. The factor of such a pair is exactly d (gcd(N_i, N_j)
+    /// divides g_i and is divisible by d). The remaining, tangled moduli (several shared primes, or a
+    /// modulus all of whose primes are shared) are compared pairwise; partners of a tangled modulus
+    /// are tangled too, by the same argument.
+    static func pairs(shared: GMPArray, leaves: GMPArray) -> [SharedFactorPair] {
+        var groups: [[UInt8]: [Int]] = [:]
+        for i in 0..<leaves.count where __gmpz_cmp_ui(shared[i], 1) != 0 {
+            groups[GMPInteger.export(shared[i]), default: []].append(i)
+        }
+        guard !groups.isEmpty else { return [] }
+        let values = Array(groups.keys)
+        var tangled = [Bool](repeating: false, count: values.count)
+        if values.count >= 2 {
+            let distinct = GMPArray(count: values.count)
+            for (k, v) in values.enumerated() { GMPInteger.load(distinct[k], v) }
+            let overlap = sharedParts(distinct)
+            for k in values.indices { tangled[k] = __gmpz_cmp_ui(overlap[k], 1) != 0 }
+        }
         var result: [SharedFactorPair] = []
+        var knotted: [Int] = []
+        for (k, value) in values.enumerated() {
+            let members = groups[value] ?? []
+            if tangled[k] { knotted += members; continue }
+            let factorBits = bits(value)
+            for (a, i) in members.enumerated() {
+                for j in members[(a + 1)...] { result.append(SharedFactorPair(first: i, second: j, factorBits: factorBits)) }
+            }
+        }
+        knotted.sort()
         let g = GMPArray(count: 1)
-        for (a, i) in flagged.enumerated() {
-            for j in flagged[(a + 1)...] {
+        for (a, i) in knotted.enumerated() {
+            for j in knotted[(a + 1)...] {
                 __gmpz_gcd(g[0], leaves[i], leaves[j])
                 if __gmpz_cmp_ui(g[0], 1) != 0 {
-                    result.append(SharedFactorPair(first: i, second: j, factorBits: Int(__gmpz_sizeinbase(g[0], 2))))
+                    result.append(SharedFactorPair(first: i, second: j, factorBits: bits(g[0])))
                 }
             }
         }
-        return result
+        return result.sorted { ($0.first, $0.second) < ($1.first, $1.second) }
     }
 
-    /// Runs `body` for 0..<count on all cores (the machine has few; GMP calls are thread-safe on
-    /// distinct operands).
+    /// Bits of a big-endian magnitude.
+    static func bits(_ magnitude: [UInt8]) -> Int {
+        guard let top = magnitude.firstIndex(where: { $0 != 0 }) else { return 0 }
+        return (magnitude.count - top) * 8 - magnitude[top].leadingZeroBitCount
+    }
+
+    /// Runs `body` for 0..<count on all cores (GMP calls are thread-safe on distinct operands).
     static func parallelFor(_ count: Int, _ body: @Sendable (Int) -> Void) {
-        if count < 4 {
+        if count < 2 {
             for i in 0..<count { body(i) }
         } else {
             DispatchQueue.concurrentPerform(iterations: count, execute: body)
@@ -103,67 +194,95 @@ public enum BatchGCD {
     }
 }
 
-// MARK: - Benchmark
-
-/// What `BatchGCD.benchmark` measured.
-public struct BatchGCDBenchmark: Sendable {
-    /// How many moduli were checked.
-    public var moduli: Int
-    /// Size of each modulus in bits.
-    public var bits: Int
-    /// Pairs made to share a factor on purpose.
-    public var plantedPairs: Int
-    /// Planted pairs that `findSharedFactors` reported (should equal `plantedPairs`).
-    public var plantedFound: Int
-    /// Other pairs reported: accidental shared factors of the synthetic numbers (see `benchmark`).
-    public var accidentalPairs: Int
-    /// Seconds spent making the synthetic moduli (not part of the check).
-    public var setupSeconds: Double
-    /// Seconds `findSharedFactors` took.
-    public var gcdSeconds: Double
-}
+// MARK: - Benchmark inputs
 
 extension BatchGCD {
-    /// Times `findSharedFactors` on `count` synthetic moduli of `2·halfBits` bits with
-    /// `plantedPairs` pairs that share a factor.
+    /// `count` synthetic moduli of `2·halfBits` bits with `plantedPairs` pairs that share a factor,
+    /// for the LintBenchmark tests and Benchmarks/batchgcd.sh.
     ///
-    /// The factors are random odd `halfBits`-bit numbers with no prime factor up to 65537, not
-    /// primes: proving 2·count primes of 1024 bits would take minutes, while batch GCD's cost depends
-    /// only on the sizes. Two such numbers share a larger prime now and then (about 1.4·10⁻⁶ per
-    /// pair), so a run over 10,000 moduli also reports a few hundred small accidental shares; they are
-    /// counted apart from the planted pairs.
-    public static func benchmark(count: Int = 10_000, halfBits: Int = 1024, plantedPairs: Int = 10) throws -> BatchGCDBenchmark {
-        let clock = ContinuousClock()
-        let setupStart = clock.now
-        func factor() throws -> GMPInteger {
-            while true {
-                var bytes = try secureRandomBytes((halfBits + 7) / 8)
-                bytes[0] |= 0x80
-                bytes[bytes.count - 1] |= 1
-                let x = GMPInteger(bytes)
-                if RSAWeakness.smallPrimeProduct.modulo(x).gcd(x).isOne { return x }
-            }
-        }
-        var moduli: [[UInt8]] = []
-        moduli.reserveCapacity(count)
-        for _ in 0..<count { moduli.append(try factor().multiplied(by: try factor()).bytes) }
-        // Plant pairs (2k, 2k+1) at spread positions: both get a fresh common factor.
+    /// The factors are not proven primes (2·count primes of 1024 bits take GMP about 30 ms each on
+    /// this machine); batch GCD's cost depends only on the sizes. They are odd numbers with no prime
+    /// factor below the sieve bound B (2²⁷ for runs of 1,000 moduli or more), taken from windows of
+    /// consecutive odd numbers narrower than B: two numbers of one window differ by less than B, so
+    /// they cannot share a prime above it, and numbers from different windows share one with
+    /// probability about 1/(B·ln B) per pair (a few accidental pairs in 100,000 moduli, each a real
+    /// shared factor of 28–31 bits). Modulus i is p_i·q_i with p from one window and q from another
+    /// (so p − q is large, as for real keys); a planted pair replaces both p's by a factor from a third.
+    public static func syntheticModuli(count: Int, halfBits: Int = 1024, plantedPairs: Int = 10) throws
+        -> (moduli: [[UInt8]], planted: Set<SharedFactorPair>) {
+        let bound = count >= 1000 ? 1 << 27 : 1 << 20
+        let sieve = OddSieve(limit: bound)
+        let p = try sieve.roughNumbers(count, bits: halfBits)
+        let q = try sieve.roughNumbers(count, bits: halfBits)
+        let shared = try sieve.roughNumbers(plantedPairs, bits: halfBits)
+        var moduli = (0..<count).map { p[$0].multiplied(by: q[$0]).bytes }
         var planted: Set<SharedFactorPair> = []
         let stride = max(1, count / max(1, 2 * plantedPairs))
         for k in 0..<plantedPairs where 2 * k * stride + stride < count {
             let a = 2 * k * stride, b = a + stride
-            let shared = try factor()
-            moduli[a] = shared.multiplied(by: try factor()).bytes
-            moduli[b] = shared.multiplied(by: try factor()).bytes
-            planted.insert(SharedFactorPair(first: a, second: b, factorBits: shared.bitCount))
+            moduli[a] = shared[k].multiplied(by: q[a]).bytes
+            moduli[b] = shared[k].multiplied(by: q[b]).bytes
+            planted.insert(SharedFactorPair(first: a, second: b, factorBits: shared[k].bitCount))
         }
-        let setup = clock.now - setupStart
-        let start = clock.now
-        let found = findSharedFactors(moduli: moduli)
-        let elapsed = clock.now - start
-        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-        let foundPlanted = found.filter { pair in planted.contains { $0.first == pair.first && $0.second == pair.second } }.count
-        return BatchGCDBenchmark(moduli: count, bits: 2 * halfBits, plantedPairs: planted.count, plantedFound: foundPlanted,
-                                 accidentalPairs: found.count - foundPlanted, setupSeconds: seconds(setup), gcdSeconds: seconds(elapsed))
+        return (moduli, planted)
+    }
+}
+
+/// Odd primes below a bound (a bit per odd number), for making numbers free of small factors.
+struct OddSieve {
+    let limit: Int
+    /// Bit j set: 2j + 1 is composite (j = 0, the number 1, counts as composite).
+    private var composite: [UInt64]
+
+    init(limit: Int) {
+        self.limit = limit
+        let slots = limit / 2
+        var bits = [UInt64](repeating: 0, count: slots / 64 + 1)
+        bits[0] |= 1
+        var j = 1
+        while (2 * j + 1) * (2 * j + 1) < limit {
+            if bits[j >> 6] & (1 << UInt64(j & 63)) == 0 {
+                let p = 2 * j + 1
+                var k = (p * p) / 2
+                while k < slots { bits[k >> 6] |= 1 << UInt64(k & 63); k += p }
+            }
+            j += 1
+        }
+        composite = bits
+    }
+
+    func forEachPrime(_ body: (UInt) -> Void) {
+        for j in 1..<(limit / 2) where composite[j >> 6] & (1 << UInt64(j & 63)) == 0 { body(UInt(2 * j + 1)) }
+    }
+
+    /// `count` distinct odd `bits`-bit numbers without a prime factor below `limit`, from windows of
+    /// consecutive odd numbers x, x + 2, … spanning less than `limit` (so pairwise coprime).
+    func roughNumbers(_ count: Int, bits: Int) throws -> [GMPInteger] {
+        var out: [GMPInteger] = []
+        while out.count < count {
+            // Start: top bits 110…, so the window cannot grow a bit and a product of two such numbers
+            // has exactly 2·bits bits (both ≥ 0.75·2^bits), as an RSA modulus of that size.
+            guard bits >= 64 else { throw KeyportError.unsupported("synthetic factors of fewer than 64 bits") }
+            let start = GMPInteger(try secureRandomBytes((bits + 7) / 8))
+            __gmpz_fdiv_r_2exp(start.pointer, start.pointer, mp_bitcnt_t(bits))
+            __gmpz_setbit(start.pointer, mp_bitcnt_t(bits - 1))
+            __gmpz_setbit(start.pointer, mp_bitcnt_t(bits - 2))
+            __gmpz_clrbit(start.pointer, mp_bitcnt_t(bits - 3))
+            __gmpz_setbit(start.pointer, 0)
+            let slots = min((count - out.count) * 24 + 1024, limit / 4)
+            var hit = [Bool](repeating: false, count: slots)
+            forEachPrime { p in
+                // x + 2j ≡ 0 (mod p)  ⇔  j ≡ −x · 2⁻¹ (mod p)
+                let r = __gmpz_fdiv_ui(start.pointer, p)
+                var j = Int((p - r) % p * ((p + 1) / 2) % p)
+                while j < slots { hit[j] = true; j += Int(p) }
+            }
+            for j in 0..<slots where !hit[j] && out.count < count {
+                let x = GMPInteger()
+                __gmpz_add_ui(x.pointer, start.pointer, UInt(2 * j))
+                out.append(x)
+            }
+        }
+        return out
     }
 }

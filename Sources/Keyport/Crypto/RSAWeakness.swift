@@ -108,9 +108,11 @@ enum RSAWeakness {
         return withExtendedLifetime((n, a, rem, b2, b, p)) { () -> (step: Int, differenceBits: Int)? in
         __gmpz_sqrtrem(a.pointer, rem.pointer, n.pointer)
         if !rem.isZero { __gmpz_add_ui(a.pointer, a.pointer, 1) }
+        // b2 = a² − N, then (a+1)² − N = b2 + 2a + 1: one addition per step instead of a squaring.
+        // mpz_perfect_square_p rejects most non-squares by residues mod 256 and a few small primes.
+        __gmpz_mul(b2.pointer, a.pointer, a.pointer)
+        __gmpz_sub(b2.pointer, b2.pointer, n.pointer)
         for step in 0..<steps {
-            __gmpz_mul(b2.pointer, a.pointer, a.pointer)
-            __gmpz_sub(b2.pointer, b2.pointer, n.pointer)
             if __gmpz_perfect_square_p(b2.pointer) != 0 {
                 __gmpz_sqrt(b.pointer, b2.pointer)
                 // p = a − b must be a proper factor (> 1).
@@ -119,6 +121,8 @@ enum RSAWeakness {
                 // q − p = 2b.
                 return (step, b.bitCount + 1)
             }
+            __gmpz_addmul_ui(b2.pointer, a.pointer, 2)
+            __gmpz_add_ui(b2.pointer, b2.pointer, 1)
             __gmpz_add_ui(a.pointer, a.pointer, 1)
         }
         return nil
