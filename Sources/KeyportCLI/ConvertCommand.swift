@@ -1,5 +1,8 @@
 import ArgumentParser
 import Keyport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -99,6 +102,10 @@ struct ConvertCommand: ParsableCommand {
             var out = OutputBuffer()
             out.append(bytes: result)
             out.flush()
+            if let code = out.writeError {
+                SecureBytes.wipe(&result)
+                throw KeyportError.io(path: "standard output", reason: "write failed: \(String(cString: strerror(code)).lowercased())")
+            }
         }
         SecureBytes.wipe(&result)
     }

@@ -144,6 +144,8 @@ enum BulkFingerprinter {
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return nil }
         var pending: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: chunkSize)
+        // The first chunk may be a whole private key file (handed back to the key-file path).
+        defer { SecureBytes.wipe(&chunk) }
         var lineNumber = 0
         var first = true
         var sawKey = false
@@ -153,7 +155,8 @@ enum BulkFingerprinter {
             if n < 0 { if errno == EINTR { continue }; return first ? nil : true }
             if first {
                 first = false
-                let head = Array(chunk[0..<n])
+                var head = Array(chunk[0..<n])
+                defer { SecureBytes.wipe(&head) }
                 // Only line files stream; for stdin the first chunk is kept by handing back nil only
                 // when it can be re-read (a regular file).
                 if KeyFile.detect(head) != .publicLines || head.isEmpty {
@@ -174,7 +177,15 @@ enum BulkFingerprinter {
             }
             if n == 0 { break }
             pending.append(contentsOf: chunk[0..<n])
-            guard let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) else { continue }
+            guard let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) else {
+                // Memory stays flat only if lines are bounded: no key line is anywhere near 1 MiB.
+                if pending.count > KeyFile.maximumSize {
+                    reader.fail(path, line: lineNumber + 1, KeyportError.malformed(format: "public key line", field: "line",
+                                                                                  reason: "longer than \(KeyFile.maximumSize / 1024) KiB without a line end; not a key line"))
+                    return true
+                }
+                continue
+            }
             let block = Array(pending[0...lastNewline])
             pending.removeSubrange(0...lastNewline)
             process(block, startLine: &lineNumber, path: path, hash: hash, verbose: verbose, json: json, out: &out, failures: &failures, sawKey: &sawKey)

@@ -54,6 +54,8 @@ enum Terminal {
 /// Buffered standard output: one write per 64 KiB instead of one per line.
 struct OutputBuffer {
     private var buffer: [UInt8] = []
+    /// The errno of the first failed write (a full disk, a closed pipe), if any; what follows is dropped.
+    private(set) var writeError: Int32?
 
     init() { buffer.reserveCapacity(1 << 16) }
 
@@ -71,7 +73,11 @@ struct OutputBuffer {
         var offset = 0
         while offset < buffer.count {
             let n = buffer.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, buffer.count - offset) }
-            if n <= 0 { if errno == EINTR { continue }; break }
+            if n <= 0 {
+                if n < 0, errno == EINTR { continue }
+                if writeError == nil { writeError = n < 0 ? errno : EIO }
+                break
+            }
             offset += n
         }
         buffer.removeAll(keepingCapacity: true)
