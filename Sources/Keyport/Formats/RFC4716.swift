@@ -91,7 +91,8 @@ public enum RFC4716Format {
     public static func encode(_ key: PublicKey, comment: String) -> String {
         var out = begin + "\n"
         if !comment.isEmpty {
-            let escaped = comment.replacingOccurrences(of: "\"", with: "\\\"")
+            // Backslashes too, so that `decode` (which reads \" and \\ as escapes) gives the comment back.
+            let escaped = comment.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             out += wrapHeader("Comment: \"\(escaped)\"")
         }
         out += Base64.encode(key.blob, lineLength: 70) + "\n"
