@@ -7,14 +7,17 @@
 // `.unsupported` error that names the value and the bound, before any work is done; the same bounds
 // apply to what keyport writes, so it never produces a file it would refuse to read.
 //
-// The bounds sit far above what the peers write by default and what careful users choose (measured
-// on a 2-core x86-64 VM, see the README "Robustness" section), so that no real key is refused:
+// The bounds sit far above what the peers write by default and what careful users choose, so that
+// no real key is refused. Worst cases measured on the 2-core x86-64 CI VM:
 //
-//   KDF                    default of the peers           bound                    worst case
-//   bcrypt_pbkdf rounds    16 (ssh-keygen -a)             65 536  (4096 × default) minutes, not days
-//   Argon2 memory×passes   8 MiB × ~13 (puttygen 100 ms)  64 GiB·passes (≥ 1 GiB) about a minute
-//   PBKDF2 iterations      2048 (OpenSSL), 600 000 (us)   10 000 000               a few seconds
-//   scrypt N·r·p           2^14 · 8 · 1 (OpenSSL)         2^24                     a few seconds
+//   KDF                    default of the peers             bound                      worst case
+//   bcrypt_pbkdf rounds    16 (ssh-keygen -a)               65 536 (4096 × default)    ~6.5 min (6 ms/round)
+//   Argon2 memory×passes   8 MiB × ~13 (puttygen, 100 ms)   64 GiB·passes              ~1 min (1 GiB·pass in 0.9 s)
+//   PBKDF2 iterations      2048 (OpenSSL), 600 000 (ours)   10 000 000                 ~3 s (SHA-256)
+//   scrypt N·r·p           2^14 · 8 · 1 (OpenSSL)           2^24                       a few seconds
+//
+// Argon2 memory has its own bound of 1 GiB (Argon2.maximumMemory); scrypt memory is bounded by
+// libcrypto (32 MiB for PBE).
 
 public enum KDFLimits {
     /// Largest bcrypt_pbkdf round count keyport reads or writes.
