@@ -77,7 +77,7 @@ struct ConvertCommand: ParsableCommand {
                     doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: file, cache: &passphrase))
                     if comment == nil { options.comment = doc.comment }
                 }
-                let encoded: EncodedKey
+                var encoded: EncodedKey
                 if let key = doc.privateKey, !`public` {
                     options.passphrase = try protect.newPassphrase(for: output ?? "the new key", inputWasEncrypted: loaded.document.protection.isEncrypted)
                     encoded = try KeyFile.encode(key, to: to, options: options)
@@ -88,6 +88,7 @@ struct ConvertCommand: ParsableCommand {
                     throw KeyportError.passphraseRequired("the key is encrypted: give --passphrase-file FILE")
                 }
                 result += encoded.bytes
+                SecureBytes.wipe(&encoded.bytes)
                 secret = secret || encoded.isSecret
                 warnings += encoded.warnings
             } catch {

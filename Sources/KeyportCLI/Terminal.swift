@@ -112,6 +112,8 @@ enum Passphrase {
         }
         _ = message.withCString { write(fd, $0, strlen($0)) }
         var line: [UInt8] = []
+        // Room for any real passphrase up front: growing would free unwiped copies.
+        line.reserveCapacity(4096)
         defer { SecureBytes.wipe(&line) }
         var byte: UInt8 = 0
         while read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") { line.append(byte) }
