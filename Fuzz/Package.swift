@@ -2,7 +2,7 @@
 // libFuzzer harnesses for keyport's decoders. Build and run them with Fuzz/run (see README).
 import PackageDescription
 
-let harnesses = ["FuzzDetect", "FuzzPublicLines", "FuzzRFC4716", "FuzzWire", "FuzzOpenSSHPrivate", "FuzzPPK", "FuzzPEM"]
+let harnesses = ["FuzzDetect", "FuzzPublicLines", "FuzzAuthorizedKeys", "FuzzRFC4716", "FuzzWire", "FuzzOpenSSHPrivate", "FuzzPPK", "FuzzPEM"]
 
 let package = Package(
     name: "keyport-fuzz",

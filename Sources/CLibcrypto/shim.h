@@ -22,4 +22,10 @@
 #include <openssl/decoder.h>
 #include <openssl/provider.h>
 #include <openssl/pkcs12.h>
+#if defined(__linux__)
+#include <sys/prctl.h>
+// prctl(2) is variadic, which Swift cannot call: this fixed-arity wrapper marks the process not
+// dumpable (no core file, no ptrace attach by other processes of the same user).
+static inline int keyport_set_not_dumpable(void) { return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); }
+#endif
 #endif

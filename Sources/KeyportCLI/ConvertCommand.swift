@@ -1,5 +1,8 @@
 import ArgumentParser
 import Keyport
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct ConvertCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -83,7 +86,7 @@ struct ConvertCommand: ParsableCommand {
                     doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: file, document: doc, cache: &passphrase))
                     if comment == nil { options.comment = doc.comment }
                 }
-                let encoded: EncodedKey
+                var encoded: EncodedKey
                 if let key = doc.privateKey, !`public` {
                     options.passphrase = try protect.newPassphrase(for: output ?? "the new key", inputWasEncrypted: loaded.document.protection.isEncrypted)
                     encoded = try KeyFile.encode(key, to: to, options: options)
@@ -95,6 +98,7 @@ struct ConvertCommand: ParsableCommand {
                     throw KeyportError.passphraseRequired("the key is encrypted: give --passphrase-file FILE")
                 }
                 result += encoded.bytes
+                SecureBytes.wipe(&encoded.bytes)
                 secret = secret || encoded.isSecret
                 warnings += encoded.warnings
             } catch {
@@ -111,6 +115,10 @@ struct ConvertCommand: ParsableCommand {
             var out = OutputBuffer()
             out.append(bytes: result)
             out.flush()
+            if let code = out.writeError {
+                SecureBytes.wipe(&result)
+                throw KeyportError.io(path: "standard output", reason: "write failed: \(String(cString: strerror(code)).lowercased())")
+            }
         }
         SecureBytes.wipe(&result)
     }

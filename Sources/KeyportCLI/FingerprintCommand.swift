@@ -218,7 +218,7 @@ enum BulkFingerprinter {
             guard let lastNewline = lastIndex(of: UInt8(ascii: "\n"), in: valid) else {
                 if filled == buffer.count {
                     for (line, error) in failures { reader.fail(path, line: line, error) }
-                    reader.fail(path, line: lineNumber + 1, KeyportError.io(path: path, reason: "line longer than \(KeyFile.maximumSize / 1024) KiB; not a key file"))
+                    reader.fail(path, line: lineNumber + 1, KeyportError.unrecognizedFormat(seen: "a line longer than \(KeyFile.maximumSize / 1024) KiB"))
                     return true
                 }
                 continue

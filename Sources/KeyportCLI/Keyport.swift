@@ -23,6 +23,11 @@ struct KeyportCommand: ParsableCommand {
     )
 
     static func main() {
+        // Before any key or passphrase is read: no core file of ours may hold them (two syscalls).
+        ProcessProtection.disableCoreDumps()
+        // Under a file size limit, write(2) then fails with EFBIG, which is reported and cleaned up
+        // (no partial temporary file), instead of SIGXFSZ killing the process in the middle.
+        signal(SIGXFSZ, SIG_IGN)
         do {
             if try QuickStart.run(Array(CommandLine.arguments.dropFirst())) { return }
             var command = try parseAsRoot()

@@ -99,7 +99,10 @@ struct KeyReader {
     /// Every key in the file; failures are reported and skipped.
     mutating func load(_ path: String, preread: [UInt8]? = nil) -> [LoadedKey] {
         do {
-            let entries = try KeyFile.read(preread ?? FileIO.read(path))
+            var bytes = try preread ?? FileIO.read(path)
+            // The file may be an unencrypted private key; documents keep their own copies.
+            defer { SecureBytes.wipe(&bytes) }
+            let entries = try KeyFile.read(bytes)
             var keys: [LoadedKey] = []
             for entry in entries {
                 switch entry.result {

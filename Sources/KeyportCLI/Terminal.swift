@@ -102,6 +102,8 @@ struct Colour {
 /// Buffered standard output: one write per 64 KiB instead of one per line.
 struct OutputBuffer {
     private var buffer: [UInt8] = []
+    /// The errno of the first failed write (a full disk, a closed pipe), if any; what follows is dropped.
+    private(set) var writeError: Int32?
 
     init() { buffer.reserveCapacity(1 << 16) }
 
@@ -114,7 +116,7 @@ struct OutputBuffer {
         // Large blocks (a bulk worker's share) go straight out instead of through the buffer.
         if bytes.count >= 1 << 16 {
             flush()
-            Self.writeAll(bytes)
+            writeAll(bytes)
             return
         }
         buffer.append(contentsOf: bytes)
@@ -122,15 +124,20 @@ struct OutputBuffer {
     }
 
     mutating func flush() {
-        Self.writeAll(buffer)
+        writeAll(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 
-    private static func writeAll(_ bytes: [UInt8]) {
+    private mutating func writeAll(_ bytes: [UInt8]) {
+        guard writeError == nil else { return }
         var offset = 0
         while offset < bytes.count {
             let n = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, bytes.count - offset) }
-            if n <= 0 { if errno == EINTR { continue }; break }
+            if n <= 0 {
+                if n < 0, errno == EINTR { continue }
+                writeError = n < 0 ? errno : EIO
+                break
+            }
             offset += n
         }
     }
@@ -164,6 +171,8 @@ enum Passphrase {
         }
         _ = message.withCString { write(fd, $0, strlen($0)) }
         var line: [UInt8] = []
+        // Room for any real passphrase up front: growing would free unwiped copies.
+        line.reserveCapacity(4096)
         defer { SecureBytes.wipe(&line) }
         var byte: UInt8 = 0
         while read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") { line.append(byte) }

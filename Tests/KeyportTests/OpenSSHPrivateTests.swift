@@ -336,7 +336,7 @@ struct OpenSSHPrivateEdgeTests {
         #expect(try KeyFile.unlock(try OpenSSHTestSupport.readOne(encrypted), passphrase: SecureBytes("pw")).comment == "c")
     }
 
-    @Test("a tampered AEAD ciphertext fails its tag", arguments: ["aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com"])
+    @Test("a tampered AEAD ciphertext fails its tag, and is told from a wrong passphrase", arguments: ["aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com"])
     func tamperedAEAD(_ cipher: String) throws {
         let dir = try TempDir()
         let (_, _, key) = try Self.plainKey(dir)
@@ -345,7 +345,11 @@ struct OpenSSHPrivateEdgeTests {
         var body = try OpenSSHPrivateFormat.dearmor(file).body
         body[try Self.sectionOffset(body) + 20] ^= 1
         let doc = try OpenSSHTestSupport.readOne(OpenSSHTestSupport.armour(body))
-        #expect(throws: KeyportError.wrongPassphrase) { try KeyFile.unlock(doc, passphrase: SecureBytes("pw")) }
+        // The right passphrase: the check integers agree although the tag fails, so the file is damaged.
+        #expect(throws: KeyportError.integrityCheckFailed("openssh-key-v1: the authentication tag does not match although the passphrase is right (the check integers agree): the file is damaged")) {
+            try KeyFile.unlock(doc, passphrase: SecureBytes("pw"))
+        }
+        #expect(throws: KeyportError.wrongPassphrase) { try KeyFile.unlock(doc, passphrase: SecureBytes("not-it")) }
     }
 
     @Test("truncated bodies and files are clear errors, never traps")

@@ -22,6 +22,7 @@ enum Argon2 {
               let lanes = UInt32(exactly: parallelism), length > 0 else {
             throw KeyportError.unsupported("Argon2 parameters out of range (passes \(passes), parallelism \(parallelism))")
         }
+        try KDFLimits.checkArgon2(memory: memory, passes: passes)
         let type: argon2_type
         switch flavor {
         case .argon2d: type = Argon2_d
@@ -58,8 +59,9 @@ enum Argon2 {
             let output = try derive(flavor: flavor, passphrase: passphrase, salt: salt, memory: memory,
                                     passes: b, parallelism: parallelism, length: length)
             let elapsed = clock.now - start
-            // Same cap as PuTTY: stop before the pass count would leave UInt32.
-            if elapsed >= target || a > Int(UInt32.max) - b { return (b, output) }
+            // PuTTY stops before the pass count would leave UInt32; keyport also stops before the
+            // next run would exceed its own work bound (only reachable with a tiny memory setting).
+            if elapsed >= target || a > Int(UInt32.max) - b || (a + b) * memory > KDFLimits.argon2Work { return (b, output) }
             (a, b) = (b, a + b)
         }
     }

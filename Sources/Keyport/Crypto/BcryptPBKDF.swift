@@ -39,6 +39,7 @@ enum BcryptPBKDF {
         guard rounds >= 1 else {
             throw KeyportError.malformed(format: "openssh-key-v1", field: "bcrypt rounds", reason: "rounds must be at least 1")
         }
+        try KDFLimits.checkBcrypt(rounds: rounds)
         guard (1...1024).contains(keyLength) else { throw KeyportError.crypto("bcrypt_pbkdf output length \(keyLength) out of range") }
 
         let stride = (keyLength + 31) / 32

@@ -35,6 +35,12 @@ enum OpenSSHChaChaPoly {
         return try chacha20(key: mainKey, counter: 1, input: ciphertext)
     }
 
+    /// Decrypts without checking the tag: only to tell a damaged file from a wrong passphrase after
+    /// `open` failed (the caller inspects the check integers and never returns this plaintext).
+    static func decryptUnauthenticated(key: [UInt8], ciphertext: [UInt8]) throws -> [UInt8] {
+        try chacha20(key: try mainKey(key), counter: 1, input: ciphertext)
+    }
+
     private static func mainKey(_ key: [UInt8]) throws -> [UInt8] {
         guard key.count == keyLength else { throw KeyportError.crypto("chacha20-poly1305 needs a 64-byte key") }
         return Array(key[0..<32])

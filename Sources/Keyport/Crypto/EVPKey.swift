@@ -364,10 +364,26 @@ final class EVPKey {
         let final = out.withUnsafeMutableBufferPointer { EVP_DecryptFinal_ex(ctx, $0.baseAddress.map { $0 + total }, &written) }
         guard final == 1 else {
             ERR_clear_error()
-            throw KeyportError.wrongPassphrase
+            throw legacyPaddingFailure(Array(out[0..<total]), ciphertextLength: body.count)
         }
         total += Int(written)
         return SecureBytes(out[0..<total])
+    }
+
+    /// The padding check failed: a wrong passphrase, unless the decrypted start is the header of the
+    /// key structure (SEQUENCE, then INTEGER version 0 or 1: 2^-32 by chance with a wrong key). Then
+    /// the passphrase is right and the body was cut (the structure is longer than the data) or damaged.
+    private static func legacyPaddingFailure(_ plain: [UInt8], ciphertextLength: Int) -> KeyportError {
+        var plain = plain
+        defer { wipe(&plain) }
+        guard plain.count >= 8, plain[0] == 0x30, plain[1] < 0x80 || plain[1] == 0x81 || plain[1] == 0x82 else { return .wrongPassphrase }
+        let header = plain[1] < 0x80 ? 2 : plain[1] == 0x81 ? 3 : 4
+        let length = plain[1] < 0x80 ? Int(plain[1]) : plain[1] == 0x81 ? Int(plain[2]) : Int(plain[2]) << 8 | Int(plain[3])
+        guard plain[header] == 0x02, plain[header + 1] == 0x01, plain[header + 2] <= 0x01 else { return .wrongPassphrase }
+        if header + length >= ciphertextLength {
+            return .truncated(format: "PEM", field: "the encrypted body (the passphrase is right, but the data ends early)")
+        }
+        return .integrityCheckFailed("PEM: the passphrase is right but the encrypted body is damaged (its padding is wrong)")
     }
 
     /// Maps libcrypto's error queue after a failed password-based decryption.

@@ -85,6 +85,9 @@ enum CurveInfo {
 extension PrivateKey {
     /// Checks that the secret parts belong to the public key: RSA n = p·q with d, iqmp consistent;
     /// DSA y = g^x mod p; EC Q = d·G; EdDSA seed → public key. Throws `keyMismatch` otherwise.
+    /// Largest DSA p `validate` accepts (FIPS 186-4 stops at 3072; OpenSSH writes 1024).
+    static let maximumDSAModulusBits = 16384
+
     public func validate() throws {
         let ctx = BigNumContext()
         switch (publicKey.parts, secret) {
@@ -97,8 +100,14 @@ extension PrivateKey {
                 throw KeyportError.keyMismatch("RSA d is not the inverse of e")
             }
             guard ctx.modMul(iqmp, q, p).isOne else { throw KeyportError.keyMismatch("RSA iqmp is not q⁻¹ mod p") }
-        case let (.dsa(pB, _, gB, yB), .dsa(xS)):
-            let p = BigNum(pB), g = BigNum(gB), y = BigNum(yB), x = BigNum(xS)
+        case let (.dsa(pB, qB, gB, yB), .dsa(xS)):
+            let p = BigNum(pB), q = BigNum(qB), g = BigNum(gB), y = BigNum(yB), x = BigNum(xS)
+            // g^x mod p costs |x|·|p|²: a hostile file with a 400 KB p and x ran for hours. FIPS 186-4
+            // DSA has |p| ≤ 3072 and |q| ≤ 256 with 0 < x < q; keyport allows up to 16384 and 512.
+            guard p.bitCount <= Self.maximumDSAModulusBits, q.bitCount <= 512 else {
+                throw KeyportError.unsupported("DSA key with a \(p.bitCount)-bit p and \(q.bitCount)-bit q: keyport reads DSA keys up to \(Self.maximumDSAModulusBits) bits with q up to 512 bits")
+            }
+            guard !x.isZero, BN_cmp(x.pointer, q.pointer) < 0 else { throw KeyportError.keyMismatch("DSA x is not between 0 and q") }
             guard !p.isZero, ctx.modExp(g, x, p) == y else { throw KeyportError.keyMismatch("DSA y is not g^x mod p") }
         case let (.ecdsa(point), .ecdsa(dS)):
             guard try ecPublicPoint(algorithm: publicKey.algorithm, scalar: dS) == point else {

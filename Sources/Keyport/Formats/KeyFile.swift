@@ -181,6 +181,12 @@ public enum KeyFile {
         let printable = bytes.prefix(64).allSatisfy { ($0 >= 0x20 && $0 < 0x7f) || $0 == 0x0a || $0 == 0x0d || $0 == 0x09 }
         if !printable { return "binary data starting \(Hex.encode(bytes.prefix(8), separator: " "))" }
         let firstLine = String(decoding: bytes.prefix(while: { $0 != 0x0a }), as: UTF8.self)
+        // A bare base64 line is most likely the body of a key whose armour was cut off: it may be
+        // private key material, so it is described, never echoed.
+        let trimmed = firstLine.utf8.filter { $0 != 0x0d && $0 != 0x20 && $0 != 0x09 }
+        if trimmed.count >= 16, trimmed.allSatisfy({ Base64.isAlphabet($0) }) {
+            return "base64 text without a BEGIN line (a key body whose armour was cut off?)"
+        }
         return "text starting \"\(PublicKey.printable(firstLine))\""
     }
 

@@ -134,6 +134,7 @@ enum OpenSSHPrivateFormat {
             observations.append(Observation("line-width", "base64 lines are not \(lineWidth) characters as ssh-keygen writes them"))
         }
         var base64: [UInt8] = []
+        defer { wipe(&base64) }
         for line in bodyLines { base64.append(contentsOf: line.utf8) }
         guard let body = Base64.decode(base64, ignoringWhitespace: true) else {
             throw KeyportError.malformed(format: formatName, field: "armour", reason: "the body is not valid base64")
@@ -144,6 +145,9 @@ enum OpenSSHPrivateFormat {
     /// Parses the binary container.
     static func parseContainer(_ bytes: [UInt8]) throws -> Container {
         var (body, observations) = try dearmor(bytes)
+        // For an unencrypted file the body holds the private section in clear; the container keeps
+        // its own copy, which `decode` wipes.
+        defer { wipe(&body) }
         var r = SSHReader(body, context: formatName)
         guard try r.readRaw(magic.count, "magic") == magic else {
             throw KeyportError.malformed(format: formatName, field: "magic", reason: "the body does not start with \"openssh-key-v1\"")
@@ -175,8 +179,10 @@ enum OpenSSHPrivateFormat {
             guard !salt.isEmpty, salt.count <= 1 << 20 else {
                 throw KeyportError.malformed(format: formatName, field: "bcrypt salt", reason: "salt of \(salt.count) bytes")
             }
-            guard r32 >= 1, r32 <= UInt32(Int32.max) else {
-                throw KeyportError.malformed(format: formatName, field: "bcrypt rounds", reason: "\(r32) is not a usable round count (1 to \(Int32.max)); the file is damaged")
+            // Any count from 1 is a valid file (OpenSSH accepts them all); counts above
+            // KDFLimits.bcryptRounds are refused when unlocking, with a message naming the bound.
+            guard r32 >= 1 else {
+                throw KeyportError.malformed(format: formatName, field: "bcrypt rounds", reason: "0 rounds")
             }
             rounds = Int(r32)
         default:
@@ -209,7 +215,8 @@ enum OpenSSHPrivateFormat {
     // MARK: - Decode and unlock
 
     static func decode(_ bytes: [UInt8]) throws -> [KeyDocument] {
-        let container = try parseContainer(bytes)
+        var container = try parseContainer(bytes)
+        defer { wipe(&container.privateSection) }
         let total = container.publicKeys.count
         func details(_ index: Int) -> [(String, String)] {
             var d: [(String, String)] = [("cipher", container.cipher.name), ("kdf", container.kdfName)]
@@ -256,8 +263,9 @@ enum OpenSSHPrivateFormat {
 
     /// Opens a whole file with a passphrase (ignored for unencrypted files).
     static func open(_ bytes: [UInt8], passphrase: SecureBytes?) throws -> Opened {
-        let container = try parseContainer(bytes)
+        var container = try parseContainer(bytes)
         guard container.isEncrypted else {
+            defer { wipe(&container.privateSection) }
             return try openSection(container, plaintext: container.privateSection, encrypted: false)
         }
         guard let passphrase, !passphrase.isEmpty else {
@@ -277,12 +285,31 @@ enum OpenSSHPrivateFormat {
         var key = Array(material[0..<spec.keyLength])
         var iv = Array(material[spec.keyLength...])
         defer { wipe(&key); wipe(&iv) }
-        if spec.kind == .chachaPoly {
-            return try OpenSSHChaChaPoly.open(key: key, ciphertext: container.privateSection, tag: container.tag)
+        do {
+            if spec.kind == .chachaPoly {
+                return try OpenSSHChaChaPoly.open(key: key, ciphertext: container.privateSection, tag: container.tag)
+            }
+            guard let symmetric = spec.symmetric else { throw KeyportError.crypto("no cipher for \(spec.name)") }
+            var tag = container.tag
+            return try symmetric.crypt(key: key, iv: iv, input: container.privateSection, encrypt: false, tag: &tag)
+        } catch KeyportError.wrongPassphrase where spec.tagLength > 0 {
+            // An AEAD tag fails both for a wrong passphrase and for a damaged file. Decrypting without
+            // the tag tells them apart: with the right key the two check integers agree (a wrong key
+            // makes them agree by chance once in 2^32). The plaintext is only looked at, then wiped.
+            var plain: [UInt8]
+            if spec.kind == .chachaPoly {
+                plain = try OpenSSHChaChaPoly.decryptUnauthenticated(key: key, ciphertext: Array(container.privateSection.prefix(16)))
+            } else {
+                // GCM with a 96-bit IV is AES-CTR from counter block IV ‖ 00000002 (SP 800-38D §7.1).
+                plain = try SymmetricCipher.aesCTR(keyBits: spec.keyLength * 8)
+                    .crypt(key: key, iv: iv + [0, 0, 0, 2], input: Array(container.privateSection.prefix(16)), encrypt: false)
+            }
+            defer { wipe(&plain) }
+            if plain.count >= 8, plain[0..<4] == plain[4..<8] {
+                throw KeyportError.integrityCheckFailed("\(formatName): the authentication tag does not match although the passphrase is right (the check integers agree): the file is damaged")
+            }
+            throw KeyportError.wrongPassphrase
         }
-        guard let symmetric = spec.symmetric else { throw KeyportError.crypto("no cipher for \(spec.name)") }
-        var tag = container.tag
-        return try symmetric.crypt(key: key, iv: iv, input: container.privateSection, encrypt: false, tag: &tag)
     }
 
     /// Reads the clear private section: check integers, keys, comments, padding.
@@ -466,8 +493,8 @@ enum OpenSSHPrivateFormat {
         guard !passphrase.isEmpty else {
             throw KeyportError.usage("an empty passphrase cannot encrypt a key; write it without a passphrase instead")
         }
-        guard options.kdfRounds >= 1, options.kdfRounds <= Int(Int32.max) else {
-            throw KeyportError.usage("bcrypt rounds must be between 1 and \(Int32.max), not \(options.kdfRounds)")
+        guard options.kdfRounds >= 1, options.kdfRounds <= KDFLimits.bcryptRounds else {
+            throw KeyportError.usage("bcrypt rounds must be between 1 and \(KDFLimits.bcryptRounds), not \(options.kdfRounds)")
         }
         let bytes = try encode(keys: [(key, options.comment)], cipherName: defaultCipher, passphrase: passphrase,
                                rounds: options.kdfRounds, salt: try secureRandomBytes(saltLength), checkInt: try randomCheckInt())

@@ -220,6 +220,7 @@ public enum PEMFormat {
             }
             guard let endIndex else { throw KeyportError.truncated(format: "PEM", field: "the END line of \(PublicKey.printable(label)) (begun on line \(beginIndex + 1))") }
             index = endIndex + 1
+            defer { wipe(&body) }
             guard let der = Base64.decode(body, ignoringWhitespace: true), !der.isEmpty else {
                 throw KeyportError.malformed(format: "PEM", field: "lines \(beginIndex + 2)-\(endIndex)", reason: "the \(PublicKey.printable(label)) body is not valid base64 (damaged file?)")
             }
@@ -240,7 +241,9 @@ public enum PEMFormat {
     /// that is not a key is an error.
     static func decode(_ bytes: [UInt8]) throws -> [KeyDocument] {
         var documents: [KeyDocument] = []
-        for block in try blocks(bytes) {
+        for var block in try blocks(bytes) {
+            // An unencrypted private key's DER: libcrypto has made its own (cleared-on-free) copy.
+            defer { wipe(&block.der) }
             if block.label == "EC PARAMETERS" { continue }
             guard let structure = Structure(label: block.label) else {
                 if block.label == "OPENSSH PRIVATE KEY" {
@@ -398,6 +401,9 @@ public enum PEMFormat {
     }
 
     private static func unlockPKCS8(_ der: [UInt8], passphrase: SecureBytes, context: String) throws -> KeyDocument.Content {
+        // The iteration count (or scrypt cost) is the file's choice: refuse absurd ones before
+        // libcrypto spends hours on them.
+        try KDFLimits.checkPKCS8(try pkcs8Protection(der))
         let plain = try EVPKey.decryptPKCS8(der, passphrase: passphrase)
         return try decrypted(plain, expected: .pkcs8, context: context)
     }

@@ -40,7 +40,9 @@ public enum PPKFormat {
     /// returned as a private key; an encrypted one comes back locked with its public key, comment and
     /// KDF details, ready for `unlock`.
     static func decode(_ bytes: [UInt8]) throws -> [KeyDocument] {
-        let file = try parse(bytes)
+        var file = try parse(bytes)
+        // Unencrypted files store the private blob in clear.
+        defer { if !file.isEncrypted { wipe(&file.privateStored) } }
         var document = KeyDocument(format: .ppk, content: .locked(publicKey: file.publicKey),
                                    comment: file.comment, protection: file.protection,
                                    details: file.details, observations: file.observations)

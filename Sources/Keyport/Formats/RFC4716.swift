@@ -92,7 +92,8 @@ public enum RFC4716Format {
     public static func encode(_ key: PublicKey, comment: String) -> String {
         var out = begin + "\n"
         if !comment.isEmpty {
-            // Backslash and quote are escaped as PuTTY writes and reads them (sshpubk.c).
+            // Backslash and quote are escaped as PuTTY writes and reads them (sshpubk.c), so that
+            // `decode` (which reads \" and \\ as escapes) gives the comment back.
             let escaped = comment.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
             out += wrapHeader("Comment: \"\(escaped)\"")
         }

@@ -7,29 +7,48 @@ import Darwin
 /// File access with the guarantees key files need: bounded reads and atomic, private writes.
 public enum FileIO {
     /// Reads a whole file (or standard input for `-`), refusing anything larger than `limit` without
-    /// reading it whole.
+    /// reading it whole. Key files and passphrase files hold secrets, so no copy is left behind in
+    /// freed memory: the buffer grows by explicit copies whose old storage is wiped, and the read
+    /// chunk is wiped at the end (the caller owns, and should wipe, the result).
     public static func read(_ path: String, limit: Int = KeyFile.maximumSize) throws -> [UInt8] {
         let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw KeyportError.io(path: path, reason: errorText()) }
         defer { if fd != STDIN_FILENO { close(fd) } }
         var st = stat()
+        var expected = 0
         if fstat(fd, &st) == 0 {
             if (st.st_mode & S_IFMT) == S_IFDIR { throw KeyportError.io(path: path, reason: "is a directory") }
-            if (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) > limit {
-                throw KeyportError.io(path: path, reason: "larger than \(limit / 1024) KiB; not a key file")
+            if (st.st_mode & S_IFMT) == S_IFREG {
+                if Int(st.st_size) > limit { throw KeyportError.io(path: path, reason: "larger than \(limit / 1024) KiB; not a key file") }
+                expected = Int(st.st_size)
             }
         }
+        // One byte more than the expected size, so reaching the end needs no reallocation.
         var out: [UInt8] = []
+        out.reserveCapacity(min(limit, expected) + 1)
         var chunk = [UInt8](repeating: 0, count: 65536)
+        defer { wipe(&chunk) }
         while true {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw KeyportError.io(path: path, reason: errorText())
+                let reason = errorText()
+                wipe(&out)
+                throw KeyportError.io(path: path, reason: reason)
             }
             if n == 0 { break }
+            if out.count + n > limit {
+                wipe(&out)
+                throw KeyportError.io(path: path, reason: "larger than \(limit / 1024) KiB; not a key file")
+            }
+            if out.count + n > out.capacity {
+                var bigger: [UInt8] = []
+                bigger.reserveCapacity(min(limit, max(2 * out.capacity, out.count + n)))
+                bigger.append(contentsOf: out)
+                wipe(&out)
+                out = bigger
+            }
             out.append(contentsOf: chunk[0..<n])
-            if out.count > limit { throw KeyportError.io(path: path, reason: "larger than \(limit / 1024) KiB; not a key file") }
         }
         return out
     }

@@ -14,6 +14,9 @@ public enum Base64 {
         return t
     }()
 
+    /// True for the 64 alphabet bytes and `=`.
+    static func isAlphabet(_ c: UInt8) -> Bool { table[Int(c)] < 0xFD || c == UInt8(ascii: "=") }
+
     /// Encodes with `=` padding; `lineLength` > 0 inserts `\n` after every that many characters.
     public static func encode<C: Collection>(_ data: C, lineLength: Int = 0) -> String where C.Element == UInt8 {
         if let s = data.withContiguousStorageIfAvailable({ encode(buffer: $0, lineLength: lineLength) }) { return s }
