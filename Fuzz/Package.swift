@@ -7,8 +7,10 @@ let harnesses = ["FuzzDetect", "FuzzPublicLines", "FuzzAuthorizedKeys", "FuzzRFC
 let package = Package(
     name: "keyport-fuzz",
     dependencies: [.package(name: "keyport", path: "..")],
-    targets: harnesses.map { name in
-        // Each harness's main calls LLVMFuzzerRunDriver with its test function.
-        .executableTarget(name: name, dependencies: [.product(name: "Keyport", package: "keyport")])
+    targets: [
+        .target(name: "FuzzSupport", dependencies: [.product(name: "Keyport", package: "keyport")]),
+    ] + harnesses.map { name in
+        // Each harness's main hands its test function to runFuzzer (LLVMFuzzerRunDriver).
+        .executableTarget(name: name, dependencies: ["FuzzSupport", .product(name: "Keyport", package: "keyport")])
     }
 )

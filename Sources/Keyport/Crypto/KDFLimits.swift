@@ -19,6 +19,8 @@
 // Argon2 memory has its own bound of 1 GiB (Argon2.maximumMemory); scrypt memory is bounded by
 // libcrypto (32 MiB for PBE).
 
+/// The largest key-derivation costs keyport reads or writes: a file chooses its own cost, so a
+/// hostile file must not be able to make keyport work for hours.
 public enum KDFLimits {
     /// Largest bcrypt_pbkdf round count keyport reads or writes.
     public static let bcryptRounds = 1 << 16

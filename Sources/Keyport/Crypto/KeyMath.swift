@@ -83,11 +83,11 @@ enum CurveInfo {
 }
 
 extension PrivateKey {
-    /// Checks that the secret parts belong to the public key: RSA n = p·q with d, iqmp consistent;
-    /// DSA y = g^x mod p; EC Q = d·G; EdDSA seed → public key. Throws `keyMismatch` otherwise.
     /// Largest DSA p `validate` accepts (FIPS 186-4 stops at 3072; OpenSSH writes 1024).
     static let maximumDSAModulusBits = 16384
 
+    /// Checks that the secret parts belong to the public key: RSA n = p·q with d, iqmp consistent;
+    /// DSA y = g^x mod p; EC Q = d·G; EdDSA seed → public key. Throws `keyMismatch` otherwise.
     public func validate() throws {
         let ctx = BigNumContext()
         switch (publicKey.parts, secret) {
