@@ -56,6 +56,8 @@ public enum FileIO {
     /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so the
     /// destination is either untouched or complete. Secret files get mode 0600 from creation on.
     /// Without `force`, an existing destination is never replaced (checked atomically with link(2)).
+    /// A destination that cannot be made throws `io` with a reason starting "cannot create", which
+    /// the CLI reports as "cannot create output" (73) rather than "no input" (66).
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], secret: Bool, force: Bool) throws {
         if !force, exists(path) { throw KeyportError.outputExists(path: path) }
         let directory: String
@@ -92,12 +94,12 @@ public enum FileIO {
         }
         close(fd)
         if force {
-            guard rename(tempPath, path) == 0 else { throw KeyportError.io(path: path, reason: errorText()) }
+            guard rename(tempPath, path) == 0 else { throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())") }
         } else {
             // link(2) fails if the destination appeared meanwhile: never clobber without --force.
             guard link(tempPath, path) == 0 else {
                 if errno == EEXIST { throw KeyportError.outputExists(path: path) }
-                throw KeyportError.io(path: path, reason: errorText())
+                throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())")
             }
             unlink(tempPath)
         }
