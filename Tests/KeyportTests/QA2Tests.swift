@@ -24,4 +24,32 @@ import Testing
         let convert = try Tool.keyport(["convert", "--to", "pkcs8", "--no-passphrase", "-o", dir.path("missing/out.pem"), key])
         #expect(convert.status == 73, "\(convert.stderr)")
     }
+
+    // MARK: - lint: integrity
+
+    /// `openssl ecparam -param_enc explicit` keys (SEC1, PKCS#8, SubjectPublicKeyInfo, and an
+    /// encrypted SEC1 once unlocked) raise ec-explicit-parameters; OpenSSL 3 names the curve of such a
+    /// key, so only its "decoded-from-explicit" flag tells them apart. Named-curve keys do not.
+    @Test func explicitCurveParametersAreFound() throws {
+        let dir = try TempDir()
+        _ = try run("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-param_enc", "explicit", "-out", dir.path("sec1.pem")])
+        _ = try run("openssl", ["pkcs8", "-topk8", "-nocrypt", "-in", dir.path("sec1.pem"), "-out", dir.path("p8.pem")])
+        _ = try run("openssl", ["ec", "-in", dir.path("sec1.pem"), "-pubout", "-param_enc", "explicit", "-out", dir.path("spki.pem")])
+        _ = try run("openssl", ["ec", "-in", dir.path("sec1.pem"), "-param_enc", "explicit", "-aes128", "-passout", "pass:pw", "-out", dir.path("enc.pem")])
+        _ = try run("openssl", ["ecparam", "-name", "secp384r1", "-genkey", "-noout", "-out", dir.path("named.pem")])
+        _ = try run("openssl", ["ec", "-in", dir.path("named.pem"), "-pubout", "-out", dir.path("named.pub.pem")])
+        for name in ["sec1.pem", "p8.pem", "spki.pem"] {
+            #expect(ruleIDs(try lintFiles([dir.path(name)])).contains("ec-explicit-parameters"), "\(name)")
+        }
+        for name in ["named.pem", "named.pub.pem"] {
+            #expect(!ruleIDs(try lintFiles([dir.path(name)])).contains("ec-explicit-parameters"), "\(name)")
+        }
+        let locked = try #require(try KeyFile.read(dir.bytes("enc.pem")).first?.result.get())
+        let unlocked = try KeyFile.unlock(locked, passphrase: SecureBytes("pw"))
+        #expect(ruleIDs(lintDocs([unlocked], path: dir.path("enc.pem"), mode: 0o600)).contains("ec-explicit-parameters"))
+        // Through the CLI, with --passphrase-file, the finding is an error: exit 1.
+        let pass = try dir.write("pass", "pw\n")
+        let cli = try Tool.keyport(["lint", "--passphrase-file", pass, dir.path("enc.pem")])
+        #expect(cli.status == 1 && cli.stdout.contains("ec-explicit-parameters"), "\(cli.stdout)\(cli.stderr)")
+    }
 }

@@ -294,14 +294,17 @@ public enum PEMFormat {
             return KeyDocument(format: .pkcs8Encrypted, content: .locked(publicKey: nil), protection: protection,
                                details: [("structure", structure.name), ("encryption", describe(protection))], sealed: sealed)
         }
-        let content = try der.withUnsafeBytes { try decodeKey($0, structure: structure, context: context) }
-        return KeyDocument(format: structure.format, content: content, details: [("structure", structure.name)])
+        var observations: [Observation] = []
+        let content = try der.withUnsafeBytes { try decodeKey($0, structure: structure, context: context, observations: &observations) }
+        return KeyDocument(format: structure.format, content: content, details: [("structure", structure.name)], observations: observations)
     }
 
-    /// libcrypto decodes; the private half is checked against the public half.
-    private static func decodeKey(_ der: UnsafeRawBufferPointer, structure: Structure, context: String) throws -> KeyDocument.Content {
+    /// libcrypto decodes; the private half is checked against the public half. Oddities lint reports
+    /// (explicit EC parameters) are added to `observations`.
+    private static func decodeKey(_ der: UnsafeRawBufferPointer, structure: Structure, context: String,
+                                  observations: inout [Observation]) throws -> KeyDocument.Content {
         if structure == .pkcs8, let (v1, statedPublic) = try oneAsymmetricKeyV2(der, context: context) {
-            let content = try v1.withUnsafeBytes { try decodeKey($0, structure: .pkcs8, context: context) }
+            let content = try v1.withUnsafeBytes { try decodeKey($0, structure: .pkcs8, context: context, observations: &observations) }
             guard case let .privateKey(key) = content, case let .eddsa(publicKey) = key.publicKey.parts, publicKey == statedPublic else {
                 throw KeyportError.keyMismatch("the public key stored in the PKCS#8 v2 structure is not the one of its private key")
             }
@@ -310,6 +313,9 @@ public enum PEMFormat {
         let (name, keyType, isPrivate) = structure.decoder
         let key = try EVPKey.decode(der: der, structure: name, keyType: keyType,
                                     selection: isPrivate ? EVPKey.keyPairSelection : EVPKey.publicSelection, what: context)
+        if key.decodedFromExplicitParameters {
+            observations.append(Observation("explicit-curve", "the EC key spells out its curve parameters instead of naming the curve"))
+        }
         if isPrivate {
             let privateKey = try key.privateKey()
             try privateKey.validate()
@@ -386,33 +392,35 @@ public enum PEMFormat {
             if structure.isTraditionalPrivate {
                 let (cipher, iv) = try dekInfo(block, context: context)
                 let plain = try EVPKey.decryptLegacyPEM(cipherName: cipher, iv: iv, body: block.der, passphrase: passphrase)
-                result.content = try decrypted(plain, expected: structure, context: context)
+                result.content = try decrypted(plain, expected: structure, context: context, observations: &result.observations)
             } else {
-                result.content = try unlockPKCS8(block.der, passphrase: passphrase, context: context)
+                result.content = try unlockPKCS8(block.der, passphrase: passphrase, context: context, observations: &result.observations)
             }
         } else {
-            result.content = try unlockPKCS8(sealed, passphrase: passphrase, context: "DER")
+            result.content = try unlockPKCS8(sealed, passphrase: passphrase, context: "DER", observations: &result.observations)
         }
         result.sealed = []
         return result
     }
 
-    private static func unlockPKCS8(_ der: [UInt8], passphrase: SecureBytes, context: String) throws -> KeyDocument.Content {
+    private static func unlockPKCS8(_ der: [UInt8], passphrase: SecureBytes, context: String,
+                                    observations: inout [Observation]) throws -> KeyDocument.Content {
         let plain = try EVPKey.decryptPKCS8(der, passphrase: passphrase)
-        return try decrypted(plain, expected: .pkcs8, context: context)
+        return try decrypted(plain, expected: .pkcs8, context: context, observations: &observations)
     }
 
     /// A padding check passes by chance (about 1 in 256) with a wrong passphrase, leaving garbage:
     /// plaintext that is not the expected DER structure is reported as a wrong passphrase; a valid
     /// structure that libcrypto then rejects is damaged data.
-    private static func decrypted(_ plain: SecureBytes, expected: Structure, context: String) throws -> KeyDocument.Content {
+    private static func decrypted(_ plain: SecureBytes, expected: Structure, context: String,
+                                  observations: inout [Observation]) throws -> KeyDocument.Content {
         let matches: Bool = plain.withUnsafeBytes { raw in
             var copy = Array(raw)
             defer { wipe(&copy) }
             return (try? classify(copy, context: context)) == expected
         }
         guard matches else { throw KeyportError.wrongPassphrase }
-        return try plain.withUnsafeBytes { try decodeKey($0, structure: expected, context: context) }
+        return try plain.withUnsafeBytes { try decodeKey($0, structure: expected, context: context, observations: &observations) }
     }
 
     // MARK: - Encryption parameters (for inspect)
