@@ -52,4 +52,30 @@ import Testing
         let cli = try Tool.keyport(["lint", "--passphrase-file", pass, dir.path("enc.pem")])
         #expect(cli.status == 1 && cli.stdout.contains("ec-explicit-parameters"), "\(cli.stdout)\(cli.stderr)")
     }
+
+    /// What ssh-keygen refuses in an openssh-key-v1 file (text after END on its line, no final
+    /// newline, CR LF) is reported under trailing-data / crlf-damage, not as an info-level
+    /// irregularity; text on lines after END (which ssh-keygen ignores) is trailing-data too.
+    @Test func openSSHArmourDamageIsReportedUnderItsRule() throws {
+        let dir = try TempDir()
+        let key = try sshKeygen(dir, name: "k", type: "ed25519")
+        let text = try dir.read("k")
+        let cases: [(String, String, Bool)] = [
+            // (name, content, does ssh-keygen read it?)
+            ("endgarbage", text.replacingOccurrences(of: "-----END OPENSSH PRIVATE KEY-----\n", with: "-----END OPENSSH PRIVATE KEY-----garbage\n"), false),
+            ("nonewline", String(text.dropLast()), false),
+            ("crlf", text.replacingOccurrences(of: "\n", with: "\r\n"), false),
+            ("trailing", text + "garbage\n", true),
+        ]
+        let expected = ["endgarbage": "trailing-data", "nonewline": "crlf-damage", "crlf": "crlf-damage", "trailing": "trailing-data"]
+        for (name, content, sshReads) in cases {
+            let path = try dir.write(name, content)
+            let peer = try Tool.run("/usr/bin/ssh-keygen", ["-y", "-f", path])
+            #expect((peer.status == 0) == sshReads, "\(name): ssh-keygen \(peer.stderr)")
+            let ids = ruleIDs(try lintFiles([path]))
+            #expect(ids.contains(expected[name] ?? ""), "\(name): \(ids)")
+            #expect(!ids.contains("format-irregularity"), "\(name): \(ids)")
+        }
+        #expect(!ruleIDs(try lintFiles([key])).contains { ["trailing-data", "crlf-damage", "format-irregularity"].contains($0) })
+    }
 }

@@ -3,8 +3,9 @@
 //
 // Observation codes decoders should use (KeyDocument.observations): "explicit-curve" (EC key with
 // explicit domain parameters instead of a named curve), "trailing-data" (bytes after the key or
-// armour), "crlf" (CR LF line endings or stray CRs), "non-minimal-mpint", "line-width" and any other
-// code for further irregularities (reported under format-irregularity).
+// armour), "crlf" (CR LF line endings or stray CRs; codes starting "crlf-" for other line-ending
+// damage such as a missing final newline), "non-minimal-mpint", "line-width" and any other code for
+// further irregularities (reported under format-irregularity).
 
 enum IntegrityRules {
     static let offCurve = LintRule(
@@ -33,9 +34,9 @@ enum IntegrityRules {
         bad: "-----END OPENSSH PRIVATE KEY-----garbage", good: "-----END OPENSSH PRIVATE KEY-----\\n")
     static let crlf = LintRule(
         id: "crlf-damage", category: .integrity, severity: .warning,
-        title: "CR LF line endings or stray carriage returns",
-        rationale: "Files copied through Windows tools gain CR characters; OpenSSH refuses some of them (\"invalid format\") and PuTTY others.",
-        fix: "convert the line endings: dos2unix FILE (or tr -d '\\r')",
+        title: "CR LF line endings, stray carriage returns or a missing final newline",
+        rationale: "Files copied through Windows tools gain CR characters, and editors or copy-and-paste drop the final newline; OpenSSH refuses some of them (\"invalid format\": an openssh-key-v1 file with CR LF or without its final newline) and PuTTY others.",
+        fix: "convert the line endings: dos2unix FILE (or tr -d '\\r'), and end the file with a newline",
         bad: "\"-----BEGIN OPENSSH PRIVATE KEY-----\\r\\n\"", good: "\"-----BEGIN OPENSSH PRIVATE KEY-----\\n\"")
     static let irregular = LintRule(
         id: "format-irregularity", category: .integrity, severity: .info,
