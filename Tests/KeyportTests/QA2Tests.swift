@@ -78,4 +78,19 @@ import Testing
         }
         #expect(!ruleIDs(try lintFiles([key])).contains { ["trailing-data", "crlf-damage", "format-irregularity"].contains($0) })
     }
+
+    /// Text after the END line of a PEM key is trailing-data (OpenSSL and OpenSSH ignore it), text
+    /// before BEGIN an irregularity PuTTY refuses; the clean file raises neither.
+    @Test func pemTextAroundTheArmourIsNoted() throws {
+        let dir = try TempDir()
+        _ = try run("openssl", ["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", dir.path("k.pem")])
+        let text = try dir.read("k.pem")
+        let trailing = try dir.write("trailing.pem", text + "garbage\n")
+        let leading = try dir.write("leading.pem", "Bag Attributes\n" + text)
+        _ = try run("openssl", ["pkey", "-in", trailing, "-noout"])
+        #expect(ruleIDs(try lintFiles([trailing])).contains("trailing-data"))
+        #expect(ruleIDs(try lintFiles([leading])).contains("format-irregularity"))
+        let clean = ruleIDs(try lintFiles([dir.path("k.pem")]))
+        #expect(!clean.contains("trailing-data") && !clean.contains("format-irregularity"))
+    }
 }

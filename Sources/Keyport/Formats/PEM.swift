@@ -159,6 +159,9 @@ public enum PEMFormat {
         var line: Int
         /// The block's bytes from BEGIN to END, for `sealed`.
         var text: [UInt8]
+        /// Byte offsets of the BEGIN line's start and of the END line's end in the file.
+        var start: Int
+        var end: Int
     }
 
     /// Every armoured block; text outside the blocks is ignored.
@@ -224,7 +227,8 @@ public enum PEMFormat {
                 throw KeyportError.malformed(format: "PEM", field: "lines \(beginIndex + 2)-\(endIndex)", reason: "the \(PublicKey.printable(label)) body is not valid base64 (damaged file?)")
             }
             result.append(Block(label: label, headers: headers, der: der, line: beginIndex + 1,
-                                text: Array(bytes[lines[beginIndex].lowerBound..<lines[endIndex].upperBound]) + [0x0A]))
+                                text: Array(bytes[lines[beginIndex].lowerBound..<lines[endIndex].upperBound]) + [0x0A],
+                                start: lines[beginIndex].lowerBound, end: lines[endIndex].upperBound))
         }
         return result
     }
@@ -240,7 +244,8 @@ public enum PEMFormat {
     /// that is not a key is an error.
     static func decode(_ bytes: [UInt8]) throws -> [KeyDocument] {
         var documents: [KeyDocument] = []
-        for block in try blocks(bytes) {
+        let blocks = try blocks(bytes)
+        for block in blocks {
             if block.label == "EC PARAMETERS" { continue }
             guard let structure = Structure(label: block.label) else {
                 if block.label == "OPENSSH PRIVATE KEY" {
@@ -272,6 +277,15 @@ public enum PEMFormat {
         }
         guard !documents.isEmpty else {
             throw KeyportError.unrecognizedFormat(seen: "a PEM file without a key block")
+        }
+        // OpenSSL and OpenSSH skip text around the armour, PuTTY refuses text before it; either is
+        // worth a note (a pasted shell prompt, a second half of a file, a sign of tampering).
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        if let first = blocks.first, bytes[..<first.start].contains(where: { !isBlank($0) }) {
+            documents[0].observations.append(Observation("leading-text", "text before the first BEGIN line, which PuTTY refuses"))
+        }
+        if let last = blocks.last, bytes[last.end...].contains(where: { !isBlank($0) }) {
+            documents[documents.count - 1].observations.append(Observation("trailing-data", "text follows the last END line"))
         }
         return documents
     }
