@@ -106,6 +106,10 @@ struct LintCommand: ParsableCommand {
                         } catch KeyportError.wrongPassphrase {
                             reader.fail(file.path, line: entry.line, KeyportError.wrongPassphrase)
                             return entry
+                        } catch let error as KeyportError where ExitCode.of(error) == .dataError {
+                            // Damage found only once decrypted (a private half that does not match
+                            // the public one) is a finding about this key, not a reason to drop the file.
+                            return KeyEntry(line: entry.line, result: .failure(error))
                         }
                     }
                 }

@@ -93,4 +93,41 @@ import Testing
         let clean = ruleIDs(try lintFiles([dir.path("k.pem")]))
         #expect(!clean.contains("trailing-data") && !clean.contains("format-irregularity"))
     }
+
+    /// An openssh-key-v1 file whose public section holds another key: ssh-keygen refuses it; lint
+    /// reports private-key-mismatch (not unreadable-key), for a plain file and, with
+    /// --passphrase-file, for an encrypted one (which used to drop the file with exit 66).
+    @Test func privateHalfNotMatchingIsPrivateKeyMismatch() throws {
+        let dir = try TempDir()
+        try sshKeygen(dir, name: "a", type: "ed25519")
+        try sshKeygen(dir, name: "b", type: "ed25519")
+        try sshKeygen(dir, name: "ae", type: "ed25519", passphrase: "pw")
+        func swapPublic(_ name: String, from: String, to: String) throws -> String {
+            let text = try dir.read(name)
+            let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
+            var bytes = try #require(Data(base64Encoded: body).map(Array.init))
+            let old = try #require(Data(base64Encoded: String(try dir.read(from).split(separator: " ")[1])).map { Array($0.suffix(32)) })
+            let new = try #require(Data(base64Encoded: String(try dir.read(to).split(separator: " ")[1])).map { Array($0.suffix(32)) })
+            let start = try #require((0...(bytes.count - 32)).first { Array(bytes[$0..<$0 + 32]) == old })
+            bytes.replaceSubrange(start..<start + 32, with: new)
+            let b64 = Data(bytes).base64EncodedString()
+            let lines = stride(from: 0, to: b64.count, by: 70).map { i -> String in
+                let a = b64.index(b64.startIndex, offsetBy: i), e = b64.index(a, offsetBy: min(70, b64.count - i))
+                return String(b64[a..<e])
+            }
+            return try dir.write(name + ".bad", "-----BEGIN OPENSSH PRIVATE KEY-----\n" + lines.joined(separator: "\n") + "\n-----END OPENSSH PRIVATE KEY-----\n")
+        }
+        let plain = try swapPublic("a", from: "a.pub", to: "b.pub")
+        let encrypted = try swapPublic("ae", from: "ae.pub", to: "b.pub")
+        #expect(try Tool.run("/usr/bin/ssh-keygen", ["-y", "-f", plain]).status != 0)
+        let ids = ruleIDs(try lintFiles([plain]))
+        #expect(ids.contains("private-key-mismatch") && !ids.contains("unreadable-key"), "\(ids)")
+        #expect(!ruleIDs(try lintFiles([dir.path("a")])).contains("private-key-mismatch"))
+
+        let pass = try dir.write("pass", "pw\n")
+        let cli = try Tool.keyport(["lint", "--passphrase-file", pass, encrypted, dir.path("a")])
+        #expect(cli.status == 1, "\(cli.stderr)")
+        #expect(cli.stdout.contains("\(encrypted): error private-key-mismatch:"), "\(cli.stdout)")
+        #expect(cli.stderr.isEmpty, "\(cli.stderr)")
+    }
 }

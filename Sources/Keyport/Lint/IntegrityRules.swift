@@ -82,10 +82,15 @@ enum IntegrityRules {
         }
     }
 
-    /// A file or line that did not decode: SSH-1 and PPK v1 are policy findings; anything else is
-    /// an unreadable key.
+    /// A file or line that did not decode: SSH-1 and PPK v1 are policy findings, a private half the
+    /// decoder found not to match its public half (readers check every key they open) is
+    /// private-key-mismatch; anything else is an unreadable key.
     static func checkReadFailure(_ error: KeyportError, line: Int?, context: inout LintContext) {
         let message = error.description
+        if case .keyMismatch = error {
+            context.report(keyMismatch, line: line, message)
+            return
+        }
         let lower = message.lowercased()
         let head = line == nil ? context.input.head.map { String(decoding: $0, as: UTF8.self) } ?? "" : ""
         let trimmedHead = head.drop(while: { $0.isWhitespace })
