@@ -130,4 +130,18 @@ import Testing
         #expect(cli.stdout.contains("\(encrypted): error private-key-mismatch:"), "\(cli.stdout)")
         #expect(cli.stderr.isEmpty, "\(cli.stderr)")
     }
+
+    /// A known_hosts `@revoked` line is there to refuse its key: a DSA or short RSA key on it is not
+    /// reported (the same keys on ordinary host lines still are).
+    @Test func revokedKnownHostsKeysAreNotFlagged() throws {
+        let dir = try TempDir()
+        try sshKeygen(dir, name: "dsa", type: "dsa")
+        try sshKeygen(dir, name: "rsa", type: "rsa", bits: 1024)
+        func key(_ name: String) throws -> String { try dir.read(name + ".pub").split(separator: " ").prefix(2).joined(separator: " ") }
+        let path = try dir.write("known_hosts", "@revoked * \(try key("dsa"))\n@revoked old.example.com \(try key("rsa"))\nhost.example.com \(try key("rsa"))\n")
+        #expect(try Tool.run("/usr/bin/ssh-keygen", ["-l", "-f", path]).status == 0)
+        let findings = try lintFiles([path])
+        #expect(!findings.contains { $0.line == 1 || $0.line == 2 }, "\(findings)")
+        #expect(findings.contains { $0.line == 3 && $0.ruleID == "rsa-too-short" })
+    }
 }
