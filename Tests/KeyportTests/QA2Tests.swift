@@ -144,4 +144,12 @@ import Testing
         #expect(!findings.contains { $0.line == 1 || $0.line == 2 }, "\(findings)")
         #expect(findings.contains { $0.line == 3 && $0.ruleID == "rsa-too-short" })
     }
+
+    /// The SSH-1 finding says "SSH-1 key" once, for a puttygen SSH-1 private key file.
+    @Test func ssh1FindingNamesItOnce() throws {
+        let dir = try TempDir()
+        _ = try Tool.run("puttygen", ["-t", "rsa1", "-b", "1024", "-o", dir.path("ssh1"), "--new-passphrase", "/dev/null"])
+        let finding = try #require(try lintFiles([dir.path("ssh1")]).first { $0.ruleID == "ssh1-key" })
+        #expect(!finding.message.lowercased().contains("ssh-1 key: ssh-1 key"), "\(finding.message)")
+    }
 }

@@ -98,10 +98,10 @@ enum IntegrityRules {
         let firstLine = Array(trimmedHead.utf8.prefix { $0 != 0x0a })[...]
         if lower.contains("ssh-1") || lower.contains("ssh1") || trimmedHead.hasPrefix("SSH PRIVATE KEY FILE FORMAT 1.1")
             || OpenSSHPublicFormat.isSSH1(firstLine) {
-            context.report(PolicyRules.ssh1, line: line, "SSH-1 key: \(message)")
+            context.report(PolicyRules.ssh1, line: line, lower.hasPrefix("ssh-1 key") ? message : "SSH-1 key: \(message)")
         } else if trimmedHead.hasPrefix("PuTTY-User-Key-File-1:") || lower.contains("ppk v1") || lower.contains("ppk version 1")
                     || lower.contains("putty-user-key-file-1") {
-            context.report(PolicyRules.ppkV1, line: line, "PuTTY key file version 1: \(message)")
+            context.report(PolicyRules.ppkV1, line: line, lower.hasPrefix("ppk version 1") ? message : "PuTTY key file version 1: \(message)")
         } else {
             context.report(unreadable, line: line, message)
         }
