@@ -152,4 +152,18 @@ import Testing
         let finding = try #require(try lintFiles([dir.path("ssh1")]).first { $0.ruleID == "ssh1-key" })
         #expect(!finding.message.lowercased().contains("ssh-1 key: ssh-1 key"), "\(finding.message)")
     }
+
+    /// PKCS#8 PBES1 (`openssl pkcs8 -v1 PBE-MD5-DES`) is legacy encryption but not "one MD5 round":
+    /// the message names the scheme and its KDF; traditional PEM keeps its own wording.
+    @Test func pbes1IsDescribedAsWhatItIs() throws {
+        let dir = try TempDir()
+        _ = try run("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", dir.path("k.pem")])
+        _ = try run("openssl", ["pkcs8", "-topk8", "-in", dir.path("k.pem"), "-v1", "PBE-MD5-DES", "-passout", "pass:pw",
+                                "-provider", "legacy", "-provider", "default", "-out", dir.path("pbes1.pem")])
+        _ = try run("openssl", ["rsa", "-in", dir.path("k.pem"), "-traditional", "-aes128", "-passout", "pass:pw", "-out", dir.path("trad.pem")])
+        let pbes1 = try #require(try lintFiles([dir.path("pbes1.pem")]).first { $0.ruleID == "legacy-pem-encryption" })
+        #expect(pbes1.message.contains("PBES1") && pbes1.message.contains("PBKDF1-MD5") && !pbes1.message.contains("one MD5 round"), "\(pbes1.message)")
+        let trad = try #require(try lintFiles([dir.path("trad.pem")]).first { $0.ruleID == "legacy-pem-encryption" })
+        #expect(trad.message.contains("one MD5 round"), "\(trad.message)")
+    }
 }
