@@ -23,7 +23,8 @@ struct LintCommand: ParsableCommand {
         disable = rule-id, ..., severity.RULE-ID = error|warning|info. Flags override the file.
 
         EXIT STATUS: 0 nothing at or above --fail-on; 1 findings at or above it; 64 usage; \
-        66 an input could not be read.
+        66 an input could not be read; 77 the --passphrase-file passphrase did not open an \
+        encrypted key (its public-key checks still ran).
         """
     )
 
