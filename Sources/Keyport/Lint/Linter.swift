@@ -169,12 +169,18 @@ struct LintContext {
     let now: Date
     let blocklist: Blocklist?
     var findings: [Finding] = []
+    /// Is this an authorized_keys file (by name, or because a line carries options)? Worked out once
+    /// per file: the per-key rules ask for every line, and a scan each time made large files quadratic.
+    let isAuthorizedKeys: Bool
 
     init(input: LintInput, policy: Policy, now: Date, blocklist: Blocklist?) {
         self.input = input
         self.policy = policy
         self.now = now
         self.blocklist = blocklist
+        let name = input.path.split(separator: "/").last.map(String.init) ?? input.path
+        isAuthorizedKeys = name.hasPrefix("authorized_keys")
+            || input.entries.contains { if case let .success(doc) = $0.result { return doc.format == .authorizedKeys } else { return false } }
     }
 
     func enabled(_ rule: LintRule) -> Bool { policy.isEnabled(rule) }
@@ -192,12 +198,5 @@ struct LintContext {
         guard input.readError != nil, let head = input.head else { return false }
         let text = String(decoding: head, as: UTF8.self)
         return text.contains("PRIVATE KEY") || text.hasPrefix("PuTTY-User-Key-File-") || text.hasPrefix("SSH PRIVATE KEY FILE FORMAT")
-    }
-
-    /// Is this an authorized_keys file (by name, or because a line carries options)?
-    var isAuthorizedKeys: Bool {
-        let name = input.path.split(separator: "/").last.map(String.init) ?? input.path
-        if name.hasPrefix("authorized_keys") { return true }
-        return input.entries.contains { (try? $0.result.get())?.format == .authorizedKeys }
     }
 }
