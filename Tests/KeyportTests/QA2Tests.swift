@@ -181,4 +181,26 @@ import Testing
         #expect(Linter().lint([input]).isEmpty)
         #expect(Date().timeIntervalSince(start) < 5, "lint of 8,000 lines took \(Date().timeIntervalSince(start)) s")
     }
+
+    /// An authorized_keys / known_hosts file over 1 MiB (thousands of lines, as on a git server) is
+    /// linted whole, as ssh-keygen -l and keyport fingerprint read it; a large file that is not key
+    /// lines is still refused at 1 MiB.
+    @Test func largeLineFilesAreLinted() throws {
+        let dir = try TempDir()
+        try sshKeygen(dir, name: "good", type: "ed25519")
+        try sshKeygen(dir, name: "weak", type: "rsa", bits: 1024)
+        func key(_ name: String) throws -> String { try dir.read(name + ".pub").split(separator: " ").prefix(2).joined(separator: " ") }
+        let good = try key("good")
+        var text = ""
+        for i in 0..<12_000 { text += "host\(i).example.com \(good)\n" }
+        text += "last.example.com \(try key("weak"))\n"
+        let path = try dir.write("known_hosts", text)
+        #expect(text.utf8.count > KeyFile.maximumSize)
+        #expect(try Tool.run("/usr/bin/ssh-keygen", ["-l", "-f", path]).stdout.split(separator: "\n").count == 12_001)
+        let findings = try lintFiles([path])
+        #expect(findings.map(\.ruleID) == ["rsa-too-short"] && findings.first?.line == 12_001, "\(findings)")
+
+        let junk = try dir.write("notes.txt", String(repeating: "not a key line\n", count: 80_000))
+        #expect(throws: KeyportError.self) { try LintInput.read(path: junk) }
+    }
 }

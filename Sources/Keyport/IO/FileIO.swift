@@ -8,17 +8,27 @@ import Darwin
 public enum FileIO {
     /// Reads a whole file (or standard input for `-`), refusing anything larger than `limit` without
     /// reading it whole.
-    public static func read(_ path: String, limit: Int = KeyFile.maximumSize) throws -> [UInt8] {
+    ///
+    /// - Parameters:
+    ///   - largerLimit: with `accept`, a second bound for content that may legitimately be bigger than
+    ///     a key file (authorized_keys and known_hosts files of many thousand lines): once `limit` is
+    ///     passed, the first `limit` bytes are shown to `accept` once, and reading goes on up to
+    ///     `largerLimit` only if it returns true.
+    public static func read(_ path: String, limit: Int = KeyFile.maximumSize, growingTo largerLimit: Int? = nil,
+                            when accept: (([UInt8]) -> Bool)? = nil) throws -> [UInt8] {
         let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw KeyportError.io(path: path, reason: errorText()) }
         defer { if fd != STDIN_FILENO { close(fd) } }
+        let ceiling = accept == nil ? limit : max(limit, largerLimit ?? limit)
+        func tooLarge(_ bound: Int) -> KeyportError {
+            .io(path: path, reason: bound == limit ? "larger than \(limit / 1024) KiB; not a key file" : "larger than \(bound >> 20) MiB")
+        }
         var st = stat()
         if fstat(fd, &st) == 0 {
             if (st.st_mode & S_IFMT) == S_IFDIR { throw KeyportError.io(path: path, reason: "is a directory") }
-            if (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) > limit {
-                throw KeyportError.io(path: path, reason: "larger than \(limit / 1024) KiB; not a key file")
-            }
+            if (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) > ceiling { throw tooLarge(ceiling) }
         }
+        var bound = limit
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65536)
         while true {
@@ -29,7 +39,11 @@ public enum FileIO {
             }
             if n == 0 { break }
             out.append(contentsOf: chunk[0..<n])
-            if out.count > limit { throw KeyportError.io(path: path, reason: "larger than \(limit / 1024) KiB; not a key file") }
+            if out.count > bound {
+                guard bound == limit, ceiling > limit, let accept, accept(Array(out.prefix(limit))) else { throw tooLarge(bound) }
+                bound = ceiling
+                if out.count > bound { throw tooLarge(bound) }
+            }
         }
         return out
     }

@@ -46,10 +46,23 @@ public struct LintInput: Sendable {
                   entries: documents.map { KeyEntry(line: $0.line, result: .success($0)) })
     }
 
+    /// Largest authorized_keys / known_hosts / public-line file lint reads (other files: 1 MiB).
+    public static let lineFileLimit = 256 << 20
+
+    /// Are these first bytes of a file public-key lines with at least one readable key?
+    static func holdsKeyLines(_ head: [UInt8]) -> Bool {
+        guard KeyFile.detect(head) == .publicLines, let lastNewline = head.lastIndex(of: UInt8(ascii: "\n")),
+              let entries = try? KeyFile.read(Array(head[...lastNewline])) else { return false }
+        return entries.contains { if case .success = $0.result { return true } else { return false } }
+    }
+
     /// Reads `path`, stats it and its directory, and decodes it: what the CLI does for each file
     /// argument. I/O errors (missing file, unreadable) are thrown, decode errors are kept for lint.
     public static func read(path: String) throws -> LintInput {
-        let bytes = try FileIO.read(path)
+        // authorized_keys and known_hosts files (a git server's, an admin's) outgrow the 1 MiB bound
+        // of a key file: a file whose first MiB is public-key lines with at least one key may be read
+        // up to `lineFileLimit` (as `fingerprint` streams them; anything else stops at 1 MiB).
+        let bytes = try FileIO.read(path, growingTo: lineFileLimit, when: Self.holdsKeyLines)
         let mode = FileIO.mode(path)
         let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         let directoryMode = path == "-" ? nil : FileIO.mode(directory)
