@@ -114,6 +114,12 @@ struct LintCommand: ParsableCommand {
                         }
                     }
                 }
+                // PEM and PKCS#8 encrypt the public half too: without the passphrase nothing about
+                // the key itself can be checked, which must not look like a clean result.
+                for entry in input.entries {
+                    guard case let .success(doc) = entry.result, doc.isLocked, doc.publicKey == nil else { continue }
+                    Terminal.warn("\(file.path)\(entry.line.map { ":\($0)" } ?? ""): \(doc.format.displayName) hides its public key too; only its protection was checked (give --passphrase-file to check the key)")
+                }
                 inputs.append(input)
             } catch {
                 if file.explicit { reader.fail(file.path, error) }

@@ -203,4 +203,17 @@ import Testing
         let junk = try dir.write("notes.txt", String(repeating: "not a key line\n", count: 80_000))
         #expect(throws: KeyportError.self) { try LintInput.read(path: junk) }
     }
+
+    /// An encrypted PKCS#8 or legacy PEM key hides its public half: without a passphrase lint says so
+    /// on standard error instead of passing it in silence; with --passphrase-file the key is checked.
+    @Test func encryptedPEMWithoutPassphraseIsNotASilentPass() throws {
+        let dir = try TempDir()
+        _ = try run("openssl", ["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-aes256", "-pass", "pass:pw", "-out", dir.path("k.p8")])
+        let quiet = try Tool.keyport(["lint", dir.path("k.p8")])
+        #expect(quiet.status == 0 && quiet.stdout.isEmpty)
+        #expect(quiet.stderr.contains("hides its public key") && quiet.stderr.contains("--passphrase-file"), "\(quiet.stderr)")
+        let pass = try dir.write("pass", "pw\n")
+        let checked = try Tool.keyport(["lint", "--passphrase-file", pass, dir.path("k.p8")])
+        #expect(checked.status == 1 && checked.stdout.contains("rsa-too-short") && checked.stderr.isEmpty, "\(checked.stdout)\(checked.stderr)")
+    }
 }
