@@ -23,7 +23,8 @@ struct LintCommand: ParsableCommand {
         disable = rule-id, ..., severity.RULE-ID = error|warning|info. Flags override the file.
 
         EXIT STATUS: 0 nothing at or above --fail-on; 1 findings at or above it; 64 usage; \
-        66 an input could not be read.
+        66 an input could not be read; 77 the --passphrase-file passphrase did not open an \
+        encrypted key (its public-key checks still ran).
         """
     )
 
@@ -106,8 +107,18 @@ struct LintCommand: ParsableCommand {
                         } catch KeyportError.wrongPassphrase {
                             reader.fail(file.path, line: entry.line, KeyportError.wrongPassphrase)
                             return entry
+                        } catch let error as KeyportError where ExitCode.of(error) == .dataError {
+                            // Damage found only once decrypted (a private half that does not match
+                            // the public one) is a finding about this key, not a reason to drop the file.
+                            return KeyEntry(line: entry.line, result: .failure(error))
                         }
                     }
+                }
+                // PEM and PKCS#8 encrypt the public half too: without the passphrase nothing about
+                // the key itself can be checked, which must not look like a clean result.
+                for entry in input.entries {
+                    guard case let .success(doc) = entry.result, doc.isLocked, doc.publicKey == nil else { continue }
+                    Terminal.warn("\(file.path)\(entry.line.map { ":\($0)" } ?? ""): \(doc.format.displayName) hides its public key too; only its protection was checked (give --passphrase-file to check the key)")
                 }
                 inputs.append(input)
             } catch {

@@ -24,6 +24,8 @@ enum ExitCode: Int32 {
         case .passphraseRequired, .wrongPassphrase: return .passphrase
         case .cannotEncode, .usage: return .usage
         case .outputExists: return .cannotCreate
+        // FileIO.writeAtomically and mkdir of ~/.ssh: the output side, whatever errno said.
+        case let .io(_, reason) where reason.hasPrefix("cannot create"): return .cannotCreate
         case let .io(_, reason): return reason.contains("no such file") || reason.contains("permission") || reason.contains("directory") ? .noInput : .ioError
         case .crypto: return .software
         }

@@ -156,7 +156,7 @@ struct OpenSSHPrivateVectorTests {
         let doc = try OpenSSHTestSupport.readOne(Array(text.utf8))
         #expect(doc.publicKey?.fingerprint() == "SHA256:szqZELaBLw2pqR9eAkL2/YVXUtBrzjIFrbeI4vj5xrI")
         #expect(doc.observations.contains { $0.code == "crlf" })
-        #expect(doc.observations.contains { $0.code == "no-final-newline" })
+        #expect(doc.observations.contains { $0.code == "crlf-no-final-newline" })
         #expect(try KeyFile.unlock(doc, passphrase: SecureBytes("testpass")).comment == "vec@example.com")
     }
 

@@ -133,12 +133,19 @@ import Testing
         func viaStdin(_ args: [String], _ file: String) throws -> Tool.Output {
             try Tool.run("/bin/sh", ["-c", "exec \"$0\" \"$@\" - < \"$F\"".replacingOccurrences(of: "$F", with: file), Tool.keyportPath] + args)
         }
-        for args in [["inspect"], ["lint"], ["convert", "--to", "rfc4716"]] {
+        for args in [["inspect"], ["convert", "--to", "rfc4716"]] {
             for r in [try Tool.keyport(args + [big]), try viaStdin(args, big)] {
                 #expect(r.status != 0, "\(args)")
                 #expect(r.stderr.contains("larger than 1024 KiB"), "\(args): \(r.stderr)")
             }
         }
+        // lint reads key-line files past 1 MiB (large authorized_keys), but nothing else.
+        for r in [try Tool.keyport(["lint", big]), try viaStdin(["lint"], big)] {
+            #expect(r.stderr.isEmpty, "\(r.stderr)")
+        }
+        let junk = try dir.write("junk", String(repeating: "x", count: KeyFile.maximumSize + 10))
+        let refused = try Tool.keyport(["lint", junk])
+        #expect(refused.status != 0 && refused.stderr.contains("larger than 1024 KiB"), "\(refused.stderr)")
         // fingerprint streams line files of any size, file or stdin...
         let streamed = try Tool.keyport(["fingerprint", big])
         #expect(streamed.status == 0)

@@ -219,6 +219,19 @@ final class EVPKey {
         return result
     }
 
+    /// True for an EC key that libcrypto decoded from explicit domain parameters. OpenSSL 3 maps
+    /// explicit parameters equal to a named curve onto that curve (so `group` names it), and only
+    /// this flag (EVP_PKEY-EC(7) "decoded-from-explicit") still tells the two encodings apart.
+    var decodedFromExplicitParameters: Bool {
+        guard EVP_PKEY_is_a(pointer, "EC") == 1 else { return false }
+        var flag: Int32 = 0
+        guard EVP_PKEY_get_int_param(pointer, "decoded-from-explicit", &flag) == 1 else {
+            ERR_clear_error()
+            return false
+        }
+        return flag != 0
+    }
+
     // MARK: - Decoding and encoding with libcrypto
 
     /// Decodes DER with OSSL_DECODER. `structure` is `type-specific` (PKCS#1, SEC1, DSA traditional,

@@ -106,10 +106,18 @@ enum OpenSSHPrivateFormat {
     /// Removes the armour. Tolerates CRLF, leading and trailing whitespace on lines, and a missing
     /// final newline; records each as an observation for lint.
     static func dearmor(_ bytes: [UInt8]) throws -> (body: [UInt8], observations: [Observation]) {
+        // OpenSSH (sshkey.c private2_uudecode) matches "-----BEGIN/END OPENSSH PRIVATE KEY-----\n"
+        // byte for byte: a CR before that LF, text after END on its line, or no LF after END and
+        // ssh-keygen refuses the file ("invalid format"); text on later lines it ignores.
         var observations: [Observation] = []
-        if bytes.contains(UInt8(ascii: "\r")) { observations.append(Observation("crlf", "lines end in CRLF")) }
-        if let last = bytes.last, last != UInt8(ascii: "\n") {
-            observations.append(Observation("no-final-newline", "the file does not end with a newline"))
+        let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
+        if let crIndex = bytes.firstIndex(of: cr) {
+            let crlf = bytes.index(after: crIndex) < bytes.endIndex && bytes[bytes.index(after: crIndex)] == lf
+            observations.append(crlf ? Observation("crlf", "lines end in CRLF; ssh-keygen refuses the file (invalid format)")
+                                     : Observation("crlf", "the file holds a stray carriage return"))
+        }
+        if let last = bytes.last, last != lf {
+            observations.append(Observation("crlf-no-final-newline", "the file does not end with a newline; ssh-keygen refuses it (invalid format)"))
         }
         // Split on LF bytes: as Characters, "\r\n" is one grapheme and would not split on "\n".
         let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line -> Substring in
@@ -124,10 +132,10 @@ enum OpenSSHPrivateFormat {
             throw KeyportError.truncated(format: formatName, field: "armour (no \(endMarker) line)")
         }
         if lines[end] != endMarker {
-            observations.append(Observation("text-after-end", "text follows the END marker on its line"))
+            observations.append(Observation("trailing-data", "text follows the END marker on its line; ssh-keygen refuses the file (invalid format)"))
         }
         if lines[(end + 1)...].contains(where: { !$0.allSatisfy({ $0 == " " || $0 == "\t" }) }) {
-            observations.append(Observation("text-after-end", "text follows the END marker"))
+            observations.append(Observation("trailing-data", "text follows the END line"))
         }
         let bodyLines = lines[(begin + 1)..<end]
         if bodyLines.dropLast().contains(where: { $0.utf8.count != lineWidth }) || (bodyLines.last?.utf8.count ?? 0) > lineWidth {

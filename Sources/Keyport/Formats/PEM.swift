@@ -159,6 +159,9 @@ public enum PEMFormat {
         var line: Int
         /// The block's bytes from BEGIN to END, for `sealed`.
         var text: [UInt8]
+        /// Byte offsets of the BEGIN line's start and of the END line's end in the file.
+        var start: Int
+        var end: Int
     }
 
     /// Every armoured block; text outside the blocks is ignored.
@@ -225,7 +228,8 @@ public enum PEMFormat {
                 throw KeyportError.malformed(format: "PEM", field: "lines \(beginIndex + 2)-\(endIndex)", reason: "the \(PublicKey.printable(label)) body is not valid base64 (damaged file?)")
             }
             result.append(Block(label: label, headers: headers, der: der, line: beginIndex + 1,
-                                text: Array(bytes[lines[beginIndex].lowerBound..<lines[endIndex].upperBound]) + [0x0A]))
+                                text: Array(bytes[lines[beginIndex].lowerBound..<lines[endIndex].upperBound]) + [0x0A],
+                                start: lines[beginIndex].lowerBound, end: lines[endIndex].upperBound))
         }
         return result
     }
@@ -241,7 +245,8 @@ public enum PEMFormat {
     /// that is not a key is an error.
     static func decode(_ bytes: [UInt8]) throws -> [KeyDocument] {
         var documents: [KeyDocument] = []
-        for var block in try blocks(bytes) {
+        let blocks = try blocks(bytes)
+        for var block in blocks {
             // An unencrypted private key's DER: libcrypto has made its own (cleared-on-free) copy.
             defer { wipe(&block.der) }
             if block.label == "EC PARAMETERS" { continue }
@@ -276,6 +281,15 @@ public enum PEMFormat {
         guard !documents.isEmpty else {
             throw KeyportError.unrecognizedFormat(seen: "a PEM file without a key block")
         }
+        // OpenSSL and OpenSSH skip text around the armour, PuTTY refuses text before it; either is
+        // worth a note (a pasted shell prompt, a second half of a file, a sign of tampering).
+        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
+        if let first = blocks.first, bytes[..<first.start].contains(where: { !isBlank($0) }) {
+            documents[0].observations.append(Observation("leading-text", "text before the first BEGIN line, which PuTTY refuses"))
+        }
+        if let last = blocks.last, bytes[last.end...].contains(where: { !isBlank($0) }) {
+            documents[documents.count - 1].observations.append(Observation("trailing-data", "text follows the last END line"))
+        }
         return documents
     }
 
@@ -297,14 +311,17 @@ public enum PEMFormat {
             return KeyDocument(format: .pkcs8Encrypted, content: .locked(publicKey: nil), protection: protection,
                                details: [("structure", structure.name), ("encryption", describe(protection))], sealed: sealed)
         }
-        let content = try der.withUnsafeBytes { try decodeKey($0, structure: structure, context: context) }
-        return KeyDocument(format: structure.format, content: content, details: [("structure", structure.name)])
+        var observations: [Observation] = []
+        let content = try der.withUnsafeBytes { try decodeKey($0, structure: structure, context: context, observations: &observations) }
+        return KeyDocument(format: structure.format, content: content, details: [("structure", structure.name)], observations: observations)
     }
 
-    /// libcrypto decodes; the private half is checked against the public half.
-    private static func decodeKey(_ der: UnsafeRawBufferPointer, structure: Structure, context: String) throws -> KeyDocument.Content {
+    /// libcrypto decodes; the private half is checked against the public half. Oddities lint reports
+    /// (explicit EC parameters) are added to `observations`.
+    private static func decodeKey(_ der: UnsafeRawBufferPointer, structure: Structure, context: String,
+                                  observations: inout [Observation]) throws -> KeyDocument.Content {
         if structure == .pkcs8, let (v1, statedPublic) = try oneAsymmetricKeyV2(der, context: context) {
-            let content = try v1.withUnsafeBytes { try decodeKey($0, structure: .pkcs8, context: context) }
+            let content = try v1.withUnsafeBytes { try decodeKey($0, structure: .pkcs8, context: context, observations: &observations) }
             guard case let .privateKey(key) = content, case let .eddsa(publicKey) = key.publicKey.parts, publicKey == statedPublic else {
                 throw KeyportError.keyMismatch("the public key stored in the PKCS#8 v2 structure is not the one of its private key")
             }
@@ -313,6 +330,9 @@ public enum PEMFormat {
         let (name, keyType, isPrivate) = structure.decoder
         let key = try EVPKey.decode(der: der, structure: name, keyType: keyType,
                                     selection: isPrivate ? EVPKey.keyPairSelection : EVPKey.publicSelection, what: context)
+        if key.decodedFromExplicitParameters {
+            observations.append(Observation("explicit-curve", "the EC key spells out its curve parameters instead of naming the curve"))
+        }
         if isPrivate {
             let privateKey = try key.privateKey()
             try privateKey.validate()
@@ -389,36 +409,38 @@ public enum PEMFormat {
             if structure.isTraditionalPrivate {
                 let (cipher, iv) = try dekInfo(block, context: context)
                 let plain = try EVPKey.decryptLegacyPEM(cipherName: cipher, iv: iv, body: block.der, passphrase: passphrase)
-                result.content = try decrypted(plain, expected: structure, context: context)
+                result.content = try decrypted(plain, expected: structure, context: context, observations: &result.observations)
             } else {
-                result.content = try unlockPKCS8(block.der, passphrase: passphrase, context: context)
+                result.content = try unlockPKCS8(block.der, passphrase: passphrase, context: context, observations: &result.observations)
             }
         } else {
-            result.content = try unlockPKCS8(sealed, passphrase: passphrase, context: "DER")
+            result.content = try unlockPKCS8(sealed, passphrase: passphrase, context: "DER", observations: &result.observations)
         }
         result.sealed = []
         return result
     }
 
-    private static func unlockPKCS8(_ der: [UInt8], passphrase: SecureBytes, context: String) throws -> KeyDocument.Content {
+    private static func unlockPKCS8(_ der: [UInt8], passphrase: SecureBytes, context: String,
+                                    observations: inout [Observation]) throws -> KeyDocument.Content {
         // The iteration count (or scrypt cost) is the file's choice: refuse absurd ones before
         // libcrypto spends hours on them.
         try KDFLimits.checkPKCS8(try pkcs8Protection(der))
         let plain = try EVPKey.decryptPKCS8(der, passphrase: passphrase)
-        return try decrypted(plain, expected: .pkcs8, context: context)
+        return try decrypted(plain, expected: .pkcs8, context: context, observations: &observations)
     }
 
     /// A padding check passes by chance (about 1 in 256) with a wrong passphrase, leaving garbage:
     /// plaintext that is not the expected DER structure is reported as a wrong passphrase; a valid
     /// structure that libcrypto then rejects is damaged data.
-    private static func decrypted(_ plain: SecureBytes, expected: Structure, context: String) throws -> KeyDocument.Content {
+    private static func decrypted(_ plain: SecureBytes, expected: Structure, context: String,
+                                  observations: inout [Observation]) throws -> KeyDocument.Content {
         let matches: Bool = plain.withUnsafeBytes { raw in
             var copy = Array(raw)
             defer { wipe(&copy) }
             return (try? classify(copy, context: context)) == expected
         }
         guard matches else { throw KeyportError.wrongPassphrase }
-        return try plain.withUnsafeBytes { try decodeKey($0, structure: expected, context: context) }
+        return try plain.withUnsafeBytes { try decodeKey($0, structure: expected, context: context, observations: &observations) }
     }
 
     // MARK: - Encryption parameters (for inspect)

@@ -10,22 +10,34 @@ public enum FileIO {
     /// reading it whole. Key files and passphrase files hold secrets, so no copy is left behind in
     /// freed memory: the buffer grows by explicit copies whose old storage is wiped, and the read
     /// chunk is wiped at the end (the caller owns, and should wipe, the result).
-    public static func read(_ path: String, limit: Int = KeyFile.maximumSize) throws -> [UInt8] {
+    ///
+    /// - Parameters:
+    ///   - largerLimit: with `accept`, a second bound for content that may legitimately be bigger than
+    ///     a key file (authorized_keys and known_hosts files of many thousand lines): once `limit` is
+    ///     passed, the first `limit` bytes are shown to `accept` once, and reading goes on up to
+    ///     `largerLimit` only if it returns true.
+    public static func read(_ path: String, limit: Int = KeyFile.maximumSize, growingTo largerLimit: Int? = nil,
+                            when accept: (([UInt8]) -> Bool)? = nil) throws -> [UInt8] {
         let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw KeyportError.io(path: path, reason: errorText()) }
         defer { if fd != STDIN_FILENO { close(fd) } }
+        let ceiling = accept == nil ? limit : max(limit, largerLimit ?? limit)
+        func tooLarge(_ bound: Int) -> KeyportError {
+            .io(path: path, reason: bound == limit ? "larger than \(limit / 1024) KiB; not a key file" : "larger than \(bound >> 20) MiB")
+        }
         var st = stat()
         var expected = 0
         if fstat(fd, &st) == 0 {
             if (st.st_mode & S_IFMT) == S_IFDIR { throw KeyportError.io(path: path, reason: "is a directory") }
             if (st.st_mode & S_IFMT) == S_IFREG {
-                if Int(st.st_size) > limit { throw KeyportError.io(path: path, reason: "larger than \(limit / 1024) KiB; not a key file") }
+                if Int(st.st_size) > ceiling { throw tooLarge(ceiling) }
                 expected = Int(st.st_size)
             }
         }
-        // One byte more than the expected size, so reaching the end needs no reallocation.
+        var bound = limit
         var out: [UInt8] = []
-        out.reserveCapacity(min(limit, expected) + 1)
+        // One byte more than the expected size, so reaching the end needs no reallocation.
+        out.reserveCapacity(min(ceiling, expected) + 1)
         var chunk = [UInt8](repeating: 0, count: 65536)
         defer { wipe(&chunk) }
         while true {
@@ -37,13 +49,21 @@ public enum FileIO {
                 throw KeyportError.io(path: path, reason: reason)
             }
             if n == 0 { break }
-            if out.count + n > limit {
-                wipe(&out)
-                throw KeyportError.io(path: path, reason: "larger than \(limit / 1024) KiB; not a key file")
+            if out.count + n > bound {
+                // Past the key-file bound: go on only for content the caller accepts (line files).
+                guard bound == limit, ceiling > limit, let accept, accept(Array(out.prefix(limit)) + chunk[0..<min(n, limit - out.count)]) else {
+                    wipe(&out)
+                    throw tooLarge(bound)
+                }
+                bound = ceiling
+                if out.count + n > bound {
+                    wipe(&out)
+                    throw tooLarge(bound)
+                }
             }
             if out.count + n > out.capacity {
                 var bigger: [UInt8] = []
-                bigger.reserveCapacity(min(limit, max(2 * out.capacity, out.count + n)))
+                bigger.reserveCapacity(min(bound, max(2 * out.capacity, out.count + n)))
                 bigger.append(contentsOf: out)
                 wipe(&out)
                 out = bigger
@@ -75,6 +95,8 @@ public enum FileIO {
     /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so the
     /// destination is either untouched or complete. Secret files get mode 0600 from creation on.
     /// Without `force`, an existing destination is never replaced (checked atomically with link(2)).
+    /// A destination that cannot be made throws `io` with a reason starting "cannot create", which
+    /// the CLI reports as "cannot create output" (73) rather than "no input" (66).
     public static func writeAtomically(_ path: String, _ bytes: [UInt8], secret: Bool, force: Bool) throws {
         if !force, exists(path) { throw KeyportError.outputExists(path: path) }
         let directory: String
@@ -111,12 +133,12 @@ public enum FileIO {
         }
         close(fd)
         if force {
-            guard rename(tempPath, path) == 0 else { throw KeyportError.io(path: path, reason: errorText()) }
+            guard rename(tempPath, path) == 0 else { throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())") }
         } else {
             // link(2) fails if the destination appeared meanwhile: never clobber without --force.
             guard link(tempPath, path) == 0 else {
                 if errno == EEXIST { throw KeyportError.outputExists(path: path) }
-                throw KeyportError.io(path: path, reason: errorText())
+                throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())")
             }
             unlink(tempPath)
         }

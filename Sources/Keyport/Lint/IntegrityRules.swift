@@ -3,8 +3,9 @@
 //
 // Observation codes decoders should use (KeyDocument.observations): "explicit-curve" (EC key with
 // explicit domain parameters instead of a named curve), "trailing-data" (bytes after the key or
-// armour), "crlf" (CR LF line endings or stray CRs), "non-minimal-mpint", "line-width" and any other
-// code for further irregularities (reported under format-irregularity).
+// armour), "crlf" (CR LF line endings or stray CRs; codes starting "crlf-" for other line-ending
+// damage such as a missing final newline), "non-minimal-mpint", "line-width" and any other code for
+// further irregularities (reported under format-irregularity).
 
 enum IntegrityRules {
     static let offCurve = LintRule(
@@ -33,9 +34,9 @@ enum IntegrityRules {
         bad: "-----END OPENSSH PRIVATE KEY-----garbage", good: "-----END OPENSSH PRIVATE KEY-----\\n")
     static let crlf = LintRule(
         id: "crlf-damage", category: .integrity, severity: .warning,
-        title: "CR LF line endings or stray carriage returns",
-        rationale: "Files copied through Windows tools gain CR characters; OpenSSH refuses some of them (\"invalid format\") and PuTTY others.",
-        fix: "convert the line endings: dos2unix FILE (or tr -d '\\r')",
+        title: "CR LF line endings, stray carriage returns or a missing final newline",
+        rationale: "Files copied through Windows tools gain CR characters, and editors or copy-and-paste drop the final newline; OpenSSH refuses some of them (\"invalid format\": an openssh-key-v1 file with CR LF or without its final newline) and PuTTY others.",
+        fix: "convert the line endings: dos2unix FILE (or tr -d '\\r'), and end the file with a newline",
         bad: "\"-----BEGIN OPENSSH PRIVATE KEY-----\\r\\n\"", good: "\"-----BEGIN OPENSSH PRIVATE KEY-----\\n\"")
     static let irregular = LintRule(
         id: "format-irregularity", category: .integrity, severity: .info,
@@ -81,10 +82,15 @@ enum IntegrityRules {
         }
     }
 
-    /// A file or line that did not decode: SSH-1 and PPK v1 are policy findings; anything else is
-    /// an unreadable key.
+    /// A file or line that did not decode: SSH-1 and PPK v1 are policy findings, a private half the
+    /// decoder found not to match its public half (readers check every key they open) is
+    /// private-key-mismatch; anything else is an unreadable key.
     static func checkReadFailure(_ error: KeyportError, line: Int?, context: inout LintContext) {
         let message = error.description
+        if case .keyMismatch = error {
+            context.report(keyMismatch, line: line, message)
+            return
+        }
         let lower = message.lowercased()
         let head = line == nil ? context.input.head.map { String(decoding: $0, as: UTF8.self) } ?? "" : ""
         let trimmedHead = head.drop(while: { $0.isWhitespace })
@@ -92,10 +98,10 @@ enum IntegrityRules {
         let firstLine = Array(trimmedHead.utf8.prefix { $0 != 0x0a })[...]
         if lower.contains("ssh-1") || lower.contains("ssh1") || trimmedHead.hasPrefix("SSH PRIVATE KEY FILE FORMAT 1.1")
             || OpenSSHPublicFormat.isSSH1(firstLine) {
-            context.report(PolicyRules.ssh1, line: line, "SSH-1 key: \(message)")
+            context.report(PolicyRules.ssh1, line: line, lower.hasPrefix("ssh-1 key") ? message : "SSH-1 key: \(message)")
         } else if trimmedHead.hasPrefix("PuTTY-User-Key-File-1:") || lower.contains("ppk v1") || lower.contains("ppk version 1")
                     || lower.contains("putty-user-key-file-1") {
-            context.report(PolicyRules.ppkV1, line: line, "PuTTY key file version 1: \(message)")
+            context.report(PolicyRules.ppkV1, line: line, lower.hasPrefix("ppk version 1") ? message : "PuTTY key file version 1: \(message)")
         } else {
             context.report(unreadable, line: line, message)
         }

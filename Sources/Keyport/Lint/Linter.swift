@@ -46,10 +46,23 @@ public struct LintInput: Sendable {
                   entries: documents.map { KeyEntry(line: $0.line, result: .success($0)) })
     }
 
+    /// Largest authorized_keys / known_hosts / public-line file lint reads (other files: 1 MiB).
+    public static let lineFileLimit = 256 << 20
+
+    /// Are these first bytes of a file public-key lines with at least one readable key?
+    static func holdsKeyLines(_ head: [UInt8]) -> Bool {
+        guard KeyFile.detect(head) == .publicLines, let lastNewline = head.lastIndex(of: UInt8(ascii: "\n")),
+              let entries = try? KeyFile.read(Array(head[...lastNewline])) else { return false }
+        return entries.contains { if case .success = $0.result { return true } else { return false } }
+    }
+
     /// Reads `path`, stats it and its directory, and decodes it: what the CLI does for each file
     /// argument. I/O errors (missing file, unreadable) are thrown, decode errors are kept for lint.
     public static func read(path: String) throws -> LintInput {
-        let bytes = try FileIO.read(path)
+        // authorized_keys and known_hosts files (a git server's, an admin's) outgrow the 1 MiB bound
+        // of a key file: a file whose first MiB is public-key lines with at least one key may be read
+        // up to `lineFileLimit` (as `fingerprint` streams them; anything else stops at 1 MiB).
+        let bytes = try FileIO.read(path, growingTo: lineFileLimit, when: Self.holdsKeyLines)
         let mode = FileIO.mode(path)
         let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         let directoryMode = path == "-" ? nil : FileIO.mode(directory)
@@ -141,6 +154,9 @@ public struct Linter: Sendable {
                 IntegrityRules.checkReadFailure(error, line: entry.line, context: &context)
             case let .success(doc):
                 let line = entry.line ?? doc.line
+                // A known_hosts `@revoked` line exists to refuse its key: a weak or damaged key there
+                // is doing its job, and "replace this key" would be the wrong advice.
+                if doc.marker == "@revoked" { continue }
                 PolicyRules.check(doc, line: line, context: &context)
                 ProtectionRules.check(doc, line: line, context: &context)
                 HygieneRules.check(doc, line: line, context: &context)
@@ -166,12 +182,18 @@ struct LintContext {
     let now: Date
     let blocklist: Blocklist?
     var findings: [Finding] = []
+    /// Is this an authorized_keys file (by name, or because a line carries options)? Worked out once
+    /// per file: the per-key rules ask for every line, and a scan each time made large files quadratic.
+    let isAuthorizedKeys: Bool
 
     init(input: LintInput, policy: Policy, now: Date, blocklist: Blocklist?) {
         self.input = input
         self.policy = policy
         self.now = now
         self.blocklist = blocklist
+        let name = input.path.split(separator: "/").last.map(String.init) ?? input.path
+        isAuthorizedKeys = name.hasPrefix("authorized_keys")
+            || input.entries.contains { if case let .success(doc) = $0.result { return doc.format == .authorizedKeys } else { return false } }
     }
 
     func enabled(_ rule: LintRule) -> Bool { policy.isEnabled(rule) }
@@ -189,12 +211,5 @@ struct LintContext {
         guard input.readError != nil, let head = input.head else { return false }
         let text = String(decoding: head, as: UTF8.self)
         return text.contains("PRIVATE KEY") || text.hasPrefix("PuTTY-User-Key-File-") || text.hasPrefix("SSH PRIVATE KEY FILE FORMAT")
-    }
-
-    /// Is this an authorized_keys file (by name, or because a line carries options)?
-    var isAuthorizedKeys: Bool {
-        let name = input.path.split(separator: "/").last.map(String.init) ?? input.path
-        if name.hasPrefix("authorized_keys") { return true }
-        return input.entries.contains { (try? $0.result.get())?.format == .authorizedKeys }
     }
 }

@@ -75,9 +75,15 @@ enum ProtectionRules {
         let kdf = p.kdf.lowercased(), cipher = p.cipher.lowercased()
         if doc.format == .pemTraditional || kdf.contains("md5") || cipher.hasPrefix("des") || cipher.contains("-des") {
             var what: [String] = []
-            if kdf.contains("md5") || doc.format == .pemTraditional { what.append("one MD5 round of key derivation") }
+            if doc.format == .pemTraditional {
+                what.append("one MD5 round of key derivation")
+            } else if kdf.contains("md5") {
+                // PKCS#8 PBES1 (PBKDF1-MD5): iterated, but MD5 with a 64-bit salt and at most DES.
+                what.append("\(p.kdf) key derivation")
+            }
             if cipher.contains("des") { what.append("\(p.cipher) cipher") }
-            context.report(legacyPEM, line: line, "legacy PEM encryption: \(what.joined(separator: " and "))")
+            let scheme = doc.format == .pemTraditional ? "legacy PEM encryption" : "legacy PKCS#8 encryption (PBES1)"
+            context.report(legacyPEM, line: line, "\(scheme): \(what.joined(separator: " and "))")
         }
         if doc.format == .ppk, doc.details.contains(where: { $0.0.lowercased() == "ppk version" && $0.1 == "2" }) {
             context.report(ppkV2, line: line, "PPK v2 encryption: the key is derived with unsalted SHA-1")
