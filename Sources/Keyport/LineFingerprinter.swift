@@ -57,8 +57,8 @@ public struct LineFingerprinter: ~Copyable {
         let commentStart = i
         guard let blobLength = decode(UnsafeBufferPointer(rebasing: line[b64Start..<b64End])),
               let bits = Self.checkCanonical(UnsafeBufferPointer(start: blob, count: blobLength), algorithm) else { return false }
-        // The comment as ssh-keygen prints it: verbatim (trailing blanks and CR kept) when it is
-        // plain printable ASCII and does not start with '#'; anything else goes the general way.
+        // The comment as ssh-keygen prints it: verbatim (trailing blanks kept) when it is plain
+        // printable ASCII; a CR or any other control or non-ASCII byte goes the general way.
         for k in commentStart..<end where line[k] < 0x20 || line[k] >= 0x7f { return false }
 
         Self.appendDecimal(bits, to: &out)

@@ -65,6 +65,8 @@ struct ConvertCommand: ParsableCommand {
         var options = EncodeOptions(kdfRounds: kdfRounds, ppkVersion: ppkVersion)
         if let ppkParam { options.ppkArgon2 = try PPKFormat.parseParameters(ppkParam) }
         var result: [UInt8] = []
+        // The encoded output may be a private key: wiped on every way out, errors included.
+        defer { SecureBytes.wipe(&result) }
         var secret = false
         var warnings: [String] = []
         var passphrase: SecureBytes?
@@ -116,10 +118,8 @@ struct ConvertCommand: ParsableCommand {
             out.append(bytes: result)
             out.flush()
             if let code = out.writeError {
-                SecureBytes.wipe(&result)
                 throw KeyportError.io(path: "standard output", reason: "write failed: \(String(cString: strerror(code)).lowercased())")
             }
         }
-        SecureBytes.wipe(&result)
     }
 }

@@ -189,10 +189,23 @@ enum BulkFingerprinter {
         var head: [UInt8] = []
         var consumed = 0
         while true {
-            let n = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
-            if n < 0 { if errno == EINTR { continue }; return first ? nil : true }
+            var n = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
+            if n < 0 {
+                if errno == EINTR { continue }
+                if first { return nil }
+                // A read error midway: say so, the output so far is not the whole file.
+                reader.fail(path, KeyportError.io(path: path, reason: "read failed: \(String(cString: strerror(errno)).lowercased())"))
+                return true
+            }
             if first {
                 first = false
+                // A pipe may deliver a few bytes first: detect on at least 4 KiB (or the whole input).
+                while n > 0, n < 4096 {
+                    let more = read(fd, buffer.baseAddress! + n, buffer.count - n)
+                    if more < 0, errno == EINTR { continue }
+                    if more <= 0 { break }
+                    n += more
+                }
                 let start = Array(buffer[0..<n])
                 head = Array(start.prefix(4096))
                 // Only line files stream; stdin that is something else is kept for the general path.

@@ -163,7 +163,8 @@ enum Passphrase {
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var old = termios()
-        tcgetattr(fd, &old)
+        // Without the terminal's settings there is nothing to restore afterwards: do not prompt.
+        guard tcgetattr(fd, &old) == 0 else { return nil }
         var quiet = old
         quiet.c_lflag &= ~tcflag_t(ECHO)
         tcsetattr(fd, TCSAFLUSH, &quiet)

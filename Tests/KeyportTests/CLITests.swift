@@ -147,3 +147,35 @@ import Testing
         #expect(!r.stdout.contains("report.sarif"))
     }
 }
+
+@Suite struct ReviewRegressionTests {
+    /// A known_hosts file whose first host starts with '0' (0x30, the DER SEQUENCE tag) is text.
+    @Test func knownHostsStartingWithZeroIsNotDER() throws {
+        let dir = try TempDir()
+        let line = try String(contentsOf: fixturesURL.appendingPathComponent("public/ed25519.pub"), encoding: .utf8)
+            .split(separator: " ").prefix(2).joined(separator: " ")
+        let f = try dir.write("kh", "0.0.0.0 \(line)\n")
+        let ours = try Tool.keyport(["fingerprint", f])
+        #expect(ours.status == 0)
+        #expect(ours.stdout == (try Tool.run("/usr/bin/ssh-keygen", ["-lf", f])).stdout)
+    }
+
+    /// A base64 body line after a leading token (maybe private key material) is described, not echoed.
+    @Test func base64TokensAreNotEchoedInErrors() throws {
+        let dir = try TempDir()
+        let secretish = "b3BlbnNzaC1rZXktdjEAAAAACmFlczI1Ni1jdHIAAAAGYmNyeXB0AAAAGAAAABDaAWWUb6"
+        let f = try dir.write("x", "host \(secretish)\n")
+        let r = try Tool.keyport(["fingerprint", f])
+        #expect(r.status != 0)
+        #expect(!r.stderr.contains(String(secretish.prefix(16))))
+    }
+
+    /// PPK v3 files asking for more Argon2 lanes than keyport starts threads for are refused.
+    @Test func argon2ParallelismIsBounded() throws {
+        #expect(throws: KeyportError.self) {
+            try KeyDerivation.argon2(Argon2Parameters(flavor: .argon2id, memory: 8192, passes: 1, parallelism: 1000,
+                                                      salt: [UInt8](repeating: 1, count: 16)),
+                                     passphrase: SecureBytes("x"), length: 80)
+        }
+    }
+}

@@ -61,3 +61,25 @@ import Testing
         #expect(try PublicKey(blob: blob).bits == 256)
     }
 }
+
+@Suite struct NestedCertificateTests {
+    /// A certificate whose CA key is a certificate, many levels deep: one clear error, no recursion.
+    @Test func deeplyNestedCertificatesAreRefusedAtOnce() throws {
+        let ed = Base64.decode("AAAAC3NzaC1lZDI1NTE5AAAAIK4OYqfdDq5sHUENLPm9MZmpwBVVFzS/kuOWhYEx6h1v")!
+        var blob = ed
+        for _ in 0..<2000 {
+            var w = SSHWriter()
+            w.writeString("ssh-ed25519-cert-v01@openssh.com")
+            w.writeString([UInt8](repeating: 1, count: 32))          // nonce
+            w.writeString([UInt8](repeating: 2, count: 32))          // pk
+            w.writeUInt64(1); w.writeUInt32(1); w.writeString("id")
+            w.writeString([UInt8]()); w.writeUInt64(0); w.writeUInt64(UInt64.max)
+            w.writeString([UInt8]()); w.writeString([UInt8]()); w.writeString([UInt8]())
+            w.writeString(blob)                                      // signature key: the previous level
+            var sig = SSHWriter(); sig.writeString("ssh-ed25519"); sig.writeString([UInt8](repeating: 0, count: 64))
+            w.writeString(sig.bytes)
+            blob = w.bytes
+        }
+        #expect(throws: KeyportError.self) { try PublicKey(blob: blob) }
+    }
+}

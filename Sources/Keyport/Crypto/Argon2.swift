@@ -12,11 +12,18 @@ enum Argon2 {
     /// Refused above this much memory (KiB): a hostile file must not make us allocate without bound.
     static let maximumMemory = 1 << 20 // 1 GiB, 128 times puttygen's default
 
-    /// Derives `length` bytes. Parameters outside libargon2's limits throw `.crypto` with its message.
+    /// Refused above this many lanes: libargon2 starts a thread per lane (puttygen writes 1).
+    static let maximumParallelism = 64
+
+    /// Derives `length` bytes. Parameters keyport refuses throw `.unsupported`; libargon2's own
+    /// failures throw `.crypto` with its message.
     static func derive(flavor: Argon2Parameters.Flavor, passphrase: SecureBytes, salt: [UInt8],
                        memory: Int, passes: Int, parallelism: Int, length: Int) throws -> SecureBytes {
         guard memory > 0, memory <= maximumMemory else {
             throw KeyportError.unsupported("Argon2 memory \(memory) KiB is outside what keyport accepts (1 to \(maximumMemory) KiB)")
+        }
+        guard parallelism <= maximumParallelism else {
+            throw KeyportError.unsupported("Argon2 parallelism \(parallelism) is more than keyport accepts (\(maximumParallelism) lanes)")
         }
         guard let tCost = UInt32(exactly: passes), let mCost = UInt32(exactly: memory),
               let lanes = UInt32(exactly: parallelism), length > 0 else {

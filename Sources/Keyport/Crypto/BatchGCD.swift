@@ -89,10 +89,13 @@ public enum BatchGCD {
         do {
             let nodes = top, out = fractions, b = topBits
             parallelFor(2) { i in
+                // `t` is reached only through raw pointers: keep it alive across the calls.
                 let t = GMPArray(count: 1)
-                __gmpz_mul_2exp(t[0], nodes[1 - i], mp_bitcnt_t(b[i]))
-                __gmpz_fdiv_q(out[i], t[0], nodes[i])
-                __gmpz_fdiv_r_2exp(out[i], out[i], mp_bitcnt_t(b[i]))
+                withExtendedLifetime(t) {
+                    __gmpz_mul_2exp(t[0], nodes[1 - i], mp_bitcnt_t(b[i]))
+                    __gmpz_fdiv_q(out[i], t[0], nodes[i])
+                    __gmpz_fdiv_r_2exp(out[i], out[i], mp_bitcnt_t(b[i]))
+                }
             }
         }
         // Down the tree: Y_c = ⌊(Y_v · P_s² mod 2^b_v) / 2^(b_v − b_c)⌋; a carried node keeps its parent's.
@@ -107,10 +110,12 @@ public enum BatchGCD {
                     return
                 }
                 let t = GMPArray(count: 1)
-                __gmpz_mul(t[0], level[s], level[s])
-                __gmpz_mul(t[0], t[0], parent[p])
-                __gmpz_fdiv_r_2exp(t[0], t[0], mp_bitcnt_t(parentBits[p]))
-                __gmpz_fdiv_q_2exp(next[i], t[0], mp_bitcnt_t(parentBits[p] - levelBits[i]))
+                withExtendedLifetime(t) {
+                    __gmpz_mul(t[0], level[s], level[s])
+                    __gmpz_mul(t[0], t[0], parent[p])
+                    __gmpz_fdiv_r_2exp(t[0], t[0], mp_bitcnt_t(parentBits[p]))
+                    __gmpz_fdiv_q_2exp(next[i], t[0], mp_bitcnt_t(parentBits[p] - levelBits[i]))
+                }
             }
             topBits = (0..<level.count).map { i in (i ^ 1) < level.count ? levelBits[i] : parentBits[i / 2] }
             fractions = next
@@ -153,7 +158,9 @@ public enum BatchGCD {
             let distinct = GMPArray(count: values.count)
             for (k, v) in values.enumerated() { GMPInteger.load(distinct[k], v) }
             let overlap = sharedParts(distinct)
-            for k in values.indices { tangled[k] = __gmpz_cmp_ui(overlap[k], 1) != 0 }
+            withExtendedLifetime(overlap) {
+                for k in values.indices { tangled[k] = __gmpz_cmp_ui(overlap[k], 1) != 0 }
+            }
         }
         var result: [SharedFactorPair] = []
         var knotted: [Int] = []
@@ -167,11 +174,13 @@ public enum BatchGCD {
         }
         knotted.sort()
         let g = GMPArray(count: 1)
-        for (a, i) in knotted.enumerated() {
-            for j in knotted[(a + 1)...] {
-                __gmpz_gcd(g[0], leaves[i], leaves[j])
-                if __gmpz_cmp_ui(g[0], 1) != 0 {
-                    result.append(SharedFactorPair(first: i, second: j, factorBits: bits(g[0])))
+        withExtendedLifetime((g, leaves)) {
+            for (a, i) in knotted.enumerated() {
+                for j in knotted[(a + 1)...] {
+                    __gmpz_gcd(g[0], leaves[i], leaves[j])
+                    if __gmpz_cmp_ui(g[0], 1) != 0 {
+                        result.append(SharedFactorPair(first: i, second: j, factorBits: bits(g[0])))
+                    }
                 }
             }
         }

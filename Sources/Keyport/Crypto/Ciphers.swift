@@ -52,7 +52,10 @@ enum SymmetricCipher {
         total += Int(written)
         if isGCM, encrypt {
             tag = [UInt8](repeating: 0, count: 16)
-            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, &tag)
+            guard EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, 16, &tag) == 1 else {
+                wipe(&out)
+                throw KeyportError.crypto(opensslErrors("GCM tag"))
+            }
         }
         let result = Array(out[0..<total])
         wipe(&out)

@@ -180,8 +180,11 @@ final class EVPKey {
         case .rsa:
             // OpenSSH and PPK store exactly two primes; a third factor cannot be carried over.
             let probe = BigNum(secret: true)
-            var third: OpaquePointer? = probe.pointer
-            if EVP_PKEY_get_bn_param(pointer, "rsa-factor3", &third) == 1 {
+            let multiPrime = withExtendedLifetime(probe) { () -> Bool in
+                var third: OpaquePointer? = probe.pointer
+                return EVP_PKEY_get_bn_param(pointer, "rsa-factor3", &third) == 1
+            }
+            if multiPrime {
                 throw KeyportError.unsupported("multi-prime RSA key: SSH formats hold two primes only")
             }
             ERR_clear_error()

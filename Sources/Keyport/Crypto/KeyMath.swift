@@ -107,7 +107,7 @@ extension PrivateKey {
             guard p.bitCount <= Self.maximumDSAModulusBits, q.bitCount <= 512 else {
                 throw KeyportError.unsupported("DSA key with a \(p.bitCount)-bit p and \(q.bitCount)-bit q: keyport reads DSA keys up to \(Self.maximumDSAModulusBits) bits with q up to 512 bits")
             }
-            guard !x.isZero, BN_cmp(x.pointer, q.pointer) < 0 else { throw KeyportError.keyMismatch("DSA x is not between 0 and q") }
+            guard !x.isZero, withExtendedLifetime((x, q), { BN_cmp(x.pointer, q.pointer) < 0 }) else { throw KeyportError.keyMismatch("DSA x is not between 0 and q") }
             guard !p.isZero, ctx.modExp(g, x, p) == y else { throw KeyportError.keyMismatch("DSA y is not g^x mod p") }
         case let (.ecdsa(point), .ecdsa(dS)):
             guard try ecPublicPoint(algorithm: publicKey.algorithm, scalar: dS) == point else {

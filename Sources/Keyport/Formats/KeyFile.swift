@@ -116,7 +116,12 @@ public enum KeyFile {
         if trimmed.hasPrefix("SSH PRIVATE KEY FILE FORMAT 1.1") { return .ssh1Private }
         if trimmed.hasPrefix("---- BEGIN SSH2") { return .rfc4716 }
         if head.contains("-----BEGIN ") { return .pem }
-        if bytes.first == 0x30, bytes.count > 2 { return .der }
+        // DER: a SEQUENCE tag (0x30, which is also '0'); a text file such as a known_hosts file whose
+        // first host starts with '0' is all printable, where DER always holds control bytes (tags).
+        if bytes.first == 0x30, bytes.count > 2,
+           bytes.prefix(256).contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d || $0 >= 0x7f }) {
+            return .der
+        }
         if bytes.count > 8, bytes[0] == 0, bytes[1] == 0, bytes[2] == 0, bytes[3] > 0, bytes[3] < 64,
            let name = String(validating: bytes[4..<min(bytes.count, 4 + Int(bytes[3]))], as: UTF8.self),
            KeyAlgorithm.named(name) != nil {
@@ -233,15 +238,16 @@ public enum KeyFile {
         case .ppk: return try PPKFormat.encode(key, options: options)
         case .pem, .pkcs8: return try PEMFormat.encodePrivate(key, as: format, options: options)
         case .rfc4716:
-            try requirePrivateCapable(format)
-            return EncodedKey(bytes: [], isSecret: false, warnings: [])
+            throw KeyportError.cannotEncode(rfc4716PrivateMessage)
         }
     }
+
+    static let rfc4716PrivateMessage = "RFC 4716 holds public keys only; use --public, or --to openssh|ppk|pem|pkcs8"
 
     /// Throws unless `format` can hold a private key; callers check before asking for passphrases.
     public static func requirePrivateCapable(_ format: OutputFormat) throws {
         if format == .rfc4716 {
-            throw KeyportError.cannotEncode("RFC 4716 holds public keys only; use --public, or --to openssh|ppk|pem|pkcs8")
+            throw KeyportError.cannotEncode(rfc4716PrivateMessage)
         }
     }
 }

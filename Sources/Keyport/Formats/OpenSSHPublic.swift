@@ -162,6 +162,10 @@ public enum OpenSSHPublicFormat {
             if token.isEmpty {
                 return .failure(.malformed(format: "public key line", field: "line", reason: "no key found"))
             }
+            // A long base64 token here may be a line of private key material: describe, never echo.
+            if token.count >= 16, token.allSatisfy({ Base64.isAlphabet($0) }) {
+                return .failure(.malformed(format: "public key line", field: "line", reason: "no key type before a base64 token"))
+            }
             return .failure(.unsupported("unknown key type \"\(PublicKey.printable(String(decoding: token, as: UTF8.self)))\""))
         }
         do {

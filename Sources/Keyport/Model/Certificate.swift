@@ -66,10 +66,13 @@ public final class Certificate: Sendable, Hashable {
         let extensions = try readOptions(try r.readString("extensions"), field: "extension")
         _ = try r.readString("reserved")
         let signatureKeyBlob = try r.readString("signature key")
-        let signatureKey = try PublicKey(blob: signatureKeyBlob)
-        guard signatureKey.certificate == nil else {
-            throw KeyportError.malformed(format: "certificate", field: "signature key", reason: "the CA key is itself a certificate")
+        // Look at the CA key's type before decoding it: a certificate nested in a certificate, nested
+        // again, would otherwise recurse (and copy) once per level of a hostile blob.
+        var typeReader = SSHReader(signatureKeyBlob, context: "certificate")
+        guard let caType = KeyAlgorithm.named(try typeReader.readText("signature key type")), !caType.isCertificate else {
+            throw KeyportError.malformed(format: "certificate", field: "signature key", reason: "the CA key is a certificate or of an unknown type")
         }
+        let signatureKey = try PublicKey(blob: signatureKeyBlob)
         var sigReader = SSHReader(try r.readString("signature"), context: "certificate signature")
         let signatureAlgorithm = try sigReader.readText("signature algorithm")
         try r.expectEnd("end of certificate")
