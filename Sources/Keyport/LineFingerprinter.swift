@@ -34,11 +34,26 @@ public struct LineFingerprinter: ~Copyable {
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
     private static let hexDigits = Array("0123456789abcdef".utf8)
 
+    /// Room `render(line:hash:into:)` may need beyond the length of the line itself.
+    public static let outputSlack = 160
+
     /// Appends the `ssh-keygen -l` line for `line` (without its LF) to `out` and returns true, or
     /// returns false, leaving `out` unchanged, when the line needs the general path.
     public mutating func append(line: UnsafeBufferPointer<UInt8>, hash: FingerprintHash, to out: inout [UInt8]) -> Bool {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: line.count + Self.outputSlack) { tmp in
+            let n = render(line: line, hash: hash, into: tmp.baseAddress!)
+            guard n > 0 else { return false }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: tmp[0..<n]))
+            return true
+        }
+    }
+
+    /// Writes the `ssh-keygen -l` line for `line` (without its LF) to `dst`, which must have room
+    /// for `line.count + outputSlack` bytes, and returns its length; 0 when the line needs the
+    /// general path.
+    public mutating func render(line: UnsafeBufferPointer<UInt8>, hash: FingerprintHash, into dst: UnsafeMutablePointer<UInt8>) -> Int {
         // SHA-256 and MD5 only: the digest buffer below is 32 bytes, and the other hashes are rare.
-        guard hash == .sha256 || hash == .md5 else { return false }
+        guard hash == .sha256 || hash == .md5 else { return 0 }
         let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), cr = UInt8(ascii: "\r")
         let end = line.count
         var i = 0
@@ -46,7 +61,7 @@ public struct LineFingerprinter: ~Copyable {
         // Type token.
         let typeStart = i
         while i < end, line[i] != space, line[i] != tab { i += 1 }
-        guard i < end, let algorithm = Self.algorithm(UnsafeBufferPointer(rebasing: line[typeStart..<i])) else { return false }
+        guard i < end, let algorithm = Self.algorithm(UnsafeBufferPointer(rebasing: line[typeStart..<i])) else { return 0 }
         while i < end, line[i] == space || line[i] == tab { i += 1 }
         // Base64 token; trailing CRs belong to the line ending.
         let b64Start = i
@@ -56,39 +71,58 @@ public struct LineFingerprinter: ~Copyable {
         while i < end, line[i] == space || line[i] == tab { i += 1 }
         let commentStart = i
         guard let blobLength = decode(UnsafeBufferPointer(rebasing: line[b64Start..<b64End])),
-              let bits = Self.checkCanonical(UnsafeBufferPointer(start: blob, count: blobLength), algorithm) else { return false }
+              let bits = Self.checkCanonical(UnsafeBufferPointer(start: blob, count: blobLength), algorithm) else { return 0 }
         // The comment as ssh-keygen prints it: verbatim (trailing blanks kept) when it is plain
         // printable ASCII; a CR or any other control or non-ASCII byte goes the general way.
-        for k in commentStart..<end where line[k] < 0x20 || line[k] >= 0x7f { return false }
+        for k in commentStart..<end where line[k] &- 0x20 >= 0x5f { return 0 }
 
-        Self.appendDecimal(bits, to: &out)
-        out.append(space)
+        var o = Self.writeDecimal(bits, to: dst)
+        dst[o] = space; o += 1
         var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &digest) { d in
             let p = d.baseAddress!.assumingMemoryBound(to: UInt8.self)
             hash.digest.hash(UnsafeRawBufferPointer(start: blob, count: blobLength), into: p)
             if hash == .sha256 {
-                out.append(contentsOf: "SHA256:".utf8)
-                Self.appendBase64NoPadding(UnsafeBufferPointer(start: p, count: 32), to: &out)
+                o = Self.copy("SHA256:", to: dst, at: o)
+                o += Self.writeBase64NoPadding(UnsafeBufferPointer(start: p, count: 32), to: dst + o)
             } else {
-                out.append(contentsOf: "MD5:".utf8)
-                for k in 0..<16 {
-                    if k > 0 { out.append(UInt8(ascii: ":")) }
-                    out.append(Self.hexDigits[Int(p[k] >> 4)])
-                    out.append(Self.hexDigits[Int(p[k] & 15)])
+                o = Self.copy("MD5:", to: dst, at: o)
+                Self.hexDigits.withUnsafeBufferPointer { h in
+                    for k in 0..<16 {
+                        if k > 0 { dst[o] = UInt8(ascii: ":"); o += 1 }
+                        dst[o] = h[Int(p[k] >> 4)]
+                        dst[o + 1] = h[Int(p[k] & 15)]
+                        o += 2
+                    }
                 }
             }
         }
-        out.append(space)
+        dst[o] = space; o += 1
         if commentStart < end, line[commentStart] != UInt8(ascii: "#") {
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: line[commentStart..<end]))
+            (dst + o).update(from: line.baseAddress! + commentStart, count: end - commentStart)
+            o += end - commentStart
         } else {
-            out.append(contentsOf: "no comment".utf8)
+            o = Self.copy("no comment", to: dst, at: o)
         }
-        out.append(contentsOf: " (".utf8)
-        out.append(contentsOf: algorithm.displayName.utf8)
-        out.append(contentsOf: ")\n".utf8)
-        return true
+        dst[o] = space; dst[o + 1] = UInt8(ascii: "("); o += 2
+        o = Self.copy(algorithm.displayName, to: dst, at: o)
+        dst[o] = UInt8(ascii: ")"); dst[o + 1] = UInt8(ascii: "\n"); o += 2
+        return o
+    }
+
+    @inline(__always)
+    private static func copy(_ text: StaticString, to dst: UnsafeMutablePointer<UInt8>, at o: Int) -> Int {
+        (dst + o).update(from: text.utf8Start, count: text.utf8CodeUnitCount)
+        return o + text.utf8CodeUnitCount
+    }
+
+    @inline(__always)
+    private static func copy(_ text: String, to dst: UnsafeMutablePointer<UInt8>, at o: Int) -> Int {
+        var text = text
+        return text.withUTF8 { t in
+            (dst + o).update(from: t.baseAddress!, count: t.count)
+            return o + t.count
+        }
     }
 
     /// Plain (non-certificate) algorithms by their line token, without making a String.
@@ -188,6 +222,36 @@ public struct LineFingerprinter: ~Copyable {
             var v = value.magnitude, k = d.count
             repeat { k -= 1; d[k] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10 } while v > 0 && k > 0
             out.append(contentsOf: d[k...])
+        }
+    }
+
+    /// Writes `value` in decimal at `dst`; returns the number of digits.
+    static func writeDecimal(_ value: Int, to dst: UnsafeMutablePointer<UInt8>) -> Int {
+        var v = value.magnitude, n = 0
+        repeat { n += 1; v /= 10 } while v > 0
+        v = value.magnitude
+        var k = n
+        repeat { k -= 1; dst[k] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10 } while k > 0
+        return n
+    }
+
+    /// Base64 without padding at `dst`; returns the number of characters.
+    static func writeBase64NoPadding(_ data: UnsafeBufferPointer<UInt8>, to dst: UnsafeMutablePointer<UInt8>) -> Int {
+        alphabet.withUnsafeBufferPointer { a in
+            var k = 0, o = 0
+            while k + 3 <= data.count {
+                let v = UInt32(data[k]) << 16 | UInt32(data[k + 1]) << 8 | UInt32(data[k + 2])
+                dst[o] = a[Int(v >> 18)]; dst[o + 1] = a[Int(v >> 12 & 63)]
+                dst[o + 2] = a[Int(v >> 6 & 63)]; dst[o + 3] = a[Int(v & 63)]
+                k += 3; o += 4
+            }
+            let rest = data.count - k
+            if rest > 0 {
+                let v = UInt32(data[k]) << 16 | (rest == 2 ? UInt32(data[k + 1]) << 8 : 0)
+                dst[o] = a[Int(v >> 18)]; dst[o + 1] = a[Int(v >> 12 & 63)]; o += 2
+                if rest == 2 { dst[o] = a[Int(v >> 6 & 63)]; o += 1 }
+            }
+            return o
         }
     }
 

@@ -170,6 +170,73 @@ enum BulkFingerprinter {
         return max(1, min(16, online))
     }()
 
+    /// Byte ranges each chunk is cut into: more than there are cores, so they balance.
+    static let piecesPerChunk = workerCount == 1 ? 1 : workerCount * 4
+
+    /// A chunk read and cut, ready to fingerprint: `buffer[0..<blockEnd]` holds whole lines
+    /// (the last one without LF at the end of the input), `buffer[blockEnd..<filled]` the start of
+    /// an unfinished line.
+    struct Chunk {
+        var filled = 0
+        var blockEnd = 0
+        var eof = false
+        /// errno of a failed read; the data before it is still valid.
+        var readError: Int32?
+        /// No LF in a full buffer: a line too long for a key line.
+        var overlong = false
+        var cuts: [Int] = []
+        var counts: [Int] = []
+    }
+
+    /// Reads into `buffer` after the `carried` bytes already there until a line ends (or the
+    /// buffer fills, or the input ends), then cuts the block of whole lines into pieces at line
+    /// boundaries and counts each piece's lines.
+    static func prepare(fd: Int32, buffer: UnsafeMutableBufferPointer<UInt8>, carried: Int, alreadyRead: Bool) -> Chunk {
+        var chunk = Chunk()
+        chunk.filled = carried
+        var readSomething = alreadyRead
+        var lastNewline: Int? = nil
+        while true {
+            if readSomething {
+                lastNewline = lastIndex(of: UInt8(ascii: "\n"), in: UnsafeBufferPointer(rebasing: buffer[0..<chunk.filled]))
+                if lastNewline != nil || chunk.eof || chunk.readError != nil { break }
+                if chunk.filled == buffer.count { chunk.overlong = true; break }
+            }
+            readSomething = true
+            let n = read(fd, buffer.baseAddress! + chunk.filled, buffer.count - chunk.filled)
+            if n < 0 {
+                if errno == EINTR { readSomething = false; continue }
+                chunk.readError = errno
+            } else if n == 0 {
+                chunk.eof = true
+            } else {
+                chunk.filled += n
+            }
+        }
+        if chunk.overlong { return chunk }
+        chunk.blockEnd = chunk.eof && chunk.readError == nil ? chunk.filled : (lastNewline.map { $0 + 1 } ?? 0)
+        let block = UnsafeBufferPointer(rebasing: buffer[0..<chunk.blockEnd])
+        let pieces = block.count / 100 < parallelThreshold ? 1 : piecesPerChunk
+        var cuts = [0]
+        for w in 1..<max(pieces, 1) {
+            var c = max(1, cuts[cuts.count - 1], block.count * w / pieces)
+            if c < block.count, let hit = memchr(block.baseAddress! + c - 1, 0x0A, block.count - (c - 1)) {
+                c = UnsafeRawPointer(hit) - UnsafeRawPointer(block.baseAddress!) + 1
+            } else {
+                c = block.count
+            }
+            cuts.append(c)
+        }
+        cuts.append(block.count)
+        chunk.cuts = cuts
+        chunk.counts = (0..<pieces).map { w in
+            let range = UnsafeBufferPointer(rebasing: block[cuts[w]..<cuts[w + 1]])
+            // A last line without LF is a line too.
+            return countLines(range) + (w == pieces - 1 && !range.isEmpty && range[range.count - 1] != 0x0A ? 1 : 0)
+        }
+        return chunk
+    }
+
     /// Returns nil when the file is not a public-line file (the caller then reads it as a key file).
     static func tryStreaming(path: String, hash: FingerprintHash, verbose: Bool, json: Bool, out: inout OutputBuffer, reader: inout KeyReader) -> Bool? {
         let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
@@ -177,87 +244,117 @@ enum BulkFingerprinter {
         defer { if fd != STDIN_FILENO { close(fd) } }
         var st = stat()
         if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR { return nil }
-        // One buffer: [unfinished line carried over | newly read bytes]. A line never outgrows it:
-        // a line longer than 1 MiB is no key line.
-        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: chunkSize)
-        defer { buffer.deallocate() }
-        var filled = 0
+        // Two buffers: one is fingerprinted while the next chunk is read into the other. Each holds
+        // [unfinished line carried over | newly read bytes]; a line longer than 1 MiB is no key line.
+        let buffers = [UnsafeMutableBufferPointer<UInt8>.allocate(capacity: chunkSize),
+                       UnsafeMutableBufferPointer<UInt8>.allocate(capacity: chunkSize)]
+        defer { for b in buffers { b.deallocate() } }
+        var n = 0
+        while true {
+            n = read(fd, buffers[0].baseAddress!, chunkSize)
+            if n < 0, errno == EINTR { continue }
+            break
+        }
+        if n < 0 { return nil }
+        // A pipe may deliver a few bytes first: detect on at least 4 KiB (or the whole input).
+        while n > 0, n < 4096 {
+            let more = read(fd, buffers[0].baseAddress! + n, chunkSize - n)
+            if more < 0, errno == EINTR { continue }
+            if more <= 0 { break }
+            n += more
+        }
+        let start = Array(buffers[0][0..<n])
+        let head = Array(start.prefix(4096))
+        // Only line files stream; stdin that is something else is kept for the general path.
+        if KeyFile.detect(start) != .publicLines || start.isEmpty {
+            if fd == STDIN_FILENO {
+                var rest = start
+                do {
+                    while true {
+                        let m = read(fd, buffers[0].baseAddress!, chunkSize)
+                        if m <= 0 { break }
+                        rest.append(contentsOf: buffers[0][0..<m])
+                        if rest.count > KeyFile.maximumSize { throw KeyportError.io(path: path, reason: "larger than 1024 KiB; not a key file") }
+                    }
+                    stdinFallback = rest
+                } catch { reader.fail(path, error); return true }
+            }
+            return nil
+        }
+
         var lineNumber = 0
-        var first = true
         var sawKey = false
         var failures: [(Int, KeyportError)] = []
-        var head: [UInt8] = []
         var consumed = 0
+        var workers = (0..<piecesPerChunk).map { _ in Worker() }
+        defer { for w in workers { w.text.deallocate() } }
+        var current = 0
+        var chunk = prepare(fd: fd, buffer: buffers[0], carried: n, alreadyRead: true)
         while true {
-            var n = read(fd, buffer.baseAddress! + filled, buffer.count - filled)
-            if n < 0 {
-                if errno == EINTR { continue }
-                if first { return nil }
-                // A read error midway: say so, the output so far is not the whole file.
-                reader.fail(path, KeyportError.io(path: path, reason: "read failed: \(String(cString: strerror(errno)).lowercased())"))
+            if chunk.overlong {
+                for (line, error) in failures { reader.fail(path, line: line, error) }
+                reader.fail(path, line: lineNumber + 1, KeyportError.unrecognizedFormat(seen: "a line longer than \(KeyFile.maximumSize / 1024) KiB"))
                 return true
             }
-            if first {
-                first = false
-                // A pipe may deliver a few bytes first: detect on at least 4 KiB (or the whole input).
-                while n > 0, n < 4096 {
-                    let more = read(fd, buffer.baseAddress! + n, buffer.count - n)
-                    if more < 0, errno == EINTR { continue }
-                    if more <= 0 { break }
-                    n += more
-                }
-                let start = Array(buffer[0..<n])
-                head = Array(start.prefix(4096))
-                // Only line files stream; stdin that is something else is kept for the general path.
-                if KeyFile.detect(start) != .publicLines || start.isEmpty {
-                    if fd == STDIN_FILENO {
-                        var rest = start
-                        do {
-                            while true {
-                                let m = read(fd, buffer.baseAddress!, buffer.count)
-                                if m <= 0 { break }
-                                rest.append(contentsOf: buffer[0..<m])
-                                if rest.count > KeyFile.maximumSize { throw KeyportError.io(path: path, reason: "larger than 1024 KiB; not a key file") }
-                            }
-                            stdinFallback = rest
-                        } catch { reader.fail(path, error); return true }
-                    }
-                    return nil
-                }
-            }
-            if n == 0 { break }
-            filled += n
-            let valid = UnsafeBufferPointer(rebasing: buffer[0..<filled])
-            guard let lastNewline = lastIndex(of: UInt8(ascii: "\n"), in: valid) else {
-                if filled == buffer.count {
-                    for (line, error) in failures { reader.fail(path, line: line, error) }
-                    reader.fail(path, line: lineNumber + 1, KeyportError.unrecognizedFormat(seen: "a line longer than \(KeyFile.maximumSize / 1024) KiB"))
-                    return true
-                }
-                continue
-            }
-            process(UnsafeBufferPointer(rebasing: valid[0...lastNewline]), startLine: &lineNumber, path: path, hash: hash, verbose: verbose, json: json, out: &out, failures: &failures, sawKey: &sawKey)
-            consumed += lastNewline + 1
-            // Move the unfinished last line to the front.
-            let tail = filled - (lastNewline + 1)
+            let buffer = buffers[current], next = buffers[1 - current]
+            let tail = chunk.filled - chunk.blockEnd
+            let more = !chunk.eof && chunk.readError == nil
             if tail > 0 {
-                UnsafeMutableRawPointer(buffer.baseAddress!).copyMemory(from: buffer.baseAddress! + lastNewline + 1, byteCount: tail)
+                UnsafeMutableRawPointer(next.baseAddress!).copyMemory(from: buffer.baseAddress! + chunk.blockEnd, byteCount: tail)
             }
-            filled = tail
+            // The pieces of this chunk and, alongside, the reading of the next one.
+            var upcoming = Chunk()
+            let pieces = chunk.counts.count
+            let base = lineNumber
+            var firsts = [Int](repeating: 0, count: pieces)
+            var running = base + 1
+            for w in 0..<pieces { firsts[w] = running; running += chunk.counts[w] }
+            let cuts = chunk.cuts, lineStarts = firsts
+            nonisolated(unsafe) let block = UnsafeBufferPointer(rebasing: buffer[0..<chunk.blockEnd])
+            workers.withUnsafeMutableBufferPointer { ws in
+                nonisolated(unsafe) let ws = ws
+                withUnsafeMutablePointer(to: &upcoming) { up in
+                    nonisolated(unsafe) let up = up
+                    nonisolated(unsafe) let nextBuffer = next
+                    let run: @Sendable (Int) -> Void = { t in
+                        if more, t == 0 {
+                            up.pointee = prepare(fd: fd, buffer: nextBuffer, carried: tail, alreadyRead: false)
+                            return
+                        }
+                        let w = more ? t - 1 : t
+                        ws[w].fingerprint(UnsafeBufferPointer(rebasing: block[cuts[w]..<cuts[w + 1]]), firstLine: lineStarts[w],
+                                          path: path, hash: hash, verbose: verbose, json: json)
+                    }
+                    let tasks = pieces + (more ? 1 : 0)
+                    if tasks == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: tasks, execute: run) }
+                }
+            }
+            out.append(parts: workers[0..<pieces].map { UnsafeRawBufferPointer(start: $0.text.baseAddress, count: $0.count) })
+            for w in 0..<pieces {
+                failures.append(contentsOf: workers[w].errors)
+                if workers[w].sawKey { sawKey = true }
+            }
+            lineNumber = running - 1
+            consumed += chunk.blockEnd
             if sawKey {
                 // Once a key was seen every bad line is reported on its own: no need to keep them.
                 for (line, error) in failures { reader.fail(path, line: line, error) }
                 failures.removeAll()
-            } else if consumed > KeyFile.maximumSize {
+            } else if more && consumed > KeyFile.maximumSize {
                 // Not one key in the first MiB: binary data or text that is no key file (and may be
                 // endless, like a device). Give the whole-file verdict instead of reading on.
                 reader.fail(path, KeyFile.noKeyError(head: head, failedLines: max(failures.count, 2))
                             ?? KeyportError.unrecognizedFormat(seen: "no key in the first \(KeyFile.maximumSize / 1024) KiB"))
                 return true
             }
-        }
-        if filled > 0 {
-            process(UnsafeBufferPointer(rebasing: buffer[0..<filled]), startLine: &lineNumber, path: path, hash: hash, verbose: verbose, json: json, out: &out, failures: &failures, sawKey: &sawKey)
+            if let code = chunk.readError {
+                // A read error midway: say so, the output so far is not the whole file.
+                reader.fail(path, KeyportError.io(path: path, reason: "read failed: \(String(cString: strerror(code)).lowercased())"))
+                return true
+            }
+            if !more { break }
+            chunk = upcoming
+            current = 1 - current
         }
         // The same verdict KeyFile.read gives for a whole file without a key.
         if !sawKey, let error = KeyFile.noKeyError(head: head, failedLines: failures.count) {
@@ -294,91 +391,68 @@ enum BulkFingerprinter {
         return count
     }
 
-    /// Parses the lines of `block` (complete lines, the last one possibly without LF) on all cores
-    /// and appends the output in input order. The block is cut into one byte range per worker at
-    /// line boundaries; each worker first counts the lines before its range is known (a memchr
-    /// pass, also parallel), so line numbers are exact without a serial scan.
-    static func process(_ block: UnsafeBufferPointer<UInt8>, startLine: inout Int, path: String, hash: FingerprintHash, verbose: Bool, json: Bool,
-                        out: inout OutputBuffer, failures: inout [(Int, KeyportError)], sawKey: inout Bool) {
-        guard !block.isEmpty else { return }
-        let workers = block.count / 100 < parallelThreshold ? 1 : workerCount
-        // Cut points: each range ends just after an LF (or at the end of the block).
-        var cuts = [0]
-        for w in 1..<max(workers, 1) {
-            var c = max(1, cuts[cuts.count - 1], block.count * w / workers)
-            while c < block.count, block[c - 1] != UInt8(ascii: "\n") { c += 1 }
-            cuts.append(c)
-        }
-        cuts.append(block.count)
-        let base = startLine
-        let cutPoints = cuts
-        nonisolated(unsafe) let lines = block
-        nonisolated(unsafe) let results = UnsafeMutableBufferPointer<ChunkResult>.allocate(capacity: workers)
-        results.initialize(repeating: ChunkResult())
-        defer { results.deinitialize().deallocate() }
-        let lineCounts = UnsafeMutableBufferPointer<Int>.allocate(capacity: workers)
-        defer { lineCounts.deallocate() }
-        nonisolated(unsafe) let counts = lineCounts
-        if workers == 1 {
-            results[0] = fingerprintLines(block, firstLine: base + 1, path: path, hash: hash, verbose: verbose, json: json)
-        } else {
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                counts[w] = countLines(UnsafeBufferPointer(rebasing: lines[cutPoints[w]..<cutPoints[w + 1]]))
-            }
-            DispatchQueue.concurrentPerform(iterations: workers) { w in
-                let range = UnsafeBufferPointer(rebasing: lines[cutPoints[w]..<cutPoints[w + 1]])
-                let first = base + 1 + (0..<w).reduce(0) { $0 + counts[$1] }
-                results[w] = fingerprintLines(range, firstLine: first, path: path, hash: hash, verbose: verbose, json: json)
-            }
-        }
-        for w in 0..<workers {
-            out.append(bytes: results[w].text)
-            failures.append(contentsOf: results[w].errors)
-            if results[w].sawKey { sawKey = true }
-            startLine += results[w].lines
-        }
-    }
-
-    struct ChunkResult {
-        var text: [UInt8] = []
+    /// One piece's worker state, kept from chunk to chunk so its output memory is reused.
+    struct Worker {
+        var text = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
+        var count = 0
         var errors: [(Int, KeyportError)] = []
         var sawKey = false
-        var lines = 0
-    }
 
-    /// One worker's share: every line of `range`, numbered from `firstLine`.
-    static func fingerprintLines(_ range: UnsafeBufferPointer<UInt8>, firstLine: Int, path: String, hash: FingerprintHash, verbose: Bool, json: Bool) -> ChunkResult {
-        var result = ChunkResult()
-        result.text.reserveCapacity(range.count / 2 + 256)
-        var fast = LineFingerprinter()
-        let useFast = !verbose && !json
-        var s = 0
-        var number = firstLine
-        while s < range.count {
-            var e = s
-            if let hit = memchr(range.baseAddress! + s, 0x0A, range.count - s) {
-                e = UnsafeRawPointer(hit) - UnsafeRawPointer(range.baseAddress!)
-            } else {
-                e = range.count
+        @inline(__always)
+        mutating func reserve(_ extra: Int) {
+            guard count + extra > text.count else { return }
+            let grown = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: max(text.count * 2, count + extra))
+            grown.baseAddress!.update(from: text.baseAddress!, count: count)
+            text.deallocate()
+            text = grown
+        }
+
+        mutating func append(_ string: String) {
+            var string = string
+            string.withUTF8 { u in
+                reserve(u.count)
+                (text.baseAddress! + count).update(from: u.baseAddress!, count: u.count)
+                count += u.count
             }
-            let line = UnsafeBufferPointer(rebasing: range[s..<e])
-            if useFast, fast.append(line: line, hash: hash, to: &result.text) {
-                result.sawKey = true
-            } else {
-                switch OpenSSHPublicFormat.parseLine(ArraySlice(line), lineNumber: number) {
-                case .skip: break
-                case let .failure(error): result.errors.append((number, error))
-                case let .key(doc):
-                    result.sawKey = true
-                    if let key = doc.publicKey {
-                        result.text.append(contentsOf: FingerprintCommand.render(key, document: doc, path: path, hash: hash, verbose: verbose, json: json).utf8)
+        }
+
+        /// Every line of `range`, numbered from `firstLine`.
+        mutating func fingerprint(_ range: UnsafeBufferPointer<UInt8>, firstLine: Int, path: String, hash: FingerprintHash, verbose: Bool, json: Bool) {
+            count = 0
+            errors.removeAll(keepingCapacity: true)
+            sawKey = false
+            var fast = LineFingerprinter()
+            let useFast = !verbose && !json
+            var s = 0
+            var number = firstLine
+            while s < range.count {
+                var e = s
+                if let hit = memchr(range.baseAddress! + s, 0x0A, range.count - s) {
+                    e = UnsafeRawPointer(hit) - UnsafeRawPointer(range.baseAddress!)
+                } else {
+                    e = range.count
+                }
+                let line = UnsafeBufferPointer(rebasing: range[s..<e])
+                var done = false
+                if useFast {
+                    reserve(line.count + LineFingerprinter.outputSlack)
+                    let n = fast.render(line: line, hash: hash, into: text.baseAddress! + count)
+                    if n > 0 { count += n; sawKey = true; done = true }
+                }
+                if !done {
+                    switch OpenSSHPublicFormat.parseLine(ArraySlice(line), lineNumber: number) {
+                    case .skip: break
+                    case let .failure(error): errors.append((number, error))
+                    case let .key(doc):
+                        sawKey = true
+                        if let key = doc.publicKey {
+                            append(FingerprintCommand.render(key, document: doc, path: path, hash: hash, verbose: verbose, json: json))
+                        }
                     }
                 }
+                number += 1
+                s = e + 1
             }
-            number += 1
-            result.lines += 1
-            s = e + 1
         }
-        return result
     }
 }

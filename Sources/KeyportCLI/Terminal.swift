@@ -125,6 +125,40 @@ struct OutputBuffer {
         if buffer.count >= 1 << 16 { flush() }
     }
 
+    /// Appends several blocks in order: small ones through the buffer, large ones in one writev.
+    mutating func append(parts: [UnsafeRawBufferPointer]) {
+        let total = parts.reduce(0) { $0 + $1.count }
+        if total < 1 << 16 {
+            for part in parts where part.count > 0 { buffer.append(contentsOf: part) }
+            if buffer.count >= 1 << 16 { flush() }
+            return
+        }
+        flush()
+        guard writeError == nil else { return }
+        var vectors = parts.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress!), iov_len: $0.count) }
+        var first = 0
+        while first < vectors.count {
+            let n = vectors.withUnsafeBufferPointer { v in writev(STDOUT_FILENO, v.baseAddress! + first, Int32(min(v.count - first, 1024))) }
+            if n <= 0 {
+                if n < 0, errno == EINTR { continue }
+                writeError = n < 0 ? errno : EIO
+                return
+            }
+            // Skip what was written; a partly written vector is shortened.
+            var left = n
+            while left > 0, first < vectors.count {
+                if left >= vectors[first].iov_len {
+                    left -= vectors[first].iov_len
+                    first += 1
+                } else {
+                    vectors[first].iov_base += left
+                    vectors[first].iov_len -= left
+                    left = 0
+                }
+            }
+        }
+    }
+
     mutating func flush() {
         writeAll(buffer)
         buffer.removeAll(keepingCapacity: true)
