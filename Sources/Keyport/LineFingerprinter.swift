@@ -63,20 +63,34 @@ public struct LineFingerprinter: ~Copyable {
         while i < end, line[i] != space, line[i] != tab { i += 1 }
         guard i < end, let algorithm = Self.algorithm(UnsafeBufferPointer(rebasing: line[typeStart..<i])) else { return 0 }
         while i < end, line[i] == space || line[i] == tab { i += 1 }
-        // Base64 token; trailing CRs belong to the line ending.
+        // Base64 token; trailing CRs belong to the line ending. Whole quanta of four alphabet
+        // characters are decoded while scanning; the rest of the token (padding, CRs, a short last
+        // quantum) is then checked and decoded as a whole.
         let b64Start = i
+        var o = 0
+        let tables = Self.quantumTables
+        while i + 4 <= end, o + 3 <= Self.maximumBlob {
+            let v = tables[Int(line[i])] | tables[256 + Int(line[i + 1])] | tables[512 + Int(line[i + 2])] | tables[768 + Int(line[i + 3])]
+            guard v & 0xFF00_0000 == 0 else { break }
+            blob[o] = UInt8(truncatingIfNeeded: v >> 16)
+            blob[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+            blob[o + 2] = UInt8(truncatingIfNeeded: v)
+            o += 3; i += 4
+        }
+        let restStart = i
         while i < end, line[i] != space, line[i] != tab { i += 1 }
         var b64End = i
-        while b64End > b64Start, line[b64End - 1] == cr { b64End -= 1 }
+        while b64End > restStart, line[b64End - 1] == cr { b64End -= 1 }
         while i < end, line[i] == space || line[i] == tab { i += 1 }
         let commentStart = i
-        guard let blobLength = decode(UnsafeBufferPointer(rebasing: line[b64Start..<b64End])),
-              let bits = Self.checkCanonical(UnsafeBufferPointer(start: blob, count: blobLength), algorithm) else { return 0 }
+        guard let restLength = decode(UnsafeBufferPointer(rebasing: line[restStart..<b64End]), into: o, decoded: restStart - b64Start),
+              let bits = Self.checkCanonical(UnsafeBufferPointer(start: blob, count: o + restLength), algorithm) else { return 0 }
+        let blobLength = o + restLength
         // The comment as ssh-keygen prints it: verbatim (trailing blanks kept) when it is plain
         // printable ASCII; a CR or any other control or non-ASCII byte goes the general way.
         for k in commentStart..<end where line[k] &- 0x20 >= 0x5f { return 0 }
 
-        var o = Self.writeDecimal(bits, to: dst)
+        o = Self.writeDecimal(bits, to: dst)
         dst[o] = space; o += 1
         var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
         withUnsafeMutableBytes(of: &digest) { d in
@@ -135,17 +149,31 @@ public struct LineFingerprinter: ~Copyable {
         return nil
     }
 
-    /// Strict base64 (alphabet, optional correct padding) into the blob buffer; nil for anything
-    /// else, including what the general decoder would still accept.
-    private func decode(_ text: UnsafeBufferPointer<UInt8>) -> Int? {
+    /// Per position in a quantum of four characters, each character's 6 bits shifted into place,
+    /// or 0xFF000000 for a character outside the alphabet.
+    nonisolated(unsafe) private static let quantumTables: UnsafeMutablePointer<UInt32> = {
+        let t = UnsafeMutablePointer<UInt32>.allocate(capacity: 1024)
+        t.initialize(repeating: 0xFF00_0000, count: 1024)
+        for (i, c) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
+            for q in 0..<4 { t[q * 256 + Int(c)] = UInt32(i) << (18 - 6 * q) }
+        }
+        return t
+    }()
+
+    /// Strict base64 (alphabet, optional correct padding) into the blob buffer at `offset`; nil for
+    /// anything else, including what the general decoder would still accept. `decoded` characters
+    /// of the token (a multiple of four, all in the alphabet) came before `text` and are already
+    /// in the buffer; the checks below are those for the whole token.
+    private func decode(_ text: UnsafeBufferPointer<UInt8>, into offset: Int, decoded: Int) -> Int? {
         var n = text.count
         if n >= 1, text[n - 1] == UInt8(ascii: "=") { n -= 1 }
         if n >= 1, text[n - 1] == UInt8(ascii: "=") { n -= 1 }
         // Padding, when present, must complete a quantum.
         if n != text.count, text.count % 4 != 0 { return nil }
-        guard n > 0, n % 4 != 1, n / 4 * 3 + 2 <= Self.maximumBlob else { return nil }
+        let total = decoded + n
+        guard total > 0, n % 4 != 1, total / 4 * 3 + 2 <= Self.maximumBlob else { return nil }
         return Self.decodeTable.withUnsafeBufferPointer { t -> Int? in
-            var o = 0, k = 0
+            var o = offset, k = 0
             while k + 4 <= n {
                 let a = t[Int(text[k])], b = t[Int(text[k + 1])], c = t[Int(text[k + 2])], d = t[Int(text[k + 3])]
                 guard (a | b | c | d) & 0xC0 == 0 else { return nil }
@@ -164,7 +192,7 @@ public struct LineFingerprinter: ~Copyable {
                 blob[o] = UInt8(truncatingIfNeeded: v >> 16); o += 1
                 if rest == 3 { blob[o] = UInt8(truncatingIfNeeded: v >> 8); o += 1 }
             }
-            return o
+            return o - offset
         }
     }
 
