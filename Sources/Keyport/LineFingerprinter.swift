@@ -81,6 +81,8 @@ public struct LineFingerprinter: ~Copyable {
         while i < end, line[i] != space, line[i] != tab { i += 1 }
         var b64End = i
         while b64End > restStart, line[b64End - 1] == cr { b64End -= 1 }
+        // Whole 4-character groups only, as OpenSSH's b64_pton; anything else takes the general path.
+        guard (b64End - b64Start) % 4 == 0 else { return 0 }
         while i < end, line[i] == space || line[i] == tab { i += 1 }
         let commentStart = i
         guard let restLength = decode(UnsafeBufferPointer(rebasing: line[restStart..<b64End]), into: o, decoded: restStart - b64Start),

@@ -179,3 +179,21 @@ import Testing
         }
     }
 }
+
+@Suite struct Base64StrictnessTests {
+    /// Key lines are read as strictly as OpenSSH's b64_pton: missing or extra padding is not a key.
+    @Test func paddingIsCheckedAsSshKeygenDoes() throws {
+        let dir = try TempDir()
+        let fields = try String(contentsOf: fixturesURL.appendingPathComponent("public/ecdsa-256.pub"), encoding: .utf8).split(separator: " ")
+        let type = String(fields[0]), b64 = String(fields[1])
+        #expect(b64.hasSuffix("="))
+        var text = ""
+        for variant in [b64, String(b64.dropLast()), b64 + "=", b64 + "A", "AAAA" + b64] { text += "\(type) \(variant) c\n" }
+        let f = try dir.write("keys", text)
+        let ours = try Tool.keyport(["fingerprint", f])
+        let peer = try Tool.run("/usr/bin/ssh-keygen", ["-lf", f])
+        #expect(ours.stdout == peer.stdout)
+        #expect(ours.stdout.split(separator: "\n").count == 1)
+        #expect(ours.stderr.split(separator: "\n").count == 4)
+    }
+}

@@ -59,7 +59,9 @@ public enum OpenSSHPublicFormat {
         guard !b64.isEmpty else {
             throw KeyportError.malformed(format: "public key line", field: "key", reason: "missing base64 key data after \(typeToken)")
         }
-        guard let blob = Base64.decode(b64) else {
+        // OpenSSH's b64_pton wants whole 4-character groups: padding exactly where a group is short,
+        // never missing, never extra. keyport reads key lines as strictly as sshd does.
+        guard b64.count % 4 == 0, let blob = Base64.decode(b64) else {
             throw KeyportError.malformed(format: "public key line", field: "key", reason: "the key data is not valid base64")
         }
         let key = try PublicKey(blob: blob)
