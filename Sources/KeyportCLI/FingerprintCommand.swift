@@ -60,7 +60,7 @@ struct FingerprintCommand: ParsableCommand {
             }
         }
         out.flush()
-        if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode) }
+        if reader.exitCode != .success { throw reader.exitCode }
     }
 
     /// What ssh-keygen -l prints as the comment of a key.
@@ -148,11 +148,6 @@ struct FingerprintCommand: ParsableCommand {
     }
 }
 
-/// Thrown to leave with a specific exit status after messages were already printed.
-struct ExitCodeError: Error {
-    let code: ExitCode
-    init(_ code: ExitCode) { self.code = code }
-}
 
 /// Streams authorized_keys / known_hosts / .pub files of any size: fixed-size chunks, lines parsed and
 /// hashed on every core, output in input order. Memory stays flat however long the file is: one
@@ -274,7 +269,7 @@ enum BulkFingerprinter {
                         let m = read(fd, buffers[0].baseAddress!, chunkSize)
                         if m <= 0 { break }
                         rest.append(contentsOf: buffers[0][0..<m])
-                        if rest.count > KeyFile.maximumSize { throw KeyportError.io(path: path, reason: "larger than 1024 KiB; not a key file") }
+                        if rest.count > KeyFile.maximumSize { throw KeyportError.io(path: path, reason: "larger than 1024 KiB; not a key file", cause: .tooLarge) }
                     }
                     stdinFallback = rest
                 } catch { reader.fail(path, error); return true }
@@ -349,7 +344,7 @@ enum BulkFingerprinter {
             }
             if let code = chunk.readError {
                 // A read error midway: say so, the output so far is not the whole file.
-                reader.fail(path, KeyportError.io(path: path, reason: "read failed: \(String(cString: strerror(code)).lowercased())"))
+                reader.fail(path, KeyportError.io(path: path, reason: "read failed: \(FileIO.errorText(code))", cause: .read(errno: code)))
                 return true
             }
             if !more { break }

@@ -32,10 +32,10 @@ struct KeyportCommand: ParsableCommand {
             if try QuickStart.run(Array(CommandLine.arguments.dropFirst())) { return }
             var command = try parseAsRoot()
             try command.run()
-        } catch let exit as ExitCodeError {
-            Terminal.exit(exit.code)
+        } catch let exit as ExitCode {
+            Terminal.exit(exit)
         } catch let error as KeyportError {
-            Terminal.report(nil, error.description)
+            Terminal.report(nil, error.message)
             Terminal.exit(ExitCode.of(error))
         } catch {
             let code = Self.exitCode(for: error)
@@ -44,7 +44,7 @@ struct KeyportCommand: ParsableCommand {
             }
             // Usage errors: ArgumentParser's message, then the sysexits usage code.
             Terminal.writeError(Self.fullMessage(for: error) + "\n")
-            Terminal.exit(code == .validationFailure ? .usage : ExitCode(rawValue: code.rawValue) ?? .usage)
+            Terminal.exit(ExitCode.documented.contains(code.rawValue) ? code : .usage)
         }
     }
 }

@@ -161,8 +161,8 @@ struct LintCommand: ParsableCommand {
             out.append(LintOutput.sarif(findings, policy: settings, toolVersion: KeyportVersion.current))
         }
         out.flush()
-        if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode == .passphrase ? .passphrase : .noInput) }
-        if settings.fails(findings) { throw ExitCodeError(.findings) }
+        if reader.exitCode != .success { throw reader.exitCode == .passphrase ? ExitCode.passphrase : ExitCode.noInput }
+        if settings.fails(findings) { throw ExitCode.findings }
     }
 
     /// While walking a directory, files that are not key files (configs, logs, SARIF reports that

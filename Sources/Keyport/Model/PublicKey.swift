@@ -163,7 +163,7 @@ public struct PublicKey: Sendable, Hashable {
         var r = SSHReader(blob, context: "public key blob")
         let typeName = try r.readText("key type")
         guard let (algorithm, isCertificate) = KeyAlgorithm.named(typeName) else {
-            throw KeyportError.unsupported("unknown key type \"\(Self.printable(typeName))\"")
+            throw KeyportError.unsupported("unknown key type \"\(Self.printable(typeName))\"", reason: .keyType)
         }
         if isCertificate {
             self = try Certificate.decode(blob: blob, algorithm: algorithm, reader: &r)
@@ -175,7 +175,7 @@ public struct PublicKey: Sendable, Hashable {
     }
 
     /// Shortens and cleans untrusted text for error messages.
-    static func printable(_ text: String, limit: Int = 40) -> String {
+    public static func printable(_ text: String, limit: Int = 40) -> String {
         let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7f ? " " : $0 }))
         return cleaned.count > limit ? String(cleaned.prefix(limit)) + "…" : cleaned
     }
