@@ -134,6 +134,9 @@ public enum KeyFile {
         guard let sealed = document.sealed else {
             throw KeyportError.unsupported("\(document.format.displayName) cannot be unlocked")
         }
+        // A file may hold many encrypted keys and a run may read many files: the run's KDF budget,
+        // if the caller set one, bounds their total cost as KDFLimits bounds one key's.
+        try KDFLimits.spend(on: document.protection.kdf)
         return try sealed.unlock(document, passphrase: passphrase)
     }
 
