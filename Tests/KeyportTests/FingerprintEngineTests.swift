@@ -7,7 +7,7 @@ import Testing
 /// past lines too long to be keys.
 @Suite struct FingerprintEngineTests {
     static let styles: [FingerprintStyle] = FingerprintHash.allCases.flatMap { hash in
-        [FingerprintStyle(hash: hash), FingerprintStyle(hash: hash, json: true)]
+        [FingerprintStyle(hash: hash), FingerprintStyle(hash: hash, json: true), FingerprintStyle(hash: hash, randomart: true, json: true)]
     }
 
     /// Every line of every text fixture, then thousands of lines made from real keys of each type
@@ -74,7 +74,7 @@ import Testing
         let fast = LineFingerprinter()
         let path = "dir/\"odd\" name"
         var file = ""
-        JSON.escape(path, into: &file)
+        JSON.escape(FingerprintStyle.fileName(path), into: &file)
         let fileJSON = Array(file.utf8)
         var taken = 0, declined = 0
         for (index, line) in try Self.lines().enumerated() {

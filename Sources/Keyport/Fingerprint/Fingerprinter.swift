@@ -18,7 +18,7 @@ public struct FingerprintLineHandler: LineHandler {
         self.path = path
         self.style = style
         var quoted = ""
-        JSON.escape(path, into: &quoted)
+        JSON.escape(FingerprintStyle.fileName(path), into: &quoted)
         fileJSON = Array(quoted.utf8)
     }
 

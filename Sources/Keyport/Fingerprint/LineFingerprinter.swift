@@ -160,7 +160,8 @@ public final class LineFingerprinter {
     /// them for a plain key line (no options, hosts or marker; format `openssh-public`).
     public func renderJSON(line: UnsafeBufferPointer<UInt8>, number: Int, fileJSON: UnsafeBufferPointer<UInt8>,
                            style: FingerprintStyle, into dst: UnsafeMutablePointer<UInt8>) -> Int {
-        guard let plain = scan(line) else { return 0 }
+        // The picture is drawn by the general path only.
+        guard !style.randomart, let plain = scan(line) else { return 0 }
         var o = 0
         dst[o] = UInt8(ascii: "{"); o += 1
         var first = true
@@ -208,7 +209,7 @@ public final class LineFingerprinter {
                 dst[o] = UInt8(ascii: "\""); o += 1
             case .format:
                 o = Self.quoted(FormatID.opensshPublic.rawValue, to: dst, at: o)
-            case .options, .hosts, .marker:
+            case .options, .hosts, .marker, .randomart:
                 break
             }
         }
