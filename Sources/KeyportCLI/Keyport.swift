@@ -39,12 +39,12 @@ struct KeyportCommand: ParsableCommand {
             try command.run()
             // Nothing counts as done until it reached standard output (a failure exits 74 here).
             StandardOutput.finish()
-        } catch let exit as ExitCodeError {
+        } catch let exit as ExitCode {
             StandardOutput.finish()
-            Terminal.exit(exit.code)
+            Terminal.exit(exit)
         } catch let error as KeyportError {
             StandardOutput.finish()
-            Terminal.report(nil, error.description)
+            Terminal.report(nil, error.message)
             Terminal.exit(ExitCode.of(error))
         } catch {
             var error = error
@@ -56,7 +56,7 @@ struct KeyportCommand: ParsableCommand {
                 } else {
                     StandardOutput.writer.write(Self.fullMessage(for: error) + "\n")
                     StandardOutput.finish()
-                    Terminal.exit(.ok)
+                    Terminal.exit(.success)
                 }
             }
             // Every other error here is a usage error: one line, exit 64.

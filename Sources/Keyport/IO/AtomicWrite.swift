@@ -48,11 +48,15 @@ extension FileIO {
             let n = bytes.withUnsafeBytes { write(file.fd, $0.baseAddress! + offset, bytes.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
-                throw KeyportError.io(path: path, reason: "write failed: \(errorText())")
+                let code = errno
+                throw KeyportError.io(path: path, reason: "write failed: \(errorText(code))", cause: .write(errno: code))
             }
             offset += n
         }
-        if fsync(file.fd) != 0 { throw KeyportError.io(path: path, reason: "write failed: \(errorText())") }
+        if fsync(file.fd) != 0 {
+            let code = errno
+            throw KeyportError.io(path: path, reason: "write failed: \(errorText(code))", cause: .write(errno: code))
+        }
         try file.commit(to: path, replacing: force)
     }
 
@@ -64,17 +68,19 @@ extension FileIO {
         var st = stat()
         guard lstat(path, &st) == 0 else { return }
         let kind: String
+        var code = EEXIST
         switch st.st_mode & S_IFMT {
         case S_IFREG, S_IFLNK:
             if force { return }
             throw KeyportError.outputExists(path: path)
-        case S_IFDIR: kind = "a directory"
+        case S_IFDIR: (kind, code) = ("a directory", EISDIR)
         case S_IFIFO: kind = "a FIFO"
         case S_IFSOCK: kind = "a socket"
         case S_IFCHR, S_IFBLK: kind = "a device"
         default: kind = "not a regular file"
         }
-        throw KeyportError.io(path: path, reason: "cannot create the file: it is \(kind); keyport replaces only a regular file (or a symbolic link itself, never its target)")
+        throw KeyportError.io(path: path, reason: "cannot create the file: it is \(kind); keyport replaces only a regular file (or a symbolic link itself, never its target)",
+                              cause: .create(errno: code))
     }
 
     /// A temporary file in the destination's directory: unnamed where the filesystem allows it,
@@ -96,7 +102,7 @@ extension FileIO {
                 // Filesystems without O_TMPFILE say so with EOPNOTSUPP (or EISDIR/EINVAL on old
                 // kernels); anything else (no such directory, read-only, permission) is final.
                 guard errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL else {
-                    throw KeyportError.io(path: path, reason: "cannot create a file in \(directory): \(errorText())")
+                    throw KeyportError.io(path: path, reason: "cannot create a file in \(directory): \(errorText())", cause: .create(errno: errno))
                 }
             }
             (fd, name, slot) = try Self.named(in: directory, mode: mode, for: path)
@@ -108,7 +114,7 @@ extension FileIO {
             keyport_signals_block()
             defer { keyport_signals_unblock() }
             let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-            guard fd >= 0 else { throw KeyportError.io(path: path, reason: "cannot create a file in \(directory): \(errorText())") }
+            guard fd >= 0 else { throw KeyportError.io(path: path, reason: "cannot create a file in \(directory): \(errorText())", cause: .create(errno: errno)) }
             let name = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             let slot = keyport_pending_add(name)
             // mkstemp makes 0600; a public file gets what open(2) would have given it.
@@ -142,19 +148,21 @@ extension FileIO {
                     let code = errno
                     keyport_pending_remove(slot)
                     slot = -1
-                    guard code == EEXIST, attempt < 8 else { throw KeyportError.io(path: path, reason: "cannot create the file: \(FileIO.errorText(code))") }
+                    guard code == EEXIST, attempt < 8 else {
+                        throw KeyportError.io(path: path, reason: "cannot create the file: \(FileIO.errorText(code))", cause: .create(errno: code))
+                    }
                 }
             }
             guard let name else { return }
             if replacing {
                 // Refuse a FIFO, device or directory that appeared since the first check.
                 try FileIO.checkReplaceable(path, force: true)
-                guard rename(name, path) == 0 else { throw KeyportError.io(path: path, reason: "cannot create the file: \(FileIO.errorText())") }
+                guard rename(name, path) == 0 else { throw KeyportError.io(path: path, reason: "cannot create the file: \(FileIO.errorText())", cause: .create(errno: errno)) }
             } else {
                 // link(2) fails if the destination appeared meanwhile: never clobber without --force.
                 guard Glibc.link(name, path) == 0 else {
                     if errno == EEXIST { throw KeyportError.outputExists(path: path) }
-                    throw KeyportError.io(path: path, reason: "cannot create the file: \(FileIO.errorText())")
+                    throw KeyportError.io(path: path, reason: "cannot create the file: \(FileIO.errorText())", cause: .create(errno: errno))
                 }
                 unlink(name)
             }
@@ -165,7 +173,7 @@ extension FileIO {
         func link(to path: String) throws {
             if keyport_link_unnamed(fd, path) == 0 { return }
             if errno == EEXIST { throw KeyportError.outputExists(path: path) }
-            throw KeyportError.io(path: path, reason: "cannot create the file: \(FileIO.errorText())")
+            throw KeyportError.io(path: path, reason: "cannot create the file: \(FileIO.errorText())", cause: .create(errno: errno))
         }
 
         /// The name is the destination's now (or gone): the handlers must not remove it.

@@ -19,16 +19,17 @@ public enum FileIO {
     public static func read(_ path: String, limit: Int = KeyFile.maximumSize, growingTo largerLimit: Int? = nil,
                             when accept: (([UInt8]) -> Bool)? = nil) throws -> [UInt8] {
         let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw KeyportError.io(path: path, reason: errorText()) }
+        guard fd >= 0 else { throw KeyportError.io(path: path, reason: errorText(), cause: .read(errno: errno)) }
         defer { if fd != STDIN_FILENO { close(fd) } }
         let ceiling = accept == nil ? limit : max(limit, largerLimit ?? limit)
         func tooLarge(_ bound: Int) -> KeyportError {
-            .io(path: path, reason: bound == limit ? "larger than \(limit / 1024) KiB; not a key file" : "larger than \(bound >> 20) MiB")
+            .io(path: path, reason: bound == limit ? "larger than \(limit / 1024) KiB; not a key file" : "larger than \(bound >> 20) MiB",
+                cause: .tooLarge)
         }
         var st = stat()
         var expected = 0
         if fstat(fd, &st) == 0 {
-            if (st.st_mode & S_IFMT) == S_IFDIR { throw KeyportError.io(path: path, reason: "is a directory") }
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw KeyportError.io(path: path, reason: "is a directory", cause: .read(errno: EISDIR)) }
             if (st.st_mode & S_IFMT) == S_IFREG {
                 if Int(st.st_size) > ceiling { throw tooLarge(ceiling) }
                 expected = Int(st.st_size)
@@ -44,9 +45,9 @@ public enum FileIO {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                let reason = errorText()
+                let code = errno
                 wipe(&out)
-                throw KeyportError.io(path: path, reason: reason)
+                throw KeyportError.io(path: path, reason: errorText(code), cause: .read(errno: code))
             }
             if n == 0 { break }
             if out.count + n > bound {
@@ -116,7 +117,8 @@ public enum FileIO {
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
     }
 
-    static func errorText(_ code: Int32 = errno) -> String {
+    /// strerror's text for `code` (by default the current errno), lowercased.
+    public static func errorText(_ code: Int32 = errno) -> String {
         String(cString: strerror(code)).lowercased()
     }
 }
