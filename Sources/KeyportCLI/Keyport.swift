@@ -31,12 +31,16 @@ struct KeyportCommand: ParsableCommand {
         let arguments = Array(CommandLine.arguments.dropFirst())
         do {
             try UsageErrors.check(arguments)
-            if try QuickStart.run(arguments) {
+            // One key-derivation budget for the whole run: many keys or files cannot multiply the bound.
+            let quick = try KDFLimits.$runBudget.withValue(KDFBudget()) {
+                try QuickStart.run(arguments)
+            }
+            if quick {
                 StandardOutput.finish()
                 return
             }
             var command = try parseAsRoot(arguments)
-            try command.run()
+            try KDFLimits.$runBudget.withValue(KDFBudget()) { try command.run() }
             // Nothing counts as done until it reached standard output (a failure exits 74 here).
             StandardOutput.finish()
         } catch let exit as ExitCode {
