@@ -69,7 +69,7 @@ extension NIOSSHPrivateKey {
         var document = first
         if document.isLocked {
             guard let passphrase else {
-                throw KeyportError.passphraseRequired("the key is encrypted (\(document.protection.cipher)); a passphrase is needed to open it")
+                throw KeyportError.passphraseRequired("the key is encrypted (\(document.protection.cipherName)); a passphrase is needed to open it")
             }
             document = try KeyFile.unlock(document, passphrase: passphrase)
         }
