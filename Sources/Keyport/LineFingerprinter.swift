@@ -229,7 +229,9 @@ public struct LineFingerprinter: ~Copyable {
         let bits: Int
         switch algorithm {
         case .rsa:
-            guard mpint() != nil, let n = mpint() else { return nil }
+            // Degenerate moduli (even, longer than OpenSSH reads) are refused by the general path.
+            guard let e = mpint(), e <= PublicParts.maximumIntegerBits, let n = mpint(), n <= PublicParts.maximumIntegerBits,
+                  b[o - 1] & 1 == 1 else { return nil }
             bits = n
         case .ed25519:
             guard let pk = string(), pk.count == 32 else { return nil }

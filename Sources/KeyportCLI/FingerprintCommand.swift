@@ -56,11 +56,22 @@ struct FingerprintCommand: ParsableCommand {
                     }
                 }
                 guard let key = doc.publicKey else { continue }
+                if let error = certificateFailure(key) {
+                    reader.fail(path, line: doc.line, error)
+                    continue
+                }
                 out.append(FingerprintCommand.render(key, document: doc, path: path, hash: hash, verbose: verbose, json: json))
             }
         }
         out.flush()
         if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode) }
+    }
+
+    /// ssh-keygen -l refuses a certificate whose signature does not verify ("not a public key
+    /// file": OpenSSH checks it while parsing); keyport reports it as damaged input and goes on.
+    static func certificateFailure(_ key: PublicKey) -> KeyportError? {
+        guard let cert = key.certificate, case let .invalid(why) = cert.signatureStatus else { return nil }
+        return .malformed(format: "certificate", field: "signature", reason: "\(why); ssh and sshd refuse this certificate")
     }
 
     /// What ssh-keygen -l prints as the comment of a key.
@@ -445,7 +456,9 @@ enum BulkFingerprinter {
                     case let .failure(error): errors.append((number, error))
                     case let .key(doc):
                         sawKey = true
-                        if let key = doc.publicKey {
+                        if let key = doc.publicKey, let error = FingerprintCommand.certificateFailure(key) {
+                            errors.append((number, error))
+                        } else if let key = doc.publicKey {
                             append(FingerprintCommand.render(key, document: doc, path: path, hash: hash, verbose: verbose, json: json))
                         }
                     }

@@ -118,6 +118,11 @@ struct InspectCommand: ParsableCommand {
         out += pad + "Principals: " + (cert.principals.isEmpty ? "(none)\n" : "\n" + cert.principals.map { pad + "        \($0)\n" }.joined())
         out += pad + "Critical Options: " + (cert.criticalOptions.isEmpty ? "(none)\n" : "\n" + cert.criticalOptions.map { pad + "        \($0.name)" + ($0.value.isEmpty ? "" : " \($0.value)") + "\n" }.joined())
         out += pad + "Extensions: " + (cert.extensions.isEmpty ? "(none)\n" : "\n" + cert.extensions.map { pad + "        \($0.name)" + ($0.value.isEmpty ? "" : " \($0.value)") + "\n" }.joined())
+        // After the lines ssh-keygen -L prints, which stay together for those who compare them.
+        switch cert.signatureStatus {
+        case .valid: out += pad + "Signature: valid (verified against the signing CA key)\n"
+        case let .invalid(why): out += pad + "Signature: INVALID: \(why)\n"
+        }
         return out
     }
 
@@ -178,6 +183,7 @@ struct InspectCommand: ParsableCommand {
             c.add("signing_ca", cert.signatureKey.fingerprint(.sha256))
             c.add("signing_ca_type", cert.signatureKey.sshType)
             c.add("signature_algorithm", cert.signatureAlgorithm)
+            c.add("signature_valid", cert.signatureStatus == .valid)
             o.add("certificate", raw: c.text)
         }
         return o.text

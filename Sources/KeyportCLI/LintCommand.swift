@@ -161,7 +161,7 @@ struct LintCommand: ParsableCommand {
             out.append(LintOutput.sarif(findings, policy: settings, toolVersion: KeyportVersion.current))
         }
         out.flush()
-        if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode == .passphrase ? .passphrase : .noInput) }
+        if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode == .passphrase || reader.exitCode == .dataError ? reader.exitCode : .noInput) }
         if settings.fails(findings) { throw ExitCodeError(.findings) }
     }
 

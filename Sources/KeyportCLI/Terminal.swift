@@ -26,6 +26,8 @@ enum ExitCode: Int32 {
         case .outputExists: return .cannotCreate
         // FileIO.writeAtomically and mkdir of ~/.ssh: the output side, whatever errno said.
         case let .io(_, reason) where reason.hasPrefix("cannot create"): return .cannotCreate
+        // An input over its size bound is bad input in every command, not an I/O failure.
+        case let .io(_, reason) where reason.hasPrefix(FileIO.tooLargePrefix): return .dataError
         case let .io(_, reason): return reason.contains("no such file") || reason.contains("permission") || reason.contains("directory") ? .noInput : .ioError
         case .crypto: return .software
         }

@@ -30,6 +30,8 @@ public enum KDFLimits {
     public static let pbkdf2Iterations = 10_000_000
     /// Largest scrypt N × r × p.
     public static let scryptWork = 1 << 24
+    /// libcrypto's scrypt memory cap for PKCS#8 (SCRYPT_MAX_MEM), in bytes.
+    static let scryptMemory = 32 << 20
 
     /// `what` names the parameter and its value, e.g. "bcrypt_pbkdf rounds 4294967295".
     static func refuse(_ what: String, _ bound: Int) -> KeyportError {
@@ -58,6 +60,12 @@ public enum KDFLimits {
             let (nr, o1) = nn.multipliedReportingOverflow(by: rr)
             let (nrp, o2) = nr.multipliedReportingOverflow(by: pp)
             guard !o1, !o2, nrp <= scryptWork else { throw refuse("scrypt N·r·p (N=\(n) r=\(r) p=\(q))", scryptWork) }
+            // libcrypto's PKCS#8 scrypt runs with its default memory cap (SCRYPT_MAX_MEM, 32 MiB) and
+            // fails above it (EVP_PBE_scrypt_ex: 128·r·(N + 2) + 128·r·p bytes); say so in words.
+            let memory = 128 * rr * (nn + 2 + pp)
+            guard memory <= scryptMemory else {
+                throw KeyportError.unsupported("scrypt with N=\(n) r=\(r) p=\(q) needs \(memory >> 20) MiB, more than the \(scryptMemory >> 20) MiB libcrypto allows for key files (openssl cannot open this file either)")
+            }
         }
     }
 }

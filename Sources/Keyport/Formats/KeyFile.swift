@@ -178,7 +178,14 @@ public enum KeyFile {
     /// something else.
     static func looksLikeKeyLine(_ bytes: [UInt8]) -> Bool {
         let head = String(decoding: bytes.prefix(4096), as: UTF8.self)
-        return KeyAlgorithm.allCases.contains { head.contains($0.sshName) } || head.contains("-cert-v01@openssh.com")
+        if KeyAlgorithm.allCases.contains(where: { head.contains($0.sshName) }) || head.contains("-cert-v01@openssh.com") || head.contains("rsa-sha2-") {
+            return true
+        }
+        // A key line of a type keyport does not know (`ssh-foo AAAA… comment`): an SSH algorithm
+        // name (lowercase letters, digits, '-', '.', one '@') followed by a base64 token, so that the
+        // error names the type instead of calling the file unrecognised text.
+        let words = bytes.prefix(4096).prefix(while: { $0 != 0x0a }).split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+        return words.count >= 2 && OpenSSHPublicFormat.isUnknownKeyType(words[0], before: words[1])
     }
 
     /// A short, printable description of unrecognised content.

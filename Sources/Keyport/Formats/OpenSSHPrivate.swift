@@ -430,6 +430,7 @@ enum OpenSSHPrivateFormat {
         switch algorithm {
         case .rsa:
             let n = try r.readMPInt("RSA n"), e = try r.readMPInt("RSA e")
+            try PublicParts.rsa(e: e, n: n).checkNotDegenerate(context: r.context)
             let d = secret(try r.readMPInt("RSA d")), iqmp = secret(try r.readMPInt("RSA iqmp"))
             let p = secret(try r.readMPInt("RSA p")), q = secret(try r.readMPInt("RSA q"))
             return PrivateKey(publicKey: PublicKey(algorithm: .rsa, parts: .rsa(e: e, n: n)), secret: .rsa(d: d, p: p, q: q, iqmp: iqmp))

@@ -6,6 +6,9 @@ import Darwin
 
 /// File access with the guarantees key files need: bounded reads and atomic, private writes.
 public enum FileIO {
+    /// How the reason of the `.io` error for an input over its size bound starts.
+    public static let tooLargePrefix = "larger than "
+
     /// Reads a whole file (or standard input for `-`), refusing anything larger than `limit` without
     /// reading it whole. Key files and passphrase files hold secrets, so no copy is left behind in
     /// freed memory: the buffer grows by explicit copies whose old storage is wiped, and the read
@@ -23,7 +26,10 @@ public enum FileIO {
         defer { if fd != STDIN_FILENO { close(fd) } }
         let ceiling = accept == nil ? limit : max(limit, largerLimit ?? limit)
         func tooLarge(_ bound: Int) -> KeyportError {
-            .io(path: path, reason: bound == limit ? "larger than \(limit / 1024) KiB; not a key file" : "larger than \(bound >> 20) MiB")
+            // One reason for every command (the CLI exits 65 on it: the input is not what it should
+            // be); "not a key file" only where the bound is the one for key files.
+            let size = bound > 1 << 20 && bound % (1 << 20) == 0 ? "\(bound >> 20) MiB" : "\(bound / 1024) KiB"
+            return .io(path: path, reason: FileIO.tooLargePrefix + size + (bound == KeyFile.maximumSize ? "; not a key file" : ", more than keyport reads for this file"))
         }
         var st = stat()
         var expected = 0
