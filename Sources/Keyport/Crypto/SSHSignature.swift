@@ -39,6 +39,16 @@ extension Certificate {
     }
 }
 
+extension PublicKey {
+    /// For a certificate whose signature does not verify, the error `fingerprint` reports instead of
+    /// a line (ssh-keygen -l calls it "not a public key file": OpenSSH checks the signature while
+    /// parsing); nil for a plain key or a valid certificate.
+    public var certificateSignatureFailure: KeyportError? {
+        guard let certificate, case let .invalid(why) = certificate.signatureStatus else { return nil }
+        return .malformed(format: "certificate", field: "signature", reason: "\(why); ssh and sshd refuse this certificate")
+    }
+}
+
 enum SSHSignature {
     /// Verifies an SSH signature (`string algorithm, string blob`) made by `key` over `message`.
     /// Returns false for a signature that does not verify; throws `malformed` for one that cannot
