@@ -33,7 +33,8 @@ struct InspectCommand: ParsableCommand {
             for loaded in reader.load(path) {
                 var doc = loaded.document
                 var note: String?
-                if doc.publicKey == nil {
+                if doc.publicKey == nil || doc.commentSource == .unknown && (unlock.passphraseFile != nil || Terminal.stdinIsTerminal)
+                    && doc.withCommentFromPublicFile(beside: path, always: false).commentSource == .unknown {
                     if unlock.passphraseFile != nil || Terminal.stdinIsTerminal {
                         do {
                             doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, document: doc, cache: &passphrase))
@@ -46,6 +47,7 @@ struct InspectCommand: ParsableCommand {
                             "\(UnlockOptions.describeLocked(doc)): the public key is encrypted too; give --passphrase-file FILE to see it"))
                     }
                 }
+                if path != "-" { doc = doc.withCommentFromPublicFile(beside: path, always: false) }
                 if json {
                     out.append(jsonText(doc, path: path) + "\n")
                 } else {
@@ -66,9 +68,7 @@ struct InspectCommand: ParsableCommand {
             rows.append(("type", "\(key.sshType) (\(key.displayType))"))
             rows.append(("bits", String(key.bits)))
         }
-        // openssh-key-v1 keeps the comment inside the encrypted section.
-        let hiddenComment = doc.isLocked && doc.format == .opensshPrivate
-        rows.append(("comment", !doc.comment.isEmpty ? doc.comment : hiddenComment ? "(encrypted)" : "(none)"))
+        rows.append(("comment", Self.commentText(doc)))
         rows.append(("private", doc.isPrivate ? "yes" : "no"))
         rows.append(("encrypted", doc.protection.isEncrypted ? "yes" : "no"))
         if doc.protection.isEncrypted {
@@ -90,7 +90,7 @@ struct InspectCommand: ParsableCommand {
         if let key = doc.publicKey {
             rows.append(("sha256", key.fingerprint(.sha256)))
             rows.append(("md5", key.fingerprint(.md5)))
-            rows.append(("public key", OpenSSHPublicFormat.encodeLine(key, comment: doc.comment).trimmingTrailingNewline()))
+            rows.append(("public key", FingerprintOutput.visEscaped(Self.publicLine(key, doc))))
         }
         if let note { rows.append(("note", note)) }
         for observation in doc.observations { rows.append(("observation", observation.message)) }
@@ -103,6 +103,21 @@ struct InspectCommand: ParsableCommand {
             out += Self.certificateText(cert, key: key)
         }
         return out
+    }
+
+    /// The comment row: escaped as ssh-keygen -l escapes it, and saying where it came from when the
+    /// key's file does not hold it.
+    static func commentText(_ doc: KeyDocument) -> String {
+        switch doc.commentSource {
+        case .unknown: return "(unknown: it is in the encrypted part; give --passphrase-file to read it)"
+        case let .publicFile(pubPath): return FingerprintOutput.visEscaped(doc.commentBytes) + " (from \(pubPath))"
+        case .file: return doc.commentBytes.isEmpty ? "(none)" : FingerprintOutput.visEscaped(doc.commentBytes)
+        }
+    }
+
+    /// The public line as `ssh-keygen -y` prints it, without its newline; the comment's bytes as stored.
+    static func publicLine(_ key: PublicKey, _ doc: KeyDocument) -> [UInt8] {
+        Array(OpenSSHPublicFormat.encode(key, comment: doc.commentSource == .unknown ? [] : doc.commentBytes, blankWhenEmpty: false).dropLast())
     }
 
     /// The certificate block as `ssh-keygen -L` prints it.
@@ -149,7 +164,9 @@ struct InspectCommand: ParsableCommand {
         o.add("format", doc.format.rawValue)
         o.add("type", doc.publicKey?.sshType)
         o.add("bits", doc.publicKey?.bits)
-        o.add("comment", doc.comment)
+        // null when unknown (encrypted, no .pub beside it); comment_from names the .pub it came from.
+        o.add("comment", doc.commentSource == .unknown ? nil : FingerprintOutput.jsonText(doc.commentBytes))
+        if case let .publicFile(pubPath) = doc.commentSource { o.add("comment_from", pubPath) }
         o.add("private", doc.isPrivate)
         o.add("encrypted", doc.protection.isEncrypted)
         o.add("cipher", doc.protection.cipher)
@@ -161,7 +178,7 @@ struct InspectCommand: ParsableCommand {
         }
         o.add("sha256", doc.publicKey?.fingerprint(.sha256))
         o.add("md5", doc.publicKey?.fingerprint(.md5))
-        o.add("public_key", doc.publicKey.map { OpenSSHPublicFormat.encodeLine($0, comment: doc.comment).trimmingTrailingNewline() })
+        o.add("public_key", doc.publicKey.map { FingerprintOutput.jsonText(Self.publicLine($0, doc)) })
         if let options = doc.options { o.add("options", options) }
         if let hosts = doc.hosts { o.add("hosts", hosts) }
         if let marker = doc.marker { o.add("marker", marker) }

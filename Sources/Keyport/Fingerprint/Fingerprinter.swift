@@ -72,6 +72,11 @@ public struct FingerprintLineHandler: LineHandler {
 public struct Fingerprinter: Sendable {
     /// How keys are written.
     public var style: FingerprintStyle
+    /// Also unlock (with `passphrase`) an openssh-key-v1 key whose public half is in clear, when its
+    /// comment is unknown otherwise (it sits in the encrypted section and no `.pub` gives it): for
+    /// callers that hold a passphrase anyway (`--passphrase-file`). A failure is reported and the
+    /// key still printed, with "no comment".
+    public var unlocksForComment = false
 
     /// A fingerprinter writing keys in `style`.
     public init(style: FingerprintStyle = FingerprintStyle()) { self.style = style }
@@ -127,6 +132,14 @@ public struct Fingerprinter: Sendable {
                 } catch {
                     report(doc.line, Self.keyportError(error, path: path))
                     continue
+                }
+            }
+            if path != "-" { doc = doc.withCommentFromPublicFile(beside: path, always: true) }
+            if unlocksForComment, doc.isLocked, doc.commentSource == .unknown {
+                do {
+                    if let secret = try passphrase(doc) { doc = try KeyFile.unlock(doc, passphrase: secret) }
+                } catch {
+                    report(doc.line, Self.keyportError(error, path: path))
                 }
             }
             guard let key = doc.publicKey else { continue }

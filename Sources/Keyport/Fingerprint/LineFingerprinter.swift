@@ -167,7 +167,7 @@ public final class LineFingerprinter {
         for field in style.jsonFields {
             let absent: Bool
             switch field {
-            case .options, .hosts, .marker: absent = true
+            case .options, .hosts, .marker, .commentFrom: absent = true
             default: absent = false
             }
             if absent, !field.nullWhenAbsent { continue }
@@ -208,7 +208,7 @@ public final class LineFingerprinter {
                 dst[o] = UInt8(ascii: "\""); o += 1
             case .format:
                 o = Self.quoted(FormatID.opensshPublic.rawValue, to: dst, at: o)
-            case .options, .hosts, .marker:
+            case .options, .hosts, .marker, .commentFrom:
                 break
             }
         }

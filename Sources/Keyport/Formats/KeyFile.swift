@@ -27,8 +27,14 @@ public enum OutputFormat: String, Sendable, CaseIterable, Codable {
 
 /// How to write a key. Formats read only the fields that apply to them.
 public struct EncodeOptions: Sendable {
-    /// The comment to store (formats without comments drop it and say so in `warnings`).
-    public var comment: String
+    /// The comment to store, as bytes written unchanged (formats without comments drop it and say
+    /// so in `warnings`).
+    public var commentBytes: [UInt8]
+    /// The comment as text (see `commentBytes`).
+    public var comment: String {
+        get { String(decoding: commentBytes, as: UTF8.self) }
+        set { commentBytes = Array(newValue.utf8) }
+    }
     /// nil writes the key unencrypted.
     public var passphrase: SecureBytes?
     /// Write only the public key.
@@ -47,7 +53,7 @@ public struct EncodeOptions: Sendable {
     /// Options with the defaults of `ssh-keygen` and `puttygen`: no comment, unencrypted, 16 bcrypt rounds, PPK v3.
     public init(comment: String = "", passphrase: SecureBytes? = nil, publicOnly: Bool = false,
                 kdfRounds: Int = 16, ppkVersion: Int = 3, ppkArgon2: Argon2Parameters? = nil) {
-        self.comment = comment
+        self.commentBytes = Array(comment.utf8)
         self.passphrase = passphrase
         self.publicOnly = publicOnly
         self.kdfRounds = kdfRounds
@@ -216,14 +222,13 @@ public enum KeyFile {
     /// Encodes a public key.
     public static func encode(_ key: PublicKey, to format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
         // Both text formats end the comment at the end of a line: a line break would split the key.
-        if format == .openssh || format == .rfc4716, options.comment.utf8.contains(where: { $0 == 0x0a || $0 == 0x0d }) {
+        if format == .openssh || format == .rfc4716, options.commentBytes.contains(where: { $0 == 0x0a || $0 == 0x0d }) {
             throw KeyportError.cannotEncode("\(format == .openssh ? "an OpenSSH public key line" : "an RFC 4716 header") holds a one-line comment; this comment contains a line break")
         }
         switch format {
         case .openssh:
-            let line = options.publicOfPrivate ? OpenSSHPublicFormat.encodeLine(key, comment: options.comment)
-                                               : OpenSSHPublicFormat.encode(key, comment: options.comment)
-            return EncodedKey(bytes: Array(line.utf8), isSecret: false, warnings: [])
+            let line = OpenSSHPublicFormat.encode(key, comment: options.commentBytes, blankWhenEmpty: !options.publicOfPrivate)
+            return EncodedKey(bytes: line, isSecret: false, warnings: [])
         case .rfc4716:
             return EncodedKey(bytes: Array(RFC4716Format.encode(key, comment: options.comment).utf8), isSecret: false, warnings: [])
         case .pem, .pkcs8:

@@ -238,14 +238,18 @@ enum OpenSSHPrivateFormat {
         }
         if container.isEncrypted {
             return container.publicKeys.enumerated().map { index, key in
-                KeyDocument(format: .opensshPrivate, content: .locked(publicKey: key), comment: "", protection: container.protection,
-                            details: details(index), observations: container.observations, sealed: bytes)
+                var document = KeyDocument(format: .opensshPrivate, content: .locked(publicKey: key), comment: "", protection: container.protection,
+                                           details: details(index), observations: container.observations, sealed: bytes)
+                document.commentSource = .unknown // in the encrypted section: unknown until unlocked, not empty
+                return document
             }
         }
         let opened = try openSection(container, plaintext: container.privateSection, encrypted: false)
         return opened.keys.enumerated().map { index, entry in
-            KeyDocument(format: .opensshPrivate, content: .privateKey(entry.key), comment: entry.comment, protection: .none,
-                        details: details(index), observations: container.observations)
+            var document = KeyDocument(format: .opensshPrivate, content: .privateKey(entry.key), protection: .none,
+                                       details: details(index), observations: container.observations)
+            document.commentBytes = entry.comment
+            return document
         }
     }
 
@@ -258,13 +262,14 @@ enum OpenSSHPrivateFormat {
         }
         var unlocked = document
         unlocked.content = .privateKey(entry.key)
-        unlocked.comment = entry.comment
+        unlocked.commentBytes = entry.comment
+        unlocked.commentSource = .file
         return unlocked
     }
 
     /// Everything in a file once opened: its keys with comments, the check integer and the container.
     struct Opened {
-        var keys: [(key: PrivateKey, comment: String)]
+        var keys: [(key: PrivateKey, comment: [UInt8])]
         var checkInt: UInt32
         var container: Container
     }
@@ -329,7 +334,7 @@ enum OpenSSHPrivateFormat {
             if encrypted { throw KeyportError.wrongPassphrase }
             throw KeyportError.integrityCheckFailed("\(formatName): the check integers differ, the private section is damaged")
         }
-        var keys: [(key: PrivateKey, comment: String)] = []
+        var keys: [(key: PrivateKey, comment: [UInt8])] = []
         for (index, expected) in container.publicKeys.enumerated() {
             let key = try readPrivateKey(&r, index: index + 1)
             let comment = try r.readString("comment")
@@ -337,7 +342,7 @@ enum OpenSSHPrivateFormat {
                 throw KeyportError.keyMismatch("private key \(index + 1) does not belong to the public key in the file header")
             }
             try key.validate()
-            keys.append((key, String(decoding: comment, as: UTF8.self)))
+            keys.append((key, comment))
         }
         var expectedPad: UInt8 = 1
         while !r.isAtEnd {
@@ -495,7 +500,7 @@ enum OpenSSHPrivateFormat {
 
     static func encode(_ key: PrivateKey, options: EncodeOptions) throws -> EncodedKey {
         guard let passphrase = options.passphrase else {
-            return EncodedKey(bytes: try encode(keys: [(key, options.comment)], cipherName: "none", passphrase: nil,
+            return EncodedKey(bytes: try encode(keys: [(key, options.commentBytes)], cipherName: "none", passphrase: nil,
                                                 rounds: 0, salt: [], checkInt: try randomCheckInt()),
                               isSecret: true, warnings: [])
         }
@@ -505,7 +510,7 @@ enum OpenSSHPrivateFormat {
         guard options.kdfRounds >= 1, options.kdfRounds <= KDFLimits.bcryptRounds else {
             throw KeyportError.usage("bcrypt rounds must be between 1 and \(KDFLimits.bcryptRounds), not \(options.kdfRounds)")
         }
-        let bytes = try encode(keys: [(key, options.comment)], cipherName: defaultCipher, passphrase: passphrase,
+        let bytes = try encode(keys: [(key, options.commentBytes)], cipherName: defaultCipher, passphrase: passphrase,
                                rounds: options.kdfRounds, salt: try secureRandomBytes(saltLength), checkInt: try randomCheckInt())
         return EncodedKey(bytes: bytes, isSecret: true, warnings: [])
     }
@@ -518,6 +523,12 @@ enum OpenSSHPrivateFormat {
     /// Writes a complete file with every choice explicit, so tests can reproduce an ssh-keygen file
     /// byte for byte. `cipherName` "none" writes an unencrypted file (passphrase, rounds, salt unused).
     static func encode(keys: [(key: PrivateKey, comment: String)], cipherName: String, passphrase: SecureBytes?,
+                       rounds: Int, salt: [UInt8], checkInt: UInt32) throws -> [UInt8] {
+        try encode(keys: keys.map { ($0.key, Array($0.comment.utf8)) }, cipherName: cipherName, passphrase: passphrase, rounds: rounds, salt: salt, checkInt: checkInt)
+    }
+
+    /// Comments are written as the bytes given: ssh-keygen stores a comment that is not UTF-8 as is.
+    static func encode(keys: [(key: PrivateKey, comment: [UInt8])], cipherName: String, passphrase: SecureBytes?,
                        rounds: Int, salt: [UInt8], checkInt: UInt32) throws -> [UInt8] {
         guard let spec = cipher(named: cipherName) else { throw KeyportError.cannotEncode("unknown cipher \(cipherName)") }
         guard !keys.isEmpty else { throw KeyportError.cannotEncode("no key to write") }

@@ -207,7 +207,8 @@ public enum OpenSSHPublicFormat {
         let verbatim = Array(comment)
         while let last = comment.last, last == space || last == tab || last == cr { comment = comment.dropLast() }
         var format = FormatID.opensshPublic
-        var doc = KeyDocument(format: format, content: .publicKey(key), comment: String(decoding: comment, as: UTF8.self), line: lineNumber)
+        var doc = KeyDocument(format: format, content: .publicKey(key), line: lineNumber)
+        doc.commentBytes = Array(comment)
         doc.verbatimComment = verbatim
         doc.verbatimLeading = leadingBytes
         if let leadingBytes {
@@ -245,6 +246,15 @@ public enum OpenSSHPublicFormat {
     /// comment is empty, and so does keyport.
     public static func encode(_ key: PublicKey, comment: String) -> String {
         "\(key.sshType) \(Base64.encode(key.blob)) \(comment)\n"
+    }
+
+    /// The line as bytes, the comment written unchanged (it need not be UTF-8). `blankWhenEmpty`
+    /// keeps the blank after the key when there is no comment, as in the .pub files ssh-keygen
+    /// writes; without it the line is as `ssh-keygen -y` prints it.
+    public static func encode(_ key: PublicKey, comment: [UInt8], blankWhenEmpty: Bool) -> [UInt8] {
+        var line = Array("\(key.sshType) \(Base64.encode(key.blob))".utf8)
+        if blankWhenEmpty || !comment.isEmpty { line.append(space) }
+        return line + comment + [lf]
     }
 
     /// The line as `ssh-keygen -y` and `ssh-keygen -i` print it: no blank after the key when there is

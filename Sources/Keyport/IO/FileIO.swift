@@ -92,6 +92,13 @@ public enum FileIO {
         return lstat(path, &st) == 0
     }
 
+    /// Whether `path` is a regular file (symbolic links followed): a FIFO or device must not be
+    /// opened just to look for a comment.
+    public static func isRegularFile(_ path: String) -> Bool {
+        var st = stat()
+        return path != "-" && stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
+    }
+
     /// Whether `path` is a directory (symbolic links followed).
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()

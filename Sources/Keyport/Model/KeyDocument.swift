@@ -69,6 +69,18 @@ public struct Protection: Sendable, Equatable, Codable {
     public var isEncrypted: Bool { cipher != "none" }
 }
 
+/// Where a document's comment came from.
+public enum CommentSource: Sendable, Equatable {
+    /// The key file itself (or it has none: an empty comment).
+    case file
+    /// The file keeps its comment encrypted (openssh-key-v1) and it was not unlocked: the comment
+    /// is unknown, not empty.
+    case unknown
+    /// Taken from the `.pub` file at this path, beside a private key, which holds the same key (as
+    /// ssh-keygen does for a key whose comment it cannot read).
+    case publicFile(String)
+}
+
 /// A non-fatal oddity noticed while decoding, for `lint` to report without parsing again.
 public struct Observation: Sendable, Equatable, Codable {
     /// Stable kebab-case code (`crlf-line-endings`, `non-minimal-mpint`, ...).
@@ -98,8 +110,18 @@ public struct KeyDocument: Sendable {
     public var format: FormatID
     /// Public, private, or locked.
     public var content: Content
-    /// The key's comment (empty when none).
-    public var comment: String
+    /// The key's comment as bytes, exactly as stored (empty when none). A comment need not be UTF-8
+    /// (ssh-keygen and puttygen store what they are given), so the bytes are the truth and are what
+    /// encoders write; `comment` is their text form.
+    public var commentBytes: [UInt8]
+    /// The comment as text: invalid UTF-8 shows as U+FFFD here, so display it with an escaping
+    /// renderer (`FingerprintOutput.visEscaped(commentBytes)`) and write `commentBytes`.
+    public var comment: String {
+        get { String(decoding: commentBytes, as: UTF8.self) }
+        set { commentBytes = Array(newValue.utf8) }
+    }
+    /// Where the comment came from, when the file itself does not hold it (see `CommentSource`).
+    public var commentSource: CommentSource = .file
     /// How the file is encrypted (`Protection.none` when it is not).
     public var protection: Protection
     /// 1-based line number for line-oriented files.
@@ -128,7 +150,7 @@ public struct KeyDocument: Sendable {
                 line: Int? = nil, details: [(String, String)] = [], observations: [Observation] = [], sealed: [UInt8] = []) {
         self.format = format
         self.content = content
-        self.comment = comment
+        self.commentBytes = Array(comment.utf8)
         self.protection = protection
         self.line = line
         self.details = details
