@@ -77,7 +77,7 @@ struct GenerateCommand: ParsableCommand {
         }
         let keyComment = comment ?? Self.defaultComment()
         if !Self.looksLikeEmail(keyComment) {
-            Terminal.writeError("keyport: hint: the comment \"\(keyComment)\" is not an email address; many hosting providers ask for one (-C you@example.com)\n")
+            Terminal.writeError("keyport: hint: the comment \"\(SafeText.escape(keyComment))\" is not an email address; many hosting providers ask for one (-C you@example.com)\n")
         }
         let passphrase = try newPassphrase(for: path)
 
@@ -110,10 +110,10 @@ struct GenerateCommand: ParsableCommand {
             throw KeyportError.keyMismatch("the written key does not read back as the generated key (\(error)); both files were removed")
         }
 
-        out.append("Your identification has been saved in \(path)\n")
-        out.append("Your public key has been saved in \(publicPath)\n")
+        out.append("Your identification has been saved in \(SafeText.escape(path))\n")
+        out.append("Your public key has been saved in \(SafeText.escape(publicPath))\n")
         out.append("The key fingerprint is:\n")
-        out.append("\(key.publicKey.fingerprint(.sha256)) \(keyComment)\n")
+        out.append("\(key.publicKey.fingerprint(.sha256)) \(SafeText.escape(keyComment))\n")
         out.append("The key's randomart image is:\n")
         out.append(Randomart.render(key.publicKey, hash: .sha256) + "\n")
         out.flush()

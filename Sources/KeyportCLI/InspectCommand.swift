@@ -12,7 +12,8 @@ struct InspectCommand: ParsableCommand {
         For certificates it also shows what ssh-keygen -L shows. Encrypted OpenSSH and PPK keys are \
         inspected without a passphrase (their public part is in clear); encrypted PEM keys need \
         --passphrase-file for the key itself, and without it inspect still names the format and \
-        the encryption.
+        the encryption. authorized_keys and known_hosts files of any size are streamed as \
+        fingerprint reads them; a line over 1 MiB is reported by number and skipped.
         """
     )
 
@@ -30,7 +31,22 @@ struct InspectCommand: ParsableCommand {
         var passphrase: SecureBytes?
         var first = true
         for path in files {
-            for loaded in reader.load(path) {
+            // authorized_keys and known_hosts files of any size stream line by line, as in fingerprint.
+            let input: KeyInput
+            do { input = try KeyInput(path: path) } catch { reader.fail(path, error); continue }
+            if input.isLineFile {
+                let live = !input.isRegularFile
+                input.streamLines({ InspectLineHandler(command: self, path: path) }, emit: { outputs in
+                    for part in outputs.map(\.written) where !part.isEmpty {
+                        // Records are separated by a blank line: each starts with one, but the first.
+                        out.append(parts: [first && !json ? UnsafeRawBufferPointer(rebasing: part.dropFirst()) : part])
+                        first = false
+                    }
+                    if live { out.flush() }
+                }, report: { line, error in reader.fail(path, line: line, error) })
+                continue
+            }
+            for loaded in reader.load(path, input: input) {
                 var doc = loaded.document
                 var note: String?
                 if doc.publicKey == nil || doc.commentSource == .unknown && (unlock.passphraseFile != nil || Terminal.stdinIsTerminal)
@@ -94,10 +110,11 @@ struct InspectCommand: ParsableCommand {
         }
         if let note { rows.append(("note", note)) }
         for observation in doc.observations { rows.append(("observation", observation.message)) }
-        var out = (path == "-" ? "(stdin)" : path) + (doc.line.map { ":\($0)" } ?? "") + "\n"
+        // Every value may quote the input (comment, options, hosts, details): one escaping rule.
+        var out = SafeText.escape(path == "-" ? "(stdin)" : path) + (doc.line.map { ":\($0)" } ?? "") + "\n"
         let width = (rows.map { $0.0.count }.max() ?? 0) + 2
         for (k, v) in rows {
-            out += "  " + k + ":" + String(repeating: " ", count: width - k.count) + v + "\n"
+            out += "  " + k + ":" + String(repeating: " ", count: width - k.count) + SafeText.escape(v) + "\n"
         }
         if let cert = doc.publicKey?.certificate, let key = doc.publicKey {
             out += Self.certificateText(cert, key: key)
@@ -126,13 +143,15 @@ struct InspectCommand: ParsableCommand {
         let pad = "        "
         out += pad + "Type: \(key.sshType) \(cert.kind == .user ? "user" : "host") certificate\n"
         out += pad + "Public key: \(key.displayType) \(key.fingerprint(.sha256))\n"
-        out += pad + "Signing CA: \(cert.signatureKey.displayType) \(cert.signatureKey.fingerprint(.sha256)) (using \(cert.signatureAlgorithm))\n"
-        out += pad + "Key ID: \"\(cert.keyID)\"\n"
+        // Key ID, principals, options and extensions are the certificate's own strings.
+        let safe = SafeText.escape
+        out += pad + "Signing CA: \(cert.signatureKey.displayType) \(cert.signatureKey.fingerprint(.sha256)) (using \(safe(cert.signatureAlgorithm)))\n"
+        out += pad + "Key ID: \"\(safe(cert.keyID))\"\n"
         out += pad + "Serial: \(cert.serial)\n"
         out += pad + "Valid: \(validity(cert))\n"
-        out += pad + "Principals: " + (cert.principals.isEmpty ? "(none)\n" : "\n" + cert.principals.map { pad + "        \($0)\n" }.joined())
-        out += pad + "Critical Options: " + (cert.criticalOptions.isEmpty ? "(none)\n" : "\n" + cert.criticalOptions.map { pad + "        \($0.name)" + ($0.value.isEmpty ? "" : " \($0.value)") + "\n" }.joined())
-        out += pad + "Extensions: " + (cert.extensions.isEmpty ? "(none)\n" : "\n" + cert.extensions.map { pad + "        \($0.name)" + ($0.value.isEmpty ? "" : " \($0.value)") + "\n" }.joined())
+        out += pad + "Principals: " + (cert.principals.isEmpty ? "(none)\n" : "\n" + cert.principals.map { pad + "        \(safe($0))\n" }.joined())
+        out += pad + "Critical Options: " + (cert.criticalOptions.isEmpty ? "(none)\n" : "\n" + cert.criticalOptions.map { pad + "        \(safe($0.name))" + ($0.value.isEmpty ? "" : " \(safe($0.value))") + "\n" }.joined())
+        out += pad + "Extensions: " + (cert.extensions.isEmpty ? "(none)\n" : "\n" + cert.extensions.map { pad + "        \(safe($0.name))" + ($0.value.isEmpty ? "" : " \(safe($0.value))") + "\n" }.joined())
         // After the lines ssh-keygen -L prints, which stay together for those who compare them.
         switch cert.signatureStatus {
         case .valid: out += pad + "Signature: valid (verified against the signing CA key)\n"
@@ -204,6 +223,22 @@ struct InspectCommand: ParsableCommand {
             o.add("certificate", raw: c.text)
         }
         return o.text
+    }
+}
+
+/// Renders the keys of a streamed line file as `inspect` does, each record after a blank line.
+struct InspectLineHandler: LineHandler {
+    let command: InspectCommand
+    let path: String
+
+    mutating func handle(_ line: UnsafeBufferPointer<UInt8>, number: Int, into out: LineOutput) {
+        switch OpenSSHPublicFormat.parseLine(ArraySlice(line), lineNumber: number) {
+        case .skip: break
+        case let .failure(error): out.fail(line: number, error)
+        case let .key(doc):
+            out.noteKey()
+            out.append(command.json ? command.jsonText(doc, path: path) + "\n" : "\n" + command.text(doc, path: path, note: nil))
+        }
     }
 }
 
