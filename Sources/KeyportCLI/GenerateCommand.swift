@@ -169,7 +169,7 @@ struct GenerateCommand: ParsableCommand {
         }
         if !FileIO.isDirectory(directory) {
             guard mkdir(directory, 0o700) == 0 else {
-                throw KeyportError.io(path: directory, reason: "cannot create the directory: \(String(cString: strerror(errno)).lowercased())")
+                throw KeyportError.io(path: directory, reason: "cannot create the directory: \(FileIO.errorText())", cause: .create(errno: errno))
             }
             Terminal.writeError("Created directory '\(directory)'.\n")
         }

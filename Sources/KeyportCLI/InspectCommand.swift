@@ -74,7 +74,7 @@ struct InspectCommand: ParsableCommand {
             }
         }
         out.flush()
-        if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode) }
+        if reader.exitCode != .success { throw reader.exitCode }
     }
 
     func text(_ doc: KeyDocument, path: String, note: String?) -> String {
@@ -88,11 +88,11 @@ struct InspectCommand: ParsableCommand {
         rows.append(("private", doc.isPrivate ? "yes" : "no"))
         rows.append(("encrypted", doc.protection.isEncrypted ? "yes" : "no"))
         if doc.protection.isEncrypted {
-            rows.append(("cipher", doc.protection.cipher))
-            rows.append(("kdf", doc.protection.kdf))
+            rows.append(("cipher", doc.protection.cipherName))
+            rows.append(("kdf", doc.protection.kdfName))
             // Formats describe their KDF parameters in `details`; show the raw ones only otherwise.
             if doc.details.isEmpty {
-                for (k, v) in doc.protection.parameters.sorted(by: { $0.key < $1.key }) { rows.append(("kdf \(k)", v)) }
+                for (k, v) in Self.kdfParameters(doc.protection) { rows.append(("kdf \(k)", v.text)) }
             }
         }
         // A format's own detail (PPK's "kdf", openssh-key-v1's "cipher" ...) says more than the
@@ -188,11 +188,17 @@ struct InspectCommand: ParsableCommand {
         if case let .publicFile(pubPath) = doc.commentSource { o.add("comment_from", pubPath) }
         o.add("private", doc.isPrivate)
         o.add("encrypted", doc.protection.isEncrypted)
-        o.add("cipher", doc.protection.cipher)
-        o.add("kdf", doc.protection.kdf)
-        if !doc.protection.parameters.isEmpty {
+        o.add("cipher", doc.protection.cipherName)
+        o.add("kdf", doc.protection.kdfName)
+        let parameters = Self.kdfParameters(doc.protection)
+        if !parameters.isEmpty {
             var p = JSONObject()
-            for (k, v) in doc.protection.parameters.sorted(by: { $0.key < $1.key }) { p.add(k, v) }
+            for (k, v) in parameters {
+                switch v {
+                case let .number(n): p.add(k, n)
+                case let .text(t): p.add(k, t)
+                }
+            }
             o.add("kdf_parameters", raw: p.text)
         }
         o.add("sha256", doc.publicKey?.fingerprint(.sha256))
@@ -223,6 +229,44 @@ struct InspectCommand: ParsableCommand {
             o.add("certificate", raw: c.text)
         }
         return o.text
+    }
+}
+
+extension InspectCommand {
+    /// One KDF parameter: a count (nil when the file's value does not fit 62 bits) or text.
+    enum Parameter {
+        case number(Int?)
+        case text(String)
+
+        var text: String {
+            switch self {
+            case let .number(n): return n.map(String.init) ?? "over 2^62"
+            case let .text(t): return t
+            }
+        }
+    }
+
+    /// The KDF's parameters under their JSON names, sorted by name; salts and IVs in hex.
+    static func kdfParameters(_ protection: Protection) -> [(String, Parameter)] {
+        var out: [(String, Parameter)] = []
+        if let salt = protection.kdf.salt { out.append(("salt", .text(Hex.encode(salt)))) }
+        switch protection.kdf {
+        case let .bcrypt(rounds, _):
+            out.append(("rounds", .number(rounds)))
+        case let .argon2(a):
+            out += [("memory", .number(a.memory)), ("passes", .number(a.passes)), ("parallelism", .number(a.parallelism))]
+        case let .pbkdf2(_, iterations, _):
+            out += [("iterations", .number(iterations)), ("scheme", .text("PBES2"))]
+        case let .scrypt(n, r, p, _):
+            out += [("N", .number(n)), ("r", .number(r)), ("p", .number(p)), ("scheme", .text("PBES2"))]
+        case let .pbes1(_, iterations, _), let .pkcs12(iterations, _):
+            out += [("iterations", .number(iterations)), ("scheme", .text("PBES1"))]
+        case let .legacyMD5(iv):
+            out.append(("iv", .text(Hex.encode(iv))))
+        case .none, .ppkV2SHA1, .other:
+            break
+        }
+        return out.sorted { $0.0 < $1.0 }
     }
 }
 

@@ -155,7 +155,7 @@ struct LintCommand: ParsableCommand {
             out.append(LintOutput.sarif(keys, summary: summary, problems: run.problems, policy: settings, toolVersion: KeyportVersion.current))
         }
         out.flush()
-        throw ExitCodeError(Self.exitCode(failed: settings.fails(findings), errors: run.exitCode, keys: summary.keys))
+        throw Self.exitCode(failed: settings.fails(findings), errors: run.exitCode, keys: summary.keys)
     }
 
     /// A finding at or above --fail-on decides the run (1): it is certain whatever else could not be
@@ -163,8 +163,8 @@ struct LintCommand: ParsableCommand {
     /// key that could not be unlocked (66, 77, ...), and a run that found no key at all (66), fail it.
     static func exitCode(failed: Bool, errors: ExitCode, keys: Int) -> ExitCode {
         if failed { return .findings }
-        if errors != .ok { return errors }
-        return keys == 0 ? .noInput : .ok
+        if errors != .success { return errors }
+        return keys == 0 ? .noInput : .success
     }
 
     /// With --passphrase-file, the input with its encrypted keys opened; keys the passphrase does not
@@ -200,7 +200,7 @@ struct LintCommand: ParsableCommand {
 struct LintRun {
     var walk: LintWalk
     private var reader = KeyReader()
-    private var walkCode = ExitCode.ok
+    private var walkCode = ExitCode.success
     /// Paths that could not be read or keys that could not be unlocked, as reported.
     private(set) var problems: [(path: String, message: String)] = []
 
@@ -215,7 +215,7 @@ struct LintRun {
         }
     }
 
-    /// The worst exit code of the errors so far (.ok when none).
+    /// The worst exit code of the errors so far (.success when none).
     var exitCode: ExitCode { walkCode.rawValue > reader.exitCode.rawValue ? walkCode : reader.exitCode }
 
     /// A key that could not be unlocked (wrong passphrase, refused KDF cost).
@@ -252,13 +252,12 @@ struct LintRun {
     }
 
     static func message(_ error: Error, path: String) -> String {
-        if case let .io(errorPath, reason)? = error as? KeyportError, errorPath == path { return reason }
-        return (error as? KeyportError)?.description ?? "\(error)"
+        if case let .io(errorPath, reason, _)? = error as? KeyportError, errorPath == path { return reason }
+        return (error as? KeyportError)?.message ?? "\(error)"
     }
 
     static func isTooLarge(_ error: Error) -> Bool {
-        if case let .io(_, reason)? = error as? KeyportError { return reason.hasPrefix("larger than") }
-        return false
+        (error as? KeyportError)?.kind == .io(.tooLarge)
     }
 }
 

@@ -6,9 +6,6 @@ import Darwin
 
 /// File access with the guarantees key files need: bounded reads and atomic, private writes.
 public enum FileIO {
-    /// How the reason of the `.io` error for an input over its size bound starts.
-    public static let tooLargePrefix = "larger than "
-
     /// Reads a whole file (or standard input for `-`), refusing anything larger than `limit` without
     /// reading it whole. Key files and passphrase files hold secrets, so no copy is left behind in
     /// freed memory: the buffer grows by explicit copies whose old storage is wiped, and the read
@@ -22,19 +19,20 @@ public enum FileIO {
     public static func read(_ path: String, limit: Int = KeyFile.maximumSize, growingTo largerLimit: Int? = nil,
                             when accept: (([UInt8]) -> Bool)? = nil) throws -> [UInt8] {
         let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw KeyportError.io(path: path, reason: errorText()) }
+        guard fd >= 0 else { throw KeyportError.io(path: path, reason: errorText(), cause: .read(errno: errno)) }
         defer { if fd != STDIN_FILENO { close(fd) } }
         let ceiling = accept == nil ? limit : max(limit, largerLimit ?? limit)
         func tooLarge(_ bound: Int) -> KeyportError {
-            // One reason for every command (the CLI exits 65 on it: the input is not what it should
-            // be); "not a key file" only where the bound is the one for key files.
+            // One message in every command (the tool exits 65 on `.tooLarge`: the input is not what it
+            // should be); "not a key file" only where the bound is the one for key files.
             let size = bound > 1 << 20 && bound % (1 << 20) == 0 ? "\(bound >> 20) MiB" : "\(bound / 1024) KiB"
-            return .io(path: path, reason: FileIO.tooLargePrefix + size + (bound == KeyFile.maximumSize ? "; not a key file" : ", more than keyport reads for this file"))
+            return .io(path: path, reason: "larger than " + size + (bound == KeyFile.maximumSize ? "; not a key file" : ", more than keyport reads for this file"),
+                       cause: .tooLarge)
         }
         var st = stat()
         var expected = 0
         if fstat(fd, &st) == 0 {
-            if (st.st_mode & S_IFMT) == S_IFDIR { throw KeyportError.io(path: path, reason: "is a directory") }
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw KeyportError.io(path: path, reason: "is a directory", cause: .read(errno: EISDIR)) }
             if (st.st_mode & S_IFMT) == S_IFREG {
                 if Int(st.st_size) > ceiling { throw tooLarge(ceiling) }
                 expected = Int(st.st_size)
@@ -50,9 +48,9 @@ public enum FileIO {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                let reason = errorText()
+                let code = errno
                 wipe(&out)
-                throw KeyportError.io(path: path, reason: reason)
+                throw KeyportError.io(path: path, reason: errorText(code), cause: .read(errno: code))
             }
             if n == 0 { break }
             if out.count + n > bound {
@@ -120,7 +118,7 @@ public enum FileIO {
         }
         var template = Array("\(directory)/.keyport-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw KeyportError.io(path: path, reason: "cannot create a file in \(directory): \(errorText())") }
+        guard fd >= 0 else { throw KeyportError.io(path: path, reason: "cannot create a file in \(directory): \(errorText())", cause: .create(errno: errno)) }
         let tempPath = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var committed = false
         defer {
@@ -133,32 +131,33 @@ public enum FileIO {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
-                let reason = errorText()
+                let code = errno
                 close(fd)
-                throw KeyportError.io(path: path, reason: "write failed: \(reason)")
+                throw KeyportError.io(path: path, reason: "write failed: \(errorText(code))", cause: .write(errno: code))
             }
             offset += n
         }
         if fsync(fd) != 0 {
-            let reason = errorText()
+            let code = errno
             close(fd)
-            throw KeyportError.io(path: path, reason: "write failed: \(reason)")
+            throw KeyportError.io(path: path, reason: "write failed: \(errorText(code))", cause: .write(errno: code))
         }
         close(fd)
         if force {
-            guard rename(tempPath, path) == 0 else { throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())") }
+            guard rename(tempPath, path) == 0 else { throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())", cause: .create(errno: errno)) }
         } else {
             // link(2) fails if the destination appeared meanwhile: never clobber without --force.
             guard link(tempPath, path) == 0 else {
                 if errno == EEXIST { throw KeyportError.outputExists(path: path) }
-                throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())")
+                throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())", cause: .create(errno: errno))
             }
             unlink(tempPath)
         }
         committed = true
     }
 
-    static func errorText() -> String {
-        String(cString: strerror(errno)).lowercased()
+    /// strerror's text for `code` (by default the current errno), lowercased.
+    public static func errorText(_ code: Int32 = errno) -> String {
+        String(cString: strerror(code)).lowercased()
     }
 }

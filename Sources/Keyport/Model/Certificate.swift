@@ -76,7 +76,7 @@ public final class Certificate: Sendable, Hashable {
         var typeReader = SSHReader(signatureKeyBlob, context: "certificate")
         let caTypeName = try typeReader.readText("signature key type")
         guard let caType = KeyAlgorithm.named(caTypeName) else {
-            throw KeyportError.unsupported("certificate signed by a key of unknown type \"\(PublicKey.printable(caTypeName))\"")
+            throw KeyportError.unsupported("certificate signed by a key of unknown type \"\(PublicKey.printable(caTypeName))\"", reason: .keyType)
         }
         guard !caType.isCertificate else {
             throw KeyportError.malformed(format: "certificate", field: "signature key", reason: "the CA key is itself a certificate (\(caTypeName))")
