@@ -71,6 +71,9 @@ public enum KeyportError: Error, Equatable, Sendable, CustomStringConvertible {
         case kdf
         /// A key-derivation cost above `KDFLimits`.
         case costAboveLimit
+        /// A key-derivation cost within `KDFLimits` that the run's budget (`KDFLimits.runBudget`) has
+        /// no room left for: the key itself is fine, the run has opened enough keys.
+        case kdfBudgetSpent
         /// A key size or shape outside what keyport handles (multi-prime RSA, huge DSA, ...).
         case keyShape
         /// A PEM block or structure that holds no key keyport reads.
@@ -113,7 +116,7 @@ public enum KeyportError: Error, Equatable, Sendable, CustomStringConvertible {
     public var kind: Kind {
         switch self {
         case .malformed, .truncated, .unrecognizedFormat, .integrityCheckFailed, .keyMismatch: return .damagedInput
-        case let .unsupported(_, reason): return reason == .costAboveLimit ? .costRefused : .unsupported(reason)
+        case let .unsupported(_, reason): return reason == .costAboveLimit || reason == .kdfBudgetSpent ? .costRefused : .unsupported(reason)
         case .passphraseRequired: return .passphraseRequired
         case .wrongPassphrase: return .wrongPassphrase
         case .cannotEncode, .usage: return .usage

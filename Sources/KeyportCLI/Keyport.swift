@@ -29,12 +29,16 @@ struct KeyportCommand: ParsableCommand {
         // (no partial temporary file), instead of SIGXFSZ killing the process in the middle.
         signal(SIGXFSZ, SIG_IGN)
         do {
-            if try QuickStart.run(Array(CommandLine.arguments.dropFirst())) {
+            // One key-derivation budget for the whole run: many keys or files cannot multiply the bound.
+            let quick = try KDFLimits.$runBudget.withValue(KDFBudget()) {
+                try QuickStart.run(Array(CommandLine.arguments.dropFirst()))
+            }
+            if quick {
                 StandardOutput.finish()
                 return
             }
             var command = try parseAsRoot()
-            try command.run()
+            try KDFLimits.$runBudget.withValue(KDFBudget()) { try command.run() }
             // Nothing counts as done until it reached standard output (a failure exits 74 here).
             StandardOutput.finish()
         } catch let exit as ExitCode {

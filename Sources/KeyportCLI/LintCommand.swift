@@ -34,7 +34,8 @@ struct LintCommand: ParsableCommand {
         finding hides behind another error); 0 otherwise, when every path was read and at least one \
         key was checked; 66 a path could not be read, or no key was found at all; 77 the \
         --passphrase-file passphrase did not open an encrypted key (its public-key checks still \
-        ran); 64 usage.
+        ran); 65 the run's key-derivation budget had no room left to open an encrypted key (see \
+        "Robustness" in the README); 64 usage.
         """
     )
 
@@ -176,6 +177,10 @@ struct LintCommand: ParsableCommand {
                 guard case let .success(doc) = entry.result, doc.isLocked else { return entry }
                 do {
                     return KeyEntry(line: entry.line, result: .success(try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: input.path, document: doc, cache: &passphrase))))
+                } catch KeyportError.unsupported(let what, reason: .kdfBudgetSpent) {
+                    // The key is fine; the run has opened enough keys. Its public-key checks still run.
+                    run.fail(input.path, line: entry.line, KeyportError.unsupported(what, reason: .kdfBudgetSpent))
+                    return entry
                 } catch let error as KeyportError where ExitCode.of(error) == .dataError {
                     // Damage found only once decrypted (a private half that does not match
                     // the public one) is a finding about this key, not a reason to drop the file.

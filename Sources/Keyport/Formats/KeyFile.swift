@@ -186,6 +186,9 @@ public enum KeyFile {
     /// Decrypts a locked document with a passphrase.
     public static func unlock(_ document: KeyDocument, passphrase: SecureBytes) throws -> KeyDocument {
         guard document.isLocked else { return document }
+        // A file may hold many encrypted keys and a run may read many files: the run's KDF budget,
+        // if the caller set one, bounds their total cost as KDFLimits bounds one key's.
+        try KDFLimits.spend(on: document.protection.kdf)
         switch document.format {
         case .opensshPrivate: return try OpenSSHPrivateFormat.unlock(document, passphrase: passphrase)
         case .ppk: return try PPKFormat.unlock(document, passphrase: passphrase)
