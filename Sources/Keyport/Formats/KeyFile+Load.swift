@@ -64,8 +64,8 @@ extension Linter {
 }
 
 extension KeyDocument {
-    /// Formats that store no comment at all (PEM, PKCS#8, DER).
-    public var formatHoldsNoComment: Bool { [.pemTraditional, .pkcs8, .pkcs8Encrypted, .der].contains(format) }
+    /// Formats that store no comment at all (PEM, PKCS#8, in PEM or DER).
+    public var formatHoldsNoComment: Bool { [FormatID.pemTraditional, .pkcs8, .pkcs8Encrypted].contains(format) }
 
     /// The comment `path.pub` gives a private key read from `path`, as ssh-keygen takes it
     /// (authfile.c sshkey_try_load_public): the first key of a regular file beside it, used only
