@@ -82,14 +82,14 @@ struct ConvertCommand: ParsableCommand {
         if let output { try FileIO.checkReplaceable(output, force: force) }
         for loaded in keys {
             var doc = loaded.document
-            options.comment = comment ?? doc.comment
+            options.commentBytes = comment.map { Array($0.utf8) } ?? doc.commentBytes
             do {
                 // --public of a key whose comment is encrypted (openssh-key-v1) unlocks it when a
                 // passphrase file is at hand, to print the comment as ssh-keygen -y does.
                 let wantsComment = comment == nil && doc.comment.isEmpty && unlock.passphraseFile != nil
                 if doc.isPrivate, !`public` || doc.publicKey == nil || wantsComment, doc.isLocked {
                     doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: file, document: doc, cache: &passphrase))
-                    if comment == nil { options.comment = doc.comment }
+                    if comment == nil { options.commentBytes = doc.commentBytes }
                 }
                 var encoded: EncodedKey
                 if let key = doc.privateKey, !`public` {

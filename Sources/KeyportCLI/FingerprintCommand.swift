@@ -44,7 +44,9 @@ struct FingerprintCommand: ParsableCommand {
         var reader = KeyReader()
         var out = OutputBuffer()
         var passphrase: SecureBytes?
-        let fingerprinter = Fingerprinter(style: FingerprintStyle(hash: hash, randomart: verbose, json: json))
+        var fingerprinter = Fingerprinter(style: FingerprintStyle(hash: hash, randomart: verbose, json: json))
+        // With a passphrase at hand, an encrypted openssh-key-v1 key's comment is read too.
+        fingerprinter.unlocksForComment = passphraseFile != nil
         for path in files {
             fingerprinter.run(path: path, passphrase: { doc in
                 try UnlockOptions.passphrase(file: passphraseFile, for: path, document: doc, cache: &passphrase)

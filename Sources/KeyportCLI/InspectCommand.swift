@@ -49,7 +49,8 @@ struct InspectCommand: ParsableCommand {
             for loaded in reader.load(path, input: input) {
                 var doc = loaded.document
                 var note: String?
-                if doc.publicKey == nil {
+                if doc.publicKey == nil || doc.commentSource == .unknown && (unlock.passphraseFile != nil || Terminal.stdinIsTerminal)
+                    && doc.withCommentFromPublicFile(beside: path, always: false).commentSource == .unknown {
                     if unlock.passphraseFile != nil || Terminal.stdinIsTerminal {
                         do {
                             doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, document: doc, cache: &passphrase))
@@ -62,6 +63,7 @@ struct InspectCommand: ParsableCommand {
                             "\(UnlockOptions.describeLocked(doc)): the public key is encrypted too; give --passphrase-file FILE to see it"))
                     }
                 }
+                if path != "-" { doc = doc.withCommentFromPublicFile(beside: path, always: false) }
                 if json {
                     out.append(jsonText(doc, path: path) + "\n")
                 } else {
@@ -82,9 +84,7 @@ struct InspectCommand: ParsableCommand {
             rows.append(("type", "\(key.sshType) (\(key.displayType))"))
             rows.append(("bits", String(key.bits)))
         }
-        // openssh-key-v1 keeps the comment inside the encrypted section.
-        let hiddenComment = doc.isLocked && doc.format == .opensshPrivate
-        rows.append(("comment", !doc.comment.isEmpty ? doc.comment : hiddenComment ? "(encrypted)" : "(none)"))
+        rows.append(("comment", Self.commentText(doc)))
         rows.append(("private", doc.isPrivate ? "yes" : "no"))
         rows.append(("encrypted", doc.protection.isEncrypted ? "yes" : "no"))
         if doc.protection.isEncrypted {
@@ -106,7 +106,7 @@ struct InspectCommand: ParsableCommand {
         if let key = doc.publicKey {
             rows.append(("sha256", key.fingerprint(.sha256)))
             rows.append(("md5", key.fingerprint(.md5)))
-            rows.append(("public key", OpenSSHPublicFormat.encodeLine(key, comment: doc.comment).trimmingTrailingNewline()))
+            rows.append(("public key", FingerprintOutput.visEscaped(Self.publicLine(key, doc))))
         }
         if let note { rows.append(("note", note)) }
         for observation in doc.observations { rows.append(("observation", observation.message)) }
@@ -120,6 +120,21 @@ struct InspectCommand: ParsableCommand {
             out += Self.certificateText(cert, key: key)
         }
         return out
+    }
+
+    /// The comment row: escaped as ssh-keygen -l escapes it, and saying where it came from when the
+    /// key's file does not hold it.
+    static func commentText(_ doc: KeyDocument) -> String {
+        switch doc.commentSource {
+        case .unknown: return "(unknown: it is in the encrypted part; give --passphrase-file to read it)"
+        case let .publicFile(pubPath): return FingerprintOutput.visEscaped(doc.commentBytes) + " (from \(pubPath))"
+        case .file: return doc.commentBytes.isEmpty ? "(none)" : FingerprintOutput.visEscaped(doc.commentBytes)
+        }
+    }
+
+    /// The public line as `ssh-keygen -y` prints it, without its newline; the comment's bytes as stored.
+    static func publicLine(_ key: PublicKey, _ doc: KeyDocument) -> [UInt8] {
+        Array(OpenSSHPublicFormat.encode(key, comment: doc.commentSource == .unknown ? [] : doc.commentBytes, blankWhenEmpty: false).dropLast())
     }
 
     /// The certificate block as `ssh-keygen -L` prints it.
@@ -137,6 +152,11 @@ struct InspectCommand: ParsableCommand {
         out += pad + "Principals: " + (cert.principals.isEmpty ? "(none)\n" : "\n" + cert.principals.map { pad + "        \(safe($0))\n" }.joined())
         out += pad + "Critical Options: " + (cert.criticalOptions.isEmpty ? "(none)\n" : "\n" + cert.criticalOptions.map { pad + "        \(safe($0.name))" + ($0.value.isEmpty ? "" : " \(safe($0.value))") + "\n" }.joined())
         out += pad + "Extensions: " + (cert.extensions.isEmpty ? "(none)\n" : "\n" + cert.extensions.map { pad + "        \(safe($0.name))" + ($0.value.isEmpty ? "" : " \(safe($0.value))") + "\n" }.joined())
+        // After the lines ssh-keygen -L prints, which stay together for those who compare them.
+        switch cert.signatureStatus {
+        case .valid: out += pad + "Signature: valid (verified against the signing CA key)\n"
+        case let .invalid(why): out += pad + "Signature: INVALID: \(why)\n"
+        }
         return out
     }
 
@@ -163,7 +183,9 @@ struct InspectCommand: ParsableCommand {
         o.add("format", doc.format.rawValue)
         o.add("type", doc.publicKey?.sshType)
         o.add("bits", doc.publicKey?.bits)
-        o.add("comment", doc.comment)
+        // null when unknown (encrypted, no .pub beside it); comment_from names the .pub it came from.
+        o.add("comment", doc.commentSource == .unknown ? nil : FingerprintOutput.jsonText(doc.commentBytes))
+        if case let .publicFile(pubPath) = doc.commentSource { o.add("comment_from", pubPath) }
         o.add("private", doc.isPrivate)
         o.add("encrypted", doc.protection.isEncrypted)
         o.add("cipher", doc.protection.cipherName)
@@ -181,7 +203,7 @@ struct InspectCommand: ParsableCommand {
         }
         o.add("sha256", doc.publicKey?.fingerprint(.sha256))
         o.add("md5", doc.publicKey?.fingerprint(.md5))
-        o.add("public_key", doc.publicKey.map { OpenSSHPublicFormat.encodeLine($0, comment: doc.comment).trimmingTrailingNewline() })
+        o.add("public_key", doc.publicKey.map { FingerprintOutput.jsonText(Self.publicLine($0, doc)) })
         if let options = doc.options { o.add("options", options) }
         if let hosts = doc.hosts { o.add("hosts", hosts) }
         if let marker = doc.marker { o.add("marker", marker) }
@@ -203,6 +225,7 @@ struct InspectCommand: ParsableCommand {
             c.add("signing_ca", cert.signatureKey.fingerprint(.sha256))
             c.add("signing_ca_type", cert.signatureKey.sshType)
             c.add("signature_algorithm", cert.signatureAlgorithm)
+            c.add("signature_valid", cert.signatureStatus == .valid)
             o.add("certificate", raw: c.text)
         }
         return o.text

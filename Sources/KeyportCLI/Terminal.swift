@@ -37,7 +37,9 @@ extension ExitCode {
             case .exists, .create: return .cannotCreate
             // An input that is missing, not readable by us, or a directory.
             case let .read(code): return [ENOENT, EACCES, ENOTDIR, EISDIR].contains(code) ? .noInput : .ioError
-            case .tooLarge, .write, .other: return .ioError
+            // An input over its size bound is bad input in every command, not an I/O failure.
+            case .tooLarge: return .dataError
+            case .write, .other: return .ioError
             }
         }
     }

@@ -22,7 +22,8 @@ import ArgumentParser
             (.io(path: "f", reason: "permission denied", cause: .read(errno: EACCES)), 66),
             (.io(path: "f", reason: "is a directory", cause: .read(errno: EISDIR)), 66),
             (.io(path: "f", reason: "input/output error", cause: .read(errno: EIO)), 74),
-            (.io(path: "f", reason: "larger than 1024 KiB", cause: .tooLarge), 74),
+            // An input over its size bound is bad input in every command (issue 14.12).
+            (.io(path: "f", reason: "larger than 1024 KiB", cause: .tooLarge), 65),
             (.io(path: "f", reason: "write failed", cause: .write(errno: ENOSPC)), 74),
         ]
         for (error, code) in cases {

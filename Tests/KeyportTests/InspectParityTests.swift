@@ -34,7 +34,7 @@ import Testing
         let rows = inspectRows(try Tool.keyport(["inspect", key]).stdout)
         #expect(rows.contains { $0 == ("rounds", "20") })
         #expect(rows.contains { $0 == ("kdf", "bcrypt") })
-        #expect(rows.contains { $0 == ("comment", "(encrypted)") })
+        #expect(rows.contains { $0.0 == "comment" && $0.1.hasSuffix("(from \(key).pub)") }) // the .pub beside it gives the encrypted comment (issue 15.1)
         #expect(inspectRows(try Tool.keyport(["inspect", ppk]).stdout).contains { $0 == ("kdf", "Argon2id") })
     }
 

@@ -88,7 +88,7 @@ func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, vers
         "private-key-unencrypted", "legacy-pem-encryption", "ppk-v2-protection", "bcrypt-rounds-low", "argon2-memory-low",
         "private-key-permissions", "authorized-keys-writable",
         "comment-missing", "comment-not-email", "duplicate-authorized-key", "authorized-keys-bad-option", "expiry-time-passed",
-        "certificate-expired", "certificate-not-yet-valid", "certificate-sha1-signature",
+        "certificate-expired", "certificate-not-yet-valid", "certificate-sha1-signature", "certificate-signature-invalid", "private-key-cipher-broken", "private-key-cipher-3des",
         "ec-point-off-curve", "ec-explicit-parameters", "private-key-mismatch", "trailing-data", "crlf-damage",
         "format-irregularity", "unreadable-key",
         "rsa-roca", "rsa-fermat", "rsa-small-factors", "rsa-small-private-exponent", "rsa-shared-prime", "blocklisted-key",

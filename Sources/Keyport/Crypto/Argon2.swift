@@ -15,8 +15,8 @@ enum Argon2 {
     /// Refused above this many lanes: libargon2 starts a thread per lane (puttygen writes 1).
     static let maximumParallelism = 64
 
-    /// Derives `length` bytes. Parameters keyport refuses throw `.unsupported`; libargon2's own
-    /// failures throw `.crypto` with its message.
+    /// Derives `length` bytes. Parameters above keyport's bounds throw `.unsupported`, below
+    /// libargon2's minimums `.malformed`; libargon2's own failures throw `.crypto` with its message.
     static func derive(flavor: Argon2Parameters.Flavor, passphrase: SecureBytes, salt: [UInt8],
                        memory: Int, passes: Int, parallelism: Int, length: Int) throws -> SecureBytes {
         guard memory > 0, memory <= maximumMemory else {
@@ -30,6 +30,15 @@ enum Argon2 {
             throw KeyportError.unsupported("Argon2 parameters out of range (passes \(passes), parallelism \(parallelism))")
         }
         try KDFLimits.checkArgon2(memory: memory, passes: passes)
+        // libargon2's own minimums (argon2.h ARGON2_MIN_*): a file below them is damaged, which is
+        // said here in words rather than as a library failure.
+        func damaged(_ reason: String) -> KeyportError { .malformed(format: "PPK", field: "Argon2 parameters", reason: reason) }
+        guard passes >= 1 else { throw damaged("Argon2-Passes is \(passes); at least 1 is needed") }
+        guard parallelism >= 1 else { throw damaged("Argon2-Parallelism is \(parallelism); at least 1 lane is needed") }
+        guard memory >= 8 * parallelism else {
+            throw damaged("Argon2-Memory is \(memory) KiB; at least 8 KiB per lane (\(8 * parallelism) KiB) are needed")
+        }
+        guard salt.count >= 8 else { throw damaged("Argon2-Salt is \(salt.count) byte\(salt.count == 1 ? "" : "s"); at least 8 are needed") }
         let type: argon2_type
         switch flavor {
         case .argon2d: type = Argon2_d

@@ -111,3 +111,15 @@ func opensslErrors(_ context: String) -> String {
     }
     return messages.isEmpty ? context : "\(context) (\(messages.joined(separator: "; ")))"
 }
+
+/// The reason phrases of libcrypto's queued errors (" (invalid iteration count)"), or "" when none;
+/// clears the queue. For messages about damaged input, where the full error lines say nothing more.
+func opensslReasons() -> String {
+    var reasons: [String] = []
+    while true {
+        let code = ERR_get_error()
+        if code == 0 { break }
+        if let text = ERR_reason_error_string(code).map({ String(cString: $0) }), !reasons.contains(text) { reasons.append(text) }
+    }
+    return reasons.isEmpty ? "" : " (\(reasons.joined(separator: "; ")))"
+}

@@ -56,6 +56,7 @@ final class EVPKey {
             try params.push("pub", BigNum(y)); try params.push("priv", BigNum(x))
             self.init(takingOwnershipOf: try params.makeKey(type: "DSA", selection: Self.keyPairSelection))
         case let (.ecdsa(point), .ecdsa(d)):
+            try Self.checkOnCurve(algorithm, point)
             let params = try ParamBuilder()
             try params.push("group", utf8: try Self.groupName(algorithm))
             try params.push("pub", octets: point)
@@ -89,6 +90,7 @@ final class EVPKey {
             try params.push("pub", BigNum(y))
             self.init(takingOwnershipOf: try params.makeKey(type: "DSA", selection: Self.publicSelection))
         case let .ecdsa(point):
+            try Self.checkOnCurve(algorithm, point)
             let params = try ParamBuilder()
             try params.push("group", utf8: try Self.groupName(algorithm))
             try params.push("pub", octets: point)
@@ -109,6 +111,14 @@ final class EVPKey {
     // Swift does not import.
     static let publicSelection: Int32 = 0x86
     static let keyPairSelection: Int32 = 0x87
+
+    /// A point off its curve is damaged input (ssh-keygen calls such a key invalid); said in words
+    /// before libcrypto refuses it with an error stack.
+    private static func checkOnCurve(_ algorithm: KeyAlgorithm, _ point: [UInt8]) throws {
+        guard ecPointIsOnCurve(algorithm: algorithm, point: point) else {
+            throw KeyportError.malformed(format: "EC key", field: "EC point", reason: "the public point is not on the \(algorithm.curveName ?? "key's") curve")
+        }
+    }
 
     private static func groupName(_ algorithm: KeyAlgorithm) throws -> String {
         switch algorithm {
@@ -150,10 +160,12 @@ final class EVPKey {
     func publicKey() throws -> PublicKey {
         let algorithm = try algorithm()
         switch algorithm {
-        case .rsa:
-            return PublicKey(algorithm: .rsa, parts: .rsa(e: try bn("e").bytes, n: try bn("n").bytes))
-        case .dsa:
-            return PublicKey(algorithm: .dsa, parts: .dsa(p: try bn("p").bytes, q: try bn("q").bytes, g: try bn("g").bytes, y: try bn("pub").bytes))
+        case .rsa, .dsa:
+            let parts: PublicParts = algorithm == .rsa
+                ? .rsa(e: try bn("e").bytes, n: try bn("n").bytes)
+                : .dsa(p: try bn("p").bytes, q: try bn("q").bytes, g: try bn("g").bytes, y: try bn("pub").bytes)
+            try parts.checkNotDegenerate(context: algorithm == .rsa ? "RSA key" : "DSA key")
+            return PublicKey(algorithm: algorithm, parts: parts)
         case .ecdsaP256, .ecdsaP384, .ecdsaP521:
             // qx/qy rather than "pub": the encoded point keeps the file's (possibly compressed) form.
             let size = algorithm.curveFieldBytes ?? 0
@@ -316,7 +328,7 @@ final class EVPKey {
     /// Decrypts EncryptedPrivateKeyInfo DER (PBES2 with PBKDF2 or scrypt, PBES1, PKCS#12 PBE) and
     /// returns the PrivateKeyInfo DER. A failed padding check is `wrongPassphrase`; an algorithm
     /// libcrypto lacks is `unsupported`.
-    static func decryptPKCS8(_ der: [UInt8], passphrase: SecureBytes) throws -> SecureBytes {
+    static func decryptPKCS8(_ der: [UInt8], passphrase: SecureBytes, legacyLoadAttempted: Bool = false) throws -> SecureBytes {
         Libcrypto.ensureInitialized()
         var cursor: UnsafePointer<UInt8>? = nil
         let sig: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
@@ -341,7 +353,19 @@ final class EVPKey {
                                 data, ASN1_STRING_length(digest), &out, &outLength, 0, nil, nil)
         }
         guard result != nil, let out else {
-            throw classifyDecryptionFailure("PKCS#8 decryption")
+            switch classifyDecryptionFailure() {
+            case .wrongPassphrase: throw KeyportError.wrongPassphrase
+            case let .damaged(detail):
+                throw KeyportError.malformed(format: "PKCS#8", field: "encryption parameters", reason: "libcrypto cannot decrypt with them\(detail)")
+            case let .unavailable(detail):
+                // DES, RC2 and RC4 (PBES1, PKCS#12 PBE, PBES2 with DES-CBC or RC2-CBC) are in the legacy
+                // provider, which is loaded only now that a file needs it, and the decryption tried again.
+                if !legacyLoadAttempted, legacyProviderFailure == nil {
+                    return try decryptPKCS8(der, passphrase: passphrase, legacyLoadAttempted: true)
+                }
+                let why = legacyProviderFailure.map { ": it needs \($0)" } ?? detail
+                throw KeyportError.unsupported("the key's encryption algorithm is not available in libcrypto\(why)", reason: .cipher)
+            }
         }
         defer { CRYPTO_clear_free(out, Int(outLength), nil, 0) }
         return SecureBytes(UnsafeBufferPointer(start: out, count: Int(outLength)))
@@ -402,10 +426,18 @@ final class EVPKey {
         return .integrityCheckFailed("PEM: the passphrase is right but the encrypted body is damaged (its padding is wrong)")
     }
 
-    /// Maps libcrypto's error queue after a failed password-based decryption.
-    private static func classifyDecryptionFailure(_ context: String) -> KeyportError {
+    /// What a failed password-based decryption means, from libcrypto's error queue.
+    enum DecryptionFailure {
+        case wrongPassphrase
+        /// The algorithm is not in the providers loaded (DES, RC2 and RC4 live in the legacy one).
+        case unavailable(String)
+        case damaged(String)
+    }
+
+    /// Reads and clears libcrypto's error queue after a failed password-based decryption.
+    private static func classifyDecryptionFailure() -> DecryptionFailure {
         var badDecrypt = false, unsupported = false
-        var messages: [String] = []
+        var reasons: [String] = []
         while true {
             let code = ERR_get_error()
             if code == 0 { break }
@@ -413,19 +445,34 @@ final class EVPKey {
             if (lib == ERR_LIB_EVP && reason == EVP_R_BAD_DECRYPT) || (lib == ERR_LIB_PKCS12 && reason == PKCS12_R_PKCS12_CIPHERFINAL_ERROR) {
                 badDecrypt = true
             }
-            if lib == ERR_LIB_EVP && [EVP_R_UNKNOWN_PBE_ALGORITHM, EVP_R_UNSUPPORTED_CIPHER, EVP_R_UNKNOWN_CIPHER,
-                                      EVP_R_UNSUPPORTED_KEY_DERIVATION_FUNCTION, EVP_R_UNSUPPORTED_PRF].contains(reason) {
+            if (lib == ERR_LIB_EVP && [EVP_R_UNKNOWN_PBE_ALGORITHM, EVP_R_UNSUPPORTED_CIPHER, EVP_R_UNKNOWN_CIPHER,
+                                       EVP_R_UNSUPPORTED_KEY_DERIVATION_FUNCTION, EVP_R_UNSUPPORTED_PRF].contains(reason))
+                || reason == ERR_R_UNSUPPORTED || reason == ERR_R_FETCH_FAILED {
                 unsupported = true
             }
-            var buffer = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &buffer, buffer.count)
-            messages.append(String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            // The reason phrase only ("invalid iteration count"), not the whole error line.
+            if let text = ERR_reason_error_string(code).map({ String(cString: $0) }), !reasons.contains(text) { reasons.append(text) }
         }
         if badDecrypt { return .wrongPassphrase }
-        let detail = messages.isEmpty ? "" : " (\(messages.joined(separator: "; ")))"
-        if unsupported { return .unsupported("the key's encryption algorithm is not available in libcrypto\(detail)", reason: .cipher) }
-        return .crypto("\(context) failed\(detail)")
+        let detail = reasons.isEmpty ? "" : " (\(reasons.joined(separator: "; ")))"
+        return unsupported ? .unavailable(detail) : .damaged(detail)
     }
+
+    /// Loads OpenSSL's legacy provider (DES, RC2, RC4, ...) into the default library context, once,
+    /// the first time a key file needs it; the default provider is loaded with it, because loading
+    /// any provider explicitly stops the default one from being loaded implicitly. Nil on success,
+    /// else why not (a static libcrypto, or an installation without `legacy.so`).
+    static let legacyProviderFailure: String? = {
+        Libcrypto.ensureInitialized()
+        guard OSSL_PROVIDER_load(nil, "default") != nil else { return opensslErrors("the default provider") }
+        guard OSSL_PROVIDER_load(nil, "legacy") != nil else {
+            // OpenSSL_version(OPENSSL_MODULES_DIR) reads `MODULESDIR: "/usr/lib/.../ossl-modules"`.
+            let modules = String(cString: OpenSSL_version(OPENSSL_MODULES_DIR)).split(separator: "\"").dropFirst().first.map(String.init) ?? "the OpenSSL modules directory"
+            ERR_clear_error()
+            return "OpenSSL's legacy provider (legacy.so in \(modules)), which could not be loaded"
+        }
+        return nil
+    }()
 }
 
 // MARK: - C strings that outlive a libcrypto context
@@ -515,8 +562,10 @@ private final class ParamBuilder {
         guard let ctx = EVP_PKEY_CTX_new_from_name(nil, names[0], nil) else { throw KeyportError.crypto(opensslErrors("\(type) key context")) }
         defer { EVP_PKEY_CTX_free(ctx); withExtendedLifetime(names) {} }
         var pkey: OpaquePointer?
-        guard EVP_PKEY_fromdata_init(ctx) == 1, EVP_PKEY_fromdata(ctx, &pkey, selection, params) == 1, let pkey else {
-            throw KeyportError.crypto(opensslErrors("building the \(type) key"))
+        guard EVP_PKEY_fromdata_init(ctx) == 1 else { throw KeyportError.crypto(opensslErrors("\(type) key import")) }
+        // The values come from a key file: libcrypto refusing them is damaged input, not a fault.
+        guard EVP_PKEY_fromdata(ctx, &pkey, selection, params) == 1, let pkey else {
+            throw KeyportError.malformed(format: "\(type) key", field: "key values", reason: "libcrypto refuses them as a key\(opensslReasons())")
         }
         return pkey
     }

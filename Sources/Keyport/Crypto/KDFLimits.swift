@@ -32,6 +32,8 @@ public enum KDFLimits {
     public static let scryptWork = 1 << 24
     /// Largest Argon2 memory (KiB) keyport reads or writes.
     public static let argon2Memory = Argon2.maximumMemory
+    /// libcrypto's scrypt memory cap for PKCS#8 (SCRYPT_MAX_MEM), in bytes.
+    static let scryptMemory = 32 << 20
 
     /// `what` names the parameter and its value, e.g. "bcrypt_pbkdf rounds 4294967295".
     static func refuse(_ what: String, _ bound: Int) -> KeyportError {
@@ -66,6 +68,12 @@ public enum KDFLimits {
             let (nr, o1) = n.multipliedReportingOverflow(by: r)
             let (nrp, o2) = nr.multipliedReportingOverflow(by: p)
             guard !o1, !o2, nrp <= scryptWork else { throw refuse(what, scryptWork) }
+            // libcrypto's PKCS#8 scrypt runs with its default memory cap (SCRYPT_MAX_MEM, 32 MiB) and
+            // fails above it (EVP_PBE_scrypt_ex: 128·r·(N + 2) + 128·r·p bytes); say so in words.
+            let memory = 128 * r * (n + 2 + p)
+            guard memory <= scryptMemory else {
+                throw KeyportError.unsupported("scrypt with N=\(n) r=\(r) p=\(p) needs \(memory >> 20) MiB, more than the \(scryptMemory >> 20) MiB libcrypto allows for key files (openssl cannot open this file either)", reason: .costAboveLimit)
+            }
         case .none, .ppkV2SHA1, .legacyMD5, .other:
             break
         }

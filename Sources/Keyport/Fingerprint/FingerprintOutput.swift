@@ -46,6 +46,9 @@ public struct FingerprintStyle: Sendable, Equatable {
         /// The randomart picture of `-v`, lines joined by newlines.
         case randomart
 
+        /// The `.pub` file the comment was taken from; left out when the key's own file holds it.
+        case commentFrom
+
         /// The member name in the object.
         public var name: String {
             switch self {
@@ -54,6 +57,7 @@ public struct FingerprintStyle: Sendable, Equatable {
             case .type: return "type"
             case .bits: return "bits"
             case .comment: return "comment"
+            case .commentFrom: return "comment_from"
             case let .fingerprint(hash): return hash.rawValue
             case .format: return "format"
             case .options: return "options"
@@ -65,14 +69,14 @@ public struct FingerprintStyle: Sendable, Equatable {
 
         /// What an object says when the key has no such value: nothing (the member is left out)
         /// or `null`.
-        public var nullWhenAbsent: Bool { self == .line }
+        public var nullWhenAbsent: Bool { self == .line || self == .comment }
     }
 
     /// The members of every JSON object, in order. Both encoders (`FingerprintOutput.json` and
     /// `LineFingerprinter`'s fast path) write from this list, so a change here changes both.
     /// SHA-256 and MD5 always; `-E sha1`/`-E sha512` add that hash, `-v` the randomart.
     public var jsonFields: [JSONField] {
-        var fields: [JSONField] = [.file, .line, .type, .bits, .comment, .fingerprint(.sha256), .fingerprint(.md5)]
+        var fields: [JSONField] = [.file, .line, .type, .bits, .comment, .commentFrom, .fingerprint(.sha256), .fingerprint(.md5)]
         if hash != .sha256 && hash != .md5 { fields.append(.fingerprint(hash)) }
         if randomart { fields.append(.randomart) }
         return fields + [.format, .options, .hosts, .marker]
@@ -106,7 +110,11 @@ public enum FingerprintOutput {
             case .line: value = doc.line.map { .int($0) }
             case .type: value = .string(key.sshType)
             case .bits: value = .int(key.bits)
-            case .comment: value = .string(doc.comment)
+            // null when the comment is unknown (encrypted, no .pub beside it); bytes that are not
+            // UTF-8 in ssh-keygen's escaped form, never as U+FFFD.
+            case .comment: value = doc.commentSource == .unknown ? nil : .string(jsonText(doc.commentBytes))
+            case .commentFrom:
+                if case let .publicFile(pubPath) = doc.commentSource { value = .string(pubPath) } else { value = nil }
             case let .fingerprint(hash): value = .string(key.fingerprint(hash))
             case .format: value = .string(doc.format.rawValue)
             case .options: value = doc.options.map { .string($0) }
@@ -124,7 +132,7 @@ public enum FingerprintOutput {
         if !doc.isPrivate {
             // Line-oriented files: the trailing comment unless it starts with '#', else the options or
             // host token before the key, else "no comment" (ssh-keygen.c do_fingerprint).
-            let comment = doc.verbatimComment ?? Array(doc.comment.utf8)
+            let comment = doc.verbatimComment ?? doc.commentBytes
             if !comment.isEmpty, comment.first != UInt8(ascii: "#") { return visEscaped(comment) }
             return (doc.verbatimLeading ?? (doc.options ?? doc.hosts).map { Array($0.utf8) }).map(visEscaped) ?? "no comment"
         }
@@ -133,17 +141,21 @@ public enum FingerprintOutput {
         // empty: the two-space form), else "no comment". PEM stores no comment; PPK keeps its own.
         // A FILE.pub whose line has no comment names itself (authfile.c sshkey_try_load_public), and
         // its comment is the rest of the line up to the first CR, trailing blanks kept.
-        // Only a regular FILE.pub is read: a FIFO there would block, a device feed garbage.
-        if path != "-", let sibling = try? FileIO.readRegularFile(path + ".pub").map(KeyFile.read),
-           let pub = sibling.lazy.compactMap({ try? $0.result.get() }).first, pub.publicKey == doc.publicKey {
-            let verbatim = (pub.verbatimComment ?? Array(pub.comment.utf8)).prefix { $0 != 0x0d && $0 != 0x0a }
-            return visEscaped(verbatim.isEmpty ? Array((path + ".pub").utf8) : Array(verbatim))
+        // The caller resolves the .pub (`KeyDocument.withCommentFromPublicFile(beside:always: true)`).
+        switch (doc.commentSource, doc.format) {
+        case let (.publicFile(pubPath), _):
+            let verbatim = doc.verbatimComment ?? doc.commentBytes
+            return visEscaped(verbatim.isEmpty ? Array(pubPath.utf8) : verbatim)
+        case (.unknown, _): return "no comment"
+        case (.file, .opensshPrivate): return visEscaped(doc.commentBytes)
+        case (.file, _): return doc.commentBytes.isEmpty ? "no comment" : visEscaped(doc.commentBytes)
         }
-        switch (doc.format, doc.content) {
-        case (.opensshPrivate, .privateKey): return visEscaped(doc.comment)
-        case (.opensshPrivate, _): return "no comment"
-        default: return doc.comment.isEmpty ? "no comment" : visEscaped(doc.comment)
-        }
+    }
+
+    /// Comment bytes as JSON text: as they are when UTF-8, else in `visEscaped` form (JSON holds
+    /// only Unicode text; U+FFFD would lose the bytes).
+    public static func jsonText(_ bytes: [UInt8]) -> String {
+        String(validating: bytes, as: UTF8.self) ?? visEscaped(bytes)
     }
 
     /// Untrusted text as printed: `SafeText`'s rule (OpenSSH's `\ooo` escaping, which ssh-keygen -l

@@ -48,7 +48,11 @@ public struct FingerprintLineHandler: LineHandler {
         case let .failure(error): out.fail(line: number, error)
         case let .key(doc):
             out.noteKey()
-            if let key = doc.publicKey { out.append(FingerprintOutput.render(key, document: doc, path: path, style: style)) }
+            if let error = doc.publicKey?.certificateSignatureFailure {
+                out.fail(line: number, error)
+            } else if let key = doc.publicKey {
+                out.append(FingerprintOutput.render(key, document: doc, path: path, style: style))
+            }
         }
     }
 }
@@ -64,6 +68,11 @@ public struct FingerprintLineHandler: LineHandler {
 public struct Fingerprinter: Sendable {
     /// How keys are written.
     public var style: FingerprintStyle
+    /// Also unlock (with `passphrase`) an openssh-key-v1 key whose public half is in clear, when its
+    /// comment is unknown otherwise (it sits in the encrypted section and no `.pub` gives it): for
+    /// callers that hold a passphrase anyway (`--passphrase-file`). A failure is reported and the
+    /// key still printed, with "no comment".
+    public var unlocksForComment = false
 
     /// A fingerprinter writing keys in `style`.
     public init(style: FingerprintStyle = FingerprintStyle()) { self.style = style }
@@ -121,7 +130,19 @@ public struct Fingerprinter: Sendable {
                     continue
                 }
             }
+            if path != "-" { doc = doc.withCommentFromPublicFile(beside: path, always: true) }
+            if unlocksForComment, doc.isLocked, doc.commentSource == .unknown {
+                do {
+                    if let secret = try passphrase(doc) { doc = try KeyFile.unlock(doc, passphrase: secret) }
+                } catch {
+                    report(doc.line, Self.keyportError(error, path: path))
+                }
+            }
             guard let key = doc.publicKey else { continue }
+            if let error = key.certificateSignatureFailure {
+                report(doc.line, error)
+                continue
+            }
             text += FingerprintOutput.render(key, document: doc, path: path, style: style)
         }
         text.withUTF8 { output([UnsafeRawBufferPointer($0)], false) }

@@ -174,7 +174,7 @@ public final class LineFingerprinter {
             for field in style.jsonFields {
                 let absent: Bool
                 switch field {
-                case .options, .hosts, .marker, .randomart: absent = true
+                case .options, .hosts, .marker, .randomart, .commentFrom: absent = true
                 default: absent = false
                 }
                 if absent && !field.nullWhenAbsent { continue }
@@ -246,7 +246,7 @@ public final class LineFingerprinter {
                 dst[o] = UInt8(ascii: "\""); o += 1
             case .format:
                 o = Self.quoted(FormatID.opensshPublic.rawValue, to: dst, at: o)
-            case .file, .options, .hosts, .marker, .randomart:
+            case .file, .options, .hosts, .marker, .randomart, .commentFrom:
                 // Constant or absent: already in the prefixes.
                 break
             }
@@ -368,7 +368,9 @@ public final class LineFingerprinter {
         let bits: Int
         switch algorithm {
         case .rsa:
-            guard mpint() != nil, let n = mpint() else { return nil }
+            // Degenerate moduli (even, longer than OpenSSH reads) are refused by the general path.
+            guard let e = mpint(), e <= PublicParts.maximumIntegerBits, let n = mpint(), n <= PublicParts.maximumIntegerBits,
+                  b[o - 1] & 1 == 1 else { return nil }
             bits = n
         case .ed25519:
             guard let pk = string(), pk.count == 32 else { return nil }

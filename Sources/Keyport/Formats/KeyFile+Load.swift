@@ -42,7 +42,7 @@ extension KeyFile {
     ///   the two `encode` functions throw.
     public static func encode(_ document: KeyDocument, to format: OutputFormat, options: EncodeOptions = EncodeOptions()) throws -> EncodedKey {
         var options = options
-        if options.comment.isEmpty { options.comment = document.comment }
+        if options.commentBytes.isEmpty { options.commentBytes = document.commentBytes }
         switch document.content {
         case let .privateKey(key): return try encode(key, to: format, options: options)
         case let .publicKey(key): return try encode(key, to: format, options: options)
@@ -60,5 +60,34 @@ extension Linter {
     ///   errors: they come back as findings.
     public func lint(paths: [String]) throws -> [Finding] {
         try lint(paths.map { try LintInput.read(path: $0) })
+    }
+}
+
+extension KeyDocument {
+    /// Formats that store no comment at all (PEM, PKCS#8, in PEM or DER).
+    public var formatHoldsNoComment: Bool { [FormatID.pemTraditional, .pkcs8, .pkcs8Encrypted].contains(format) }
+
+    /// The comment `path.pub` gives a private key read from `path`, as ssh-keygen takes it
+    /// (authfile.c sshkey_try_load_public): the first key of a regular file beside it, used only
+    /// when it is the same key, its comment being the rest of the line up to the first CR.
+    ///
+    /// - Parameter always: take the `.pub` comment even when this document knows its own (the
+    ///   precedence of `ssh-keygen -l`); otherwise only for a comment that is unknown (encrypted
+    ///   openssh-key-v1) or that the format cannot hold (PEM, PKCS#8).
+    /// - Returns: the document with `commentBytes` and `commentSource` (`.publicFile`) set, and
+    ///   `verbatimComment` holding the comment as written (trailing blanks kept); itself otherwise.
+    public func withCommentFromPublicFile(beside path: String, always: Bool) -> KeyDocument {
+        guard isPrivate, let key = publicKey, always || commentSource == .unknown || formatHoldsNoComment else { return self }
+        let pubPath = path + ".pub"
+        guard path != "-", var bytes = FileIO.readRegularFile(pubPath) else { return self }
+        defer { SecureBytes.wipe(&bytes) }
+        guard let entries = try? KeyFile.read(bytes), let pub = entries.lazy.compactMap({ try? $0.result.get() }).first,
+              !pub.isPrivate, pub.publicKey == key else { return self }
+        var document = self
+        let verbatim = Array((pub.verbatimComment ?? pub.commentBytes).prefix { $0 != 0x0d && $0 != 0x0a })
+        document.verbatimComment = verbatim
+        document.commentBytes = pub.commentBytes
+        document.commentSource = .publicFile(pubPath)
+        return document
     }
 }

@@ -28,8 +28,14 @@ public enum OutputFormat: String, Sendable, CaseIterable, Codable {
 
 /// How to write a key. Formats read only the fields that apply to them.
 public struct EncodeOptions: Sendable {
-    /// The comment to store (formats without comments drop it and say so in `warnings`).
-    public var comment: String
+    /// The comment to store, as bytes written unchanged (formats without comments drop it and say
+    /// so in `warnings`).
+    public var commentBytes: [UInt8]
+    /// The comment as text (see `commentBytes`).
+    public var comment: String {
+        get { String(decoding: commentBytes, as: UTF8.self) }
+        set { commentBytes = Array(newValue.utf8) }
+    }
     /// nil writes the key unencrypted.
     public var passphrase: SecureBytes?
     /// Write only the public key.
@@ -48,7 +54,7 @@ public struct EncodeOptions: Sendable {
     /// Options with the defaults of `ssh-keygen` and `puttygen`: no comment, unencrypted, 16 bcrypt rounds, PPK v3.
     public init(comment: String = "", passphrase: SecureBytes? = nil, publicOnly: Bool = false,
                 kdfRounds: Int = 16, ppkVersion: Int = 3, ppkArgon2: Argon2Parameters? = nil) {
-        self.comment = comment
+        self.commentBytes = Array(comment.utf8)
         self.passphrase = passphrase
         self.publicOnly = publicOnly
         self.kdfRounds = kdfRounds
@@ -111,7 +117,14 @@ public enum KeyFile {
     /// something else.
     static func looksLikeKeyLine(_ bytes: [UInt8]) -> Bool {
         let head = String(decoding: bytes.prefix(4096), as: UTF8.self)
-        return KeyAlgorithm.allCases.contains { head.contains($0.sshName) } || head.contains("-cert-v01@openssh.com")
+        if KeyAlgorithm.allCases.contains(where: { head.contains($0.sshName) }) || head.contains("-cert-v01@openssh.com") || head.contains("rsa-sha2-") {
+            return true
+        }
+        // A key line of a type keyport does not know (`ssh-foo AAAA… comment`): an SSH algorithm
+        // name (lowercase letters, digits, '-', '.', one '@') followed by a base64 token, so that the
+        // error names the type instead of calling the file unrecognised text.
+        let words = bytes.prefix(4096).prefix(while: { $0 != 0x0a }).split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+        return words.count >= 2 && OpenSSHPublicFormat.isUnknownKeyType(words[0], before: words[1])
     }
 
     /// A short, printable description of unrecognised content.

@@ -82,7 +82,7 @@ enum SSH1Format: KeyFormat {
 
 /// The comment of a one-line public format ends at the line's end: a line break would split the key.
 private func requireOneLineComment(_ options: EncodeOptions, in what: String) throws {
-    if options.comment.utf8.contains(where: { $0 == 0x0a || $0 == 0x0d }) {
+    if options.commentBytes.contains(where: { $0 == 0x0a || $0 == 0x0d }) {
         throw KeyportError.cannotEncode("\(what) holds a one-line comment; this comment contains a line break")
     }
 }
@@ -104,9 +104,9 @@ extension OpenSSHPrivateFormat: KeyFormat {
 
     static func encode(_ key: PublicKey, as format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
         try requireOneLineComment(options, in: "an OpenSSH public key line")
-        let line = options.publicOfPrivate ? OpenSSHPublicFormat.encodeLine(key, comment: options.comment)
-                                           : OpenSSHPublicFormat.encode(key, comment: options.comment)
-        return EncodedKey(bytes: Array(line.utf8), isSecret: false, warnings: [])
+        // The comment's bytes as read: a comment need not be UTF-8 (issue 15.2).
+        let line = OpenSSHPublicFormat.encode(key, comment: options.commentBytes, blankWhenEmpty: !options.publicOfPrivate)
+        return EncodedKey(bytes: line, isSecret: false, warnings: [])
     }
 }
 

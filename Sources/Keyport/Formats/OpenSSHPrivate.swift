@@ -203,14 +203,18 @@ enum OpenSSHPrivateFormat {
         }
         if container.isEncrypted {
             return container.publicKeys.enumerated().map { index, key in
-                KeyDocument(format: .opensshPrivate, content: .locked(publicKey: key), comment: "", protection: container.protection,
-                            details: details(index), observations: container.observations, sealed: Sealed(container: container))
+                var document = KeyDocument(format: .opensshPrivate, content: .locked(publicKey: key), comment: "", protection: container.protection,
+                                           details: details(index), observations: container.observations, sealed: Sealed(container: container))
+                document.commentSource = .unknown // in the encrypted section: unknown until unlocked, not empty
+                return document
             }
         }
         let opened = try openSection(container, plaintext: container.privateSection, encrypted: false)
         return opened.keys.enumerated().map { index, entry in
-            KeyDocument(format: .opensshPrivate, content: .privateKey(entry.key), comment: entry.comment, protection: .none,
-                        details: details(index), observations: container.observations)
+            var document = KeyDocument(format: .opensshPrivate, content: .privateKey(entry.key), protection: .none,
+                                       details: details(index), observations: container.observations)
+            document.commentBytes = entry.comment
+            return document
         }
     }
 
@@ -226,7 +230,8 @@ enum OpenSSHPrivateFormat {
             }
             var unlocked = document
             unlocked.content = .privateKey(entry.key)
-            unlocked.comment = entry.comment
+            unlocked.commentBytes = entry.comment
+            unlocked.commentSource = .file
             unlocked.sealed = nil
             return unlocked
         }
@@ -234,7 +239,7 @@ enum OpenSSHPrivateFormat {
 
     /// Everything in a file once opened: its keys with comments, the check integer and the container.
     struct Opened {
-        var keys: [(key: PrivateKey, comment: String)]
+        var keys: [(key: PrivateKey, comment: [UInt8])]
         var checkInt: UInt32
         var container: Container
     }
@@ -304,7 +309,7 @@ enum OpenSSHPrivateFormat {
             if encrypted { throw KeyportError.wrongPassphrase }
             throw KeyportError.integrityCheckFailed("\(formatName): the check integers differ, the private section is damaged")
         }
-        var keys: [(key: PrivateKey, comment: String)] = []
+        var keys: [(key: PrivateKey, comment: [UInt8])] = []
         for (index, expected) in container.publicKeys.enumerated() {
             let key = try readPrivateKey(&r, index: index + 1)
             let comment = try r.readString("comment")
@@ -312,7 +317,7 @@ enum OpenSSHPrivateFormat {
                 throw KeyportError.keyMismatch("private key \(index + 1) does not belong to the public key in the file header")
             }
             try key.validate()
-            keys.append((key, String(decoding: comment, as: UTF8.self)))
+            keys.append((key, comment))
         }
         var expectedPad: UInt8 = 1
         while !r.isAtEnd {
@@ -405,6 +410,7 @@ enum OpenSSHPrivateFormat {
         switch algorithm {
         case .rsa:
             let n = try r.readMPInt("RSA n"), e = try r.readMPInt("RSA e")
+            try PublicParts.rsa(e: e, n: n).checkNotDegenerate(context: r.context)
             let d = secret(try r.readMPInt("RSA d")), iqmp = secret(try r.readMPInt("RSA iqmp"))
             let p = secret(try r.readMPInt("RSA p")), q = secret(try r.readMPInt("RSA q"))
             return PrivateKey(publicKey: PublicKey(algorithm: .rsa, parts: .rsa(e: e, n: n)), secret: .rsa(d: d, p: p, q: q, iqmp: iqmp))
@@ -469,7 +475,7 @@ enum OpenSSHPrivateFormat {
 
     static func encode(_ key: PrivateKey, options: EncodeOptions) throws -> EncodedKey {
         guard let passphrase = options.passphrase else {
-            return EncodedKey(bytes: try encode(keys: [(key, options.comment)], cipherName: "none", passphrase: nil,
+            return EncodedKey(bytes: try encode(keys: [(key, options.commentBytes)], cipherName: "none", passphrase: nil,
                                                 rounds: 0, salt: [], checkInt: try randomCheckInt()),
                               isSecret: true, warnings: [])
         }
@@ -479,7 +485,7 @@ enum OpenSSHPrivateFormat {
         guard options.kdfRounds >= 1, options.kdfRounds <= KDFLimits.bcryptRounds else {
             throw KeyportError.usage("bcrypt rounds must be between 1 and \(KDFLimits.bcryptRounds), not \(options.kdfRounds)")
         }
-        let bytes = try encode(keys: [(key, options.comment)], cipherName: defaultCipher, passphrase: passphrase,
+        let bytes = try encode(keys: [(key, options.commentBytes)], cipherName: defaultCipher, passphrase: passphrase,
                                rounds: options.kdfRounds, salt: try secureRandomBytes(saltLength), checkInt: try randomCheckInt())
         return EncodedKey(bytes: bytes, isSecret: true, warnings: [])
     }
@@ -492,6 +498,12 @@ enum OpenSSHPrivateFormat {
     /// Writes a complete file with every choice explicit, so tests can reproduce an ssh-keygen file
     /// byte for byte. `cipherName` "none" writes an unencrypted file (passphrase, rounds, salt unused).
     static func encode(keys: [(key: PrivateKey, comment: String)], cipherName: String, passphrase: SecureBytes?,
+                       rounds: Int, salt: [UInt8], checkInt: UInt32) throws -> [UInt8] {
+        try encode(keys: keys.map { ($0.key, Array($0.comment.utf8)) }, cipherName: cipherName, passphrase: passphrase, rounds: rounds, salt: salt, checkInt: checkInt)
+    }
+
+    /// Comments are written as the bytes given: ssh-keygen stores a comment that is not UTF-8 as is.
+    static func encode(keys: [(key: PrivateKey, comment: [UInt8])], cipherName: String, passphrase: SecureBytes?,
                        rounds: Int, salt: [UInt8], checkInt: UInt32) throws -> [UInt8] {
         guard let spec = Cipher(sshName: cipherName) else { throw KeyportError.cannotEncode("unknown cipher \(cipherName)") }
         guard !keys.isEmpty else { throw KeyportError.cannotEncode("no key to write") }

@@ -35,7 +35,19 @@ public enum OpenSSHPublicFormat {
     static func startsWithKeyType(_ bytes: ArraySlice<UInt8>) -> Bool {
         let token = bytes.prefix(while: { $0 != space && $0 != tab })
         guard token.count < bytes.count else { return false }
-        return KeyAlgorithm.named(String(decoding: token, as: UTF8.self)) != nil
+        return KeyAlgorithm.lineWord(String(decoding: token, as: UTF8.self)) != nil
+    }
+
+    /// Is `word` the key-type word of a key line of a type keyport does not know? It must look like
+    /// an SSH algorithm name (lowercase letters, digits and '-', then an optional `@domain`; host
+    /// names have dots before any '@') and be followed by a base64 token.
+    static func isUnknownKeyType(_ word: ArraySlice<UInt8>, before next: ArraySlice<UInt8>) -> Bool {
+        let name = word.prefix { $0 != UInt8(ascii: "@") }
+        return name.contains(UInt8(ascii: "-")) && name.count < 64 && next.count >= 16
+            && name.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7a) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2d })
+            && word.dropFirst(name.count).allSatisfy({ $0 > 0x20 && $0 < 0x7f })
+            && next.allSatisfy({ Base64.isAlphabet($0) || $0 == UInt8(ascii: "=") || $0 == cr })
+            && KeyAlgorithm.lineWord(String(decoding: word, as: UTF8.self)) == nil
     }
 
     /// Parses `keytype base64 [comment]` at the start of `text` (sshkey_read). Returns the key and the
@@ -48,7 +60,7 @@ public enum OpenSSHPublicFormat {
         guard i < end else {
             throw KeyportError.malformed(format: "public key line", field: "key", reason: "no key after \"\(PublicKey.printable(typeToken))\"")
         }
-        guard let (algorithm, isCertificate) = KeyAlgorithm.named(typeToken) else {
+        guard let (algorithm, isCertificate) = KeyAlgorithm.lineWord(typeToken) else {
             throw KeyportError.unsupported("unknown key type \"\(PublicKey.printable(typeToken))\"", reason: .keyType)
         }
         while i < end, text[i] == space || text[i] == tab { i += 1 }
@@ -164,6 +176,9 @@ public enum OpenSSHPublicFormat {
             if token.isEmpty {
                 return .failure(.malformed(format: "public key line", field: "line", reason: "no key found"))
             }
+            if let leading, isUnknownKeyType(leading[...], before: token) {
+                return .failure(.unsupported("unknown key type \"\(PublicKey.printable(String(decoding: leading, as: UTF8.self)))\"", reason: .keyType))
+            }
             // A long base64 token here may be a line of private key material: describe, never echo.
             if token.count >= 16, token.allSatisfy({ Base64.isAlphabet($0) }) {
                 return .failure(.malformed(format: "public key line", field: "line", reason: "no key type before a base64 token"))
@@ -192,7 +207,8 @@ public enum OpenSSHPublicFormat {
         let verbatim = Array(comment)
         while let last = comment.last, last == space || last == tab || last == cr { comment = comment.dropLast() }
         var format = FormatID.opensshPublic
-        var doc = KeyDocument(format: format, content: .publicKey(key), comment: String(decoding: comment, as: UTF8.self), line: lineNumber)
+        var doc = KeyDocument(format: format, content: .publicKey(key), line: lineNumber)
+        doc.commentBytes = Array(comment)
         doc.verbatimComment = verbatim
         doc.verbatimLeading = leadingBytes
         if let leadingBytes {
@@ -230,6 +246,15 @@ public enum OpenSSHPublicFormat {
     /// comment is empty, and so does keyport.
     public static func encode(_ key: PublicKey, comment: String) -> String {
         "\(key.sshType) \(Base64.encode(key.blob)) \(comment)\n"
+    }
+
+    /// The line as bytes, the comment written unchanged (it need not be UTF-8). `blankWhenEmpty`
+    /// keeps the blank after the key when there is no comment, as in the .pub files ssh-keygen
+    /// writes; without it the line is as `ssh-keygen -y` prints it.
+    public static func encode(_ key: PublicKey, comment: [UInt8], blankWhenEmpty: Bool) -> [UInt8] {
+        var line = Array("\(key.sshType) \(Base64.encode(key.blob))".utf8)
+        if blankWhenEmpty || !comment.isEmpty { line.append(space) }
+        return line + comment + [lf]
     }
 
     /// The line as `ssh-keygen -y` and `ssh-keygen -i` print it: no blank after the key when there is

@@ -327,6 +327,7 @@ public enum PEMFormat {
             return content
         }
         let (name, keyType, isPrivate) = structure.decoder
+        try checkVersion(der, structure: structure, context: context)
         let key = try EVPKey.decode(der: der, structure: name, keyType: keyType,
                                     selection: isPrivate ? EVPKey.keyPairSelection : EVPKey.publicSelection, what: context)
         if key.decodedFromExplicitParameters {

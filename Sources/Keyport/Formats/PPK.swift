@@ -44,8 +44,9 @@ public enum PPKFormat {
         // Unencrypted files store the private blob in clear.
         defer { if !file.isEncrypted { wipe(&file.privateStored) } }
         var document = KeyDocument(format: .ppk, content: .locked(publicKey: file.publicKey),
-                                   comment: file.comment, protection: file.protection, formatVersion: file.version,
+                                   protection: file.protection, formatVersion: file.version,
                                    details: file.details, observations: file.observations)
+        document.commentBytes = file.commentBytes
         if file.isEncrypted {
             document.sealed = Sealed(file: file)
         } else {
@@ -86,7 +87,7 @@ public enum PPKFormat {
         if options.ppkVersion == 3, passphrase != nil, argon2.salt.isEmpty {
             argon2.salt = try secureRandomBytes(16)
         }
-        let bytes = try encode(key, comment: options.comment, passphrase: passphrase,
+        let bytes = try encode(key, comment: options.commentBytes, passphrase: passphrase,
                                version: options.ppkVersion, argon2: argon2)
         return EncodedKey(bytes: bytes, isSecret: true, warnings: warnings)
     }
@@ -98,8 +99,15 @@ public enum PPKFormat {
     /// refused for v3 with a passphrase (the public `encode` fills in a random one).
     static func encode(_ key: PrivateKey, comment: String, passphrase: SecureBytes?, version: Int,
                        argon2: Argon2Parameters) throws -> [UInt8] {
+        try encode(key, comment: Array(comment.utf8), passphrase: passphrase, version: version, argon2: argon2)
+    }
+
+    /// The comment is written as the bytes given (puttygen keeps a comment that is not UTF-8, and
+    /// the MAC covers those bytes).
+    static func encode(_ key: PrivateKey, comment: [UInt8], passphrase: SecureBytes?, version: Int,
+                       argon2: Argon2Parameters) throws -> [UInt8] {
         let algorithmName = key.publicKey.sshType
-        if comment.utf8.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+        if comment.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
             throw KeyportError.cannotEncode("a PPK comment is one line; this comment contains a line break")
         }
         let encrypted = passphrase != nil
@@ -131,7 +139,7 @@ public enum PPKFormat {
         }
 
         let mac = computeMAC(version: version, key: keys.macKey, algorithmName: Array(algorithmName.utf8),
-                             encryption: encryption, comment: Array(comment.utf8), publicBlob: publicBlob, privatePlain: plain)
+                             encryption: encryption, comment: comment, publicBlob: publicBlob, privatePlain: plain)
         var stored = plain
         if let cipherKey = keys.cipherKey, let iv = keys.iv {
             stored = try cipherKey.withUnsafeBytes { k in
@@ -143,8 +151,9 @@ public enum PPKFormat {
 
         var out = "PuTTY-User-Key-File-\(version): \(algorithmName)\n"
         out += "Encryption: \(encryption)\n"
-        out += "Comment: \(comment)\n"
-        out += "Public-Lines: \(lineCount(publicBlob.count))\n"
+        out += "Comment: "
+        var head = Array(out.utf8) + comment + [0x0A]
+        out = "Public-Lines: \(lineCount(publicBlob.count))\n"
         out += Base64.encode(publicBlob, lineLength: 64) + "\n"
         if version == 3, encrypted {
             out += "Key-Derivation: \(argon2.flavor.rawValue)\n"
@@ -156,7 +165,8 @@ public enum PPKFormat {
         out += "Private-Lines: \(lineCount(stored.count))\n"
         out += Base64.encode(stored, lineLength: 64) + "\n"
         out += "Private-MAC: \(Hex.encode(mac))\n"
-        return Array(out.utf8)
+        head += Array(out.utf8)
+        return head
     }
 
     static func lineCount(_ byteCount: Int) -> Int { (byteCount + 47) / 48 }
@@ -351,7 +361,7 @@ public enum PPKFormat {
         }
         let comment = try lines.expect("Comment")
         if String(validating: comment, as: UTF8.self) == nil {
-            observations.append(Observation(.ppkCommentEncoding, "the comment is not UTF-8; it is shown with replacement characters"))
+            observations.append(Observation(.ppkCommentEncoding, "the comment is not UTF-8; it is kept as bytes and shown escaped"))
         }
         let publicLines = try lines.count("Public-Lines")
         let publicBlob = try lines.blob(publicLines, counter: "Public-Lines", observations: &observations)

@@ -23,8 +23,11 @@ public enum FileIO {
         defer { if fd != STDIN_FILENO { close(fd) } }
         let ceiling = accept == nil ? limit : max(limit, largerLimit ?? limit)
         func tooLarge(_ bound: Int) -> KeyportError {
-            .io(path: path, reason: bound == limit ? "larger than \(limit / 1024) KiB; not a key file" : "larger than \(bound >> 20) MiB",
-                cause: .tooLarge)
+            // One message in every command (the tool exits 65 on `.tooLarge`: the input is not what it
+            // should be); "not a key file" only where the bound is the one for key files.
+            let size = bound > 1 << 20 && bound % (1 << 20) == 0 ? "\(bound >> 20) MiB" : "\(bound / 1024) KiB"
+            return .io(path: path, reason: "larger than " + size + (bound == KeyFile.maximumSize ? "; not a key file" : ", more than keyport reads for this file"),
+                       cause: .tooLarge)
         }
         var st = stat()
         var expected = 0

@@ -46,7 +46,14 @@ enum IntegrityRules {
         fix: "fix or remove the damaged key; keyport inspect FILE shows what is wrong",
         bad: "ssh-ed25519 AAAA(truncated)", good: "a complete key line")
 
-    static let rules = [offCurve, explicitCurve, keyMismatch, trailingData, crlf, irregular, unreadable]
+    static let certificateSignature = LintRule(
+        id: "certificate-signature-invalid", category: .integrity, severity: .error,
+        title: "Certificate signature does not verify",
+        rationale: "An OpenSSH certificate whose signature does not verify against the CA key inside it was altered after signing or never signed by that CA; sshd and ssh refuse it (ssh-keygen -l calls it not a public key file), so the access it should grant silently does not exist.",
+        fix: "sign the key again with the CA: ssh-keygen -s CA_KEY -I ID [-n PRINCIPALS] KEY.pub",
+        bad: "a certificate whose key id was edited", good: "ssh-keygen -s ca -I id key.pub")
+
+    static let rules = [offCurve, explicitCurve, keyMismatch, certificateSignature, trailingData, crlf, irregular, unreadable]
 
     static func check(_ doc: KeyDocument, line: Int?, context: inout LintContext) {
         if let key = doc.publicKey {
@@ -56,6 +63,9 @@ enum IntegrityRules {
                     context.report(offCurve, line: line, "the \(key.algorithm.curveName ?? "EC") public point is not on the curve")
                 }
             default: break
+            }
+            if let cert = key.certificate, context.enabled(certificateSignature), case let .invalid(why) = cert.signatureStatus {
+                context.report(certificateSignature, line: line, "the certificate signature (\(cert.signatureAlgorithm) by \(cert.signatureKey.fingerprint(.sha256))) is invalid: \(why)")
             }
         }
         if let privateKey = doc.privateKey, context.enabled(keyMismatch) {

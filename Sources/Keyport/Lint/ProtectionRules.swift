@@ -13,6 +13,18 @@ enum ProtectionRules {
         rationale: "Traditional PEM encryption (Proc-Type: 4,ENCRYPTED) derives the key with a single MD5 round (EVP_BytesToKey, count 1), so passphrases can be guessed at GPU speed; DES and 3DES ciphers are weaker still.",
         fix: "re-encrypt in the openssh-key-v1 format: ssh-keygen -p -f FILE (writes bcrypt_pbkdf), or PKCS#8 with scrypt",
         bad: "DEK-Info: DES-EDE3-CBC,…", good: "openssh-key-v1 with aes256-ctr and bcrypt")
+    static let brokenCipher = LintRule(
+        id: "private-key-cipher-broken", category: .protection, severity: .error,
+        title: "Private key encrypted with DES, RC2 or RC4",
+        rationale: "DES has a 56-bit key, RC2 and RC4 as PKCS#5/PKCS#12 use them 40 to 128 bits with known weaknesses: the encryption can be broken without the passphrase (DES and 40-bit keys by exhaustive search). OpenSSL 3 keeps these ciphers only in its legacy provider.",
+        fix: "re-encrypt with a current scheme: ssh-keygen -p -f FILE (openssh-key-v1 with bcrypt), or openssl pkcs8 -topk8 -v2 aes-256-cbc -scrypt",
+        bad: "openssl pkcs8 -topk8 -v1 PBE-MD5-DES", good: "openssl pkcs8 -topk8 -v2 aes-256-cbc")
+    static let tripleDES = LintRule(
+        id: "private-key-cipher-3des", category: .protection, severity: .warning,
+        title: "Private key encrypted with triple DES",
+        rationale: "3DES has a 64-bit block and an effective strength of 112 bits (80 for two-key 3DES); NIST withdrew it (SP 800-131A rev. 2), and it is slow, which tempts low KDF costs.",
+        fix: "re-encrypt with AES: ssh-keygen -p -f FILE, or openssl pkcs8 -topk8 -v2 aes-256-cbc",
+        bad: "openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES", good: "openssl pkcs8 -topk8 -v2 aes-256-cbc")
     static let ppkV2 = LintRule(
         id: "ppk-v2-protection", category: .protection, severity: .warning,
         title: "PuTTY key file version 2 encryption",
@@ -45,7 +57,7 @@ enum ProtectionRules {
         bad: "mode 0666", good: "mode 0600",
         reference: "sshd_config(5) StrictModes")
 
-    static let rules = [unencrypted, legacyPEM, ppkV2, bcryptRounds, argon2Memory, filePermissions, authorizedKeysWritable]
+    static let rules = [unencrypted, legacyPEM, brokenCipher, tripleDES, ppkV2, bcryptRounds, argon2Memory, filePermissions, authorizedKeysWritable]
 
     static func checkFile(_ context: inout LintContext) {
         let input = context.input
@@ -88,6 +100,14 @@ enum ProtectionRules {
             if p.cipher.isDESFamily { what.append("\(p.cipherName) cipher") }
             let scheme = doc.format == .pemTraditional ? "legacy PEM encryption" : "legacy PKCS#8 encryption (PBES1)"
             context.report(legacyPEM, line: line, "\(scheme): \(what.joined(separator: " and "))")
+        }
+        switch p.cipher {
+        case .des, .rc2, .rc4:
+            context.report(brokenCipher, line: line, "the key is encrypted with \(p.cipherName), which can be broken without the passphrase")
+        case .tripleDES, .twoKeyTripleDES:
+            context.report(tripleDES, line: line, "the key is encrypted with \(p.cipherName) (triple DES)")
+        default:
+            break
         }
         if doc.format == .ppk, doc.formatVersion == 2 {
             context.report(ppkV2, line: line, "PPK v2 encryption: the key is derived with unsalted SHA-1")

@@ -30,13 +30,18 @@ public final class Certificate: Sendable, Hashable {
     public let signatureKey: PublicKey
     /// The signature algorithm name (`rsa-sha2-512`, `ssh-ed25519`, ...).
     public let signatureAlgorithm: String
+    /// The signature field (`string algorithm, string blob`), checked by `signatureStatus`.
+    public let signature: [UInt8]
+    /// How many leading bytes of `blob` the signature covers (all but the signature field).
+    public let signedLength: Int
 
     init(blob: [UInt8], serial: UInt64, kind: Kind, keyID: String, principals: [String], validAfter: UInt64,
          validBefore: UInt64, criticalOptions: [(name: String, value: String)], extensions: [(name: String, value: String)],
-         signatureKey: PublicKey, signatureAlgorithm: String) {
+         signatureKey: PublicKey, signatureAlgorithm: String, signature: [UInt8], signedLength: Int) {
         self.blob = blob; self.serial = serial; self.kind = kind; self.keyID = keyID; self.principals = principals
         self.validAfter = validAfter; self.validBefore = validBefore; self.criticalOptions = criticalOptions
         self.extensions = extensions; self.signatureKey = signatureKey; self.signatureAlgorithm = signatureAlgorithm
+        self.signature = signature; self.signedLength = signedLength
     }
 
     /// Certificates are equal when their blobs are.
@@ -69,16 +74,23 @@ public final class Certificate: Sendable, Hashable {
         // Look at the CA key's type before decoding it: a certificate nested in a certificate, nested
         // again, would otherwise recurse (and copy) once per level of a hostile blob.
         var typeReader = SSHReader(signatureKeyBlob, context: "certificate")
-        guard let caType = KeyAlgorithm.named(try typeReader.readText("signature key type")), !caType.isCertificate else {
-            throw KeyportError.malformed(format: "certificate", field: "signature key", reason: "the CA key is a certificate or of an unknown type")
+        let caTypeName = try typeReader.readText("signature key type")
+        guard let caType = KeyAlgorithm.named(caTypeName) else {
+            throw KeyportError.unsupported("certificate signed by a key of unknown type \"\(PublicKey.printable(caTypeName))\"", reason: .keyType)
+        }
+        guard !caType.isCertificate else {
+            throw KeyportError.malformed(format: "certificate", field: "signature key", reason: "the CA key is itself a certificate (\(caTypeName))")
         }
         let signatureKey = try PublicKey(blob: signatureKeyBlob)
-        var sigReader = SSHReader(try r.readString("signature"), context: "certificate signature")
+        let signedLength = r.offset
+        let signature = try r.readString("signature")
+        var sigReader = SSHReader(signature, context: "certificate signature")
         let signatureAlgorithm = try sigReader.readText("signature algorithm")
         try r.expectEnd("end of certificate")
         let cert = Certificate(blob: blob, serial: serial, kind: kind, keyID: keyID, principals: principals,
                                validAfter: validAfter, validBefore: validBefore, criticalOptions: critical,
-                               extensions: extensions, signatureKey: signatureKey, signatureAlgorithm: signatureAlgorithm)
+                               extensions: extensions, signatureKey: signatureKey, signatureAlgorithm: signatureAlgorithm,
+                               signature: signature, signedLength: signedLength)
         return PublicKey(algorithm: algorithm, parts: parts, certificate: cert)
     }
 

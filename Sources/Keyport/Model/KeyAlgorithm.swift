@@ -25,7 +25,9 @@ public enum KeyAlgorithm: String, Sendable, CaseIterable, Hashable, Codable {
     /// The SSH name, as in public-key blobs and `.pub` lines.
     public var sshName: String { rawValue }
 
-    /// The OpenSSH certificate type name for keys of this algorithm (`nil` for Ed448, which has none).
+    /// The certificate type name for keys of this algorithm. OpenSSH itself has no Ed448, but
+    /// `ssh-ed448-cert-v01@openssh.com` is read and written by AsyncSSH and others with the Ed25519
+    /// layout (PROTOCOL.certkeys with a 57-byte key).
     public var certificateName: String? {
         switch self {
         case .rsa: return "ssh-rsa-cert-v01@openssh.com"
@@ -36,7 +38,7 @@ public enum KeyAlgorithm: String, Sendable, CaseIterable, Hashable, Codable {
         case .ed25519: return "ssh-ed25519-cert-v01@openssh.com"
         case .skECDSAP256: return "sk-ecdsa-sha2-nistp256-cert-v01@openssh.com"
         case .skEd25519: return "sk-ssh-ed25519-cert-v01@openssh.com"
-        case .ed448: return nil
+        case .ed448: return "ssh-ed448-cert-v01@openssh.com"
         }
     }
 
@@ -45,6 +47,18 @@ public enum KeyAlgorithm: String, Sendable, CaseIterable, Hashable, Codable {
         if let plain = KeyAlgorithm(rawValue: name) { return (plain, false) }
         if let cert = allCases.first(where: { $0.certificateName == name }) { return (cert, true) }
         return nil
+    }
+
+    /// Finds the algorithm of the key-type word of a public line. Besides the key type names this is
+    /// OpenSSH's signature-only names (`rsa-sha2-256`, `rsa-sha2-512` and their certificate forms),
+    /// which sshkey_read takes as RSA keys, so `ssh-keygen -l` reads such a line as an RSA key.
+    public static func lineWord(_ word: String) -> (algorithm: KeyAlgorithm, isCertificate: Bool)? {
+        if let found = named(word) { return found }
+        switch word {
+        case "rsa-sha2-256", "rsa-sha2-512": return (.rsa, false)
+        case "rsa-sha2-256-cert-v01@openssh.com", "rsa-sha2-512-cert-v01@openssh.com": return (.rsa, true)
+        default: return nil
+        }
     }
 
     /// The short upper-case name `ssh-keygen -l` prints in parentheses.

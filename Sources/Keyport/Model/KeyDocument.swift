@@ -41,6 +41,18 @@ public enum FormatID: String, Sendable, CaseIterable, Codable {
     }
 }
 
+/// Where a document's comment came from.
+public enum CommentSource: Sendable, Equatable {
+    /// The key file itself (or it has none: an empty comment).
+    case file
+    /// The file keeps its comment encrypted (openssh-key-v1) and it was not unlocked: the comment
+    /// is unknown, not empty.
+    case unknown
+    /// Taken from the `.pub` file at this path, beside a private key, which holds the same key (as
+    /// ssh-keygen does for a key whose comment it cannot read).
+    case publicFile(String)
+}
+
 /// What a decoder returns for each key it finds in a file.
 public struct KeyDocument: Sendable {
     /// What the document holds.
@@ -57,8 +69,18 @@ public struct KeyDocument: Sendable {
     public var format: FormatID
     /// Public, private, or locked.
     public var content: Content
-    /// The key's comment (empty when none).
-    public var comment: String
+    /// The key's comment as bytes, exactly as stored (empty when none). A comment need not be UTF-8
+    /// (ssh-keygen and puttygen store what they are given), so the bytes are the truth and are what
+    /// encoders write; `comment` is their text form.
+    public var commentBytes: [UInt8]
+    /// The comment as text: invalid UTF-8 shows as U+FFFD here, so display it with an escaping
+    /// renderer (`FingerprintOutput.visEscaped(commentBytes)`) and write `commentBytes`.
+    public var comment: String {
+        get { String(decoding: commentBytes, as: UTF8.self) }
+        set { commentBytes = Array(newValue.utf8) }
+    }
+    /// Where the comment came from, when the file itself does not hold it (see `CommentSource`).
+    public var commentSource: CommentSource = .file
     /// How the file is encrypted (`Protection.none` when it is not).
     public var protection: Protection
     /// 1-based line number for line-oriented files.
@@ -89,7 +111,7 @@ public struct KeyDocument: Sendable {
                 line: Int? = nil, formatVersion: Int? = nil, details: [(String, String)] = [], observations: [Observation] = [], sealed: (any SealedKey)? = nil) {
         self.format = format
         self.content = content
-        self.comment = comment
+        self.commentBytes = Array(comment.utf8)
         self.protection = protection
         self.line = line
         self.formatVersion = formatVersion

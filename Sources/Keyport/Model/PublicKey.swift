@@ -129,9 +129,13 @@ public struct PublicKey: Sendable, Hashable {
         case .rsa:
             let e = try r.readMPInt("RSA exponent e")
             let n = try r.readMPInt("RSA modulus n")
-            return .rsa(e: e, n: n)
+            let parts = PublicParts.rsa(e: e, n: n)
+            try parts.checkNotDegenerate(context: r.context)
+            return parts
         case .dsa:
-            return .dsa(p: try r.readMPInt("DSA p"), q: try r.readMPInt("DSA q"), g: try r.readMPInt("DSA g"), y: try r.readMPInt("DSA y"))
+            let parts = PublicParts.dsa(p: try r.readMPInt("DSA p"), q: try r.readMPInt("DSA q"), g: try r.readMPInt("DSA g"), y: try r.readMPInt("DSA y"))
+            try parts.checkNotDegenerate(context: r.context)
+            return parts
         case .ecdsaP256, .ecdsaP384, .ecdsaP521:
             try checkCurve(try r.readText("curve"))
             let point = try r.readString("EC point")
@@ -176,4 +180,61 @@ public struct PublicKey: Sendable, Hashable {
 
     /// Shortens and escapes untrusted text for error messages (`SafeText`'s one rule).
     public static func printable(_ text: String, limit: Int = 40) -> String { SafeText.quote(text, limit: limit) }
+}
+
+// MARK: - Degenerate keys
+
+extension PublicParts {
+    /// OpenSSH's largest integer in a key (SSHBUF_MAX_BIGNUM, sshbuf.h: 16384 bits); sshkey_read refuses
+    /// a longer RSA modulus or DSA value as "not a public key file", and so does keyport.
+    public static let maximumIntegerBits = 16384
+    /// keyport's bound on DSA q (FIPS 186 uses 160, 224 and 256 bits); it also bounds the cost of
+    /// checking a private key (g^x mod p).
+    public static let maximumDSASubgroupBits = 512
+
+    /// Throws `malformed` for RSA and DSA values that cannot belong to any key: a zero or even RSA
+    /// modulus, a zero exponent, DSA values that are zero or not below p, and numbers longer than
+    /// OpenSSH reads. Short but real keys (RSA 512, DSA 768) and unusual exponents (e = 1, 3, even)
+    /// stay readable, so that `lint` can name what is wrong with them.
+    public func checkNotDegenerate(context: String) throws {
+        func refuse(_ field: String, _ reason: String) -> KeyportError {
+            .malformed(format: context, field: field, reason: reason)
+        }
+        switch self {
+        case let .rsa(e, n):
+            let nBits = PublicKey.bitLength(n)
+            guard nBits > 0 else { throw refuse("RSA modulus n", "the modulus is zero") }
+            guard n[n.count - 1] & 1 == 1 else { throw refuse("RSA modulus n", "the modulus is even, so it is not a product of two odd primes") }
+            guard nBits <= Self.maximumIntegerBits else {
+                throw refuse("RSA modulus n", "a \(nBits)-bit modulus is larger than OpenSSH's limit of \(Self.maximumIntegerBits) bits")
+            }
+            let eBits = PublicKey.bitLength(e)
+            guard eBits > 0 else { throw refuse("RSA exponent e", "the public exponent is zero") }
+            guard eBits <= Self.maximumIntegerBits else {
+                throw refuse("RSA exponent e", "a \(eBits)-bit public exponent is larger than OpenSSH's limit of \(Self.maximumIntegerBits) bits")
+            }
+        case let .dsa(p, q, g, y):
+            let pBits = PublicKey.bitLength(p), qBits = PublicKey.bitLength(q)
+            guard pBits > 0, p[p.count - 1] & 1 == 1 else { throw refuse("DSA p", "p is zero or even, so it is not a prime") }
+            guard pBits <= Self.maximumIntegerBits else {
+                throw refuse("DSA p", "a \(pBits)-bit p is larger than OpenSSH's limit of \(Self.maximumIntegerBits) bits")
+            }
+            guard qBits > 0, q[q.count - 1] & 1 == 1 else { throw refuse("DSA q", "q is zero or even, so it is not a prime") }
+            guard qBits <= Self.maximumDSASubgroupBits, qBits < pBits else {
+                throw refuse("DSA q", "a \(qBits)-bit q with a \(pBits)-bit p is not a DSA subgroup keyport reads (q up to \(Self.maximumDSASubgroupBits) bits)")
+            }
+            for (name, value) in [("g", g), ("y", y)] {
+                guard PublicKey.bitLength(value) > 1, Self.less(value, than: p) else {
+                    throw refuse("DSA \(name)", "\(name) must be greater than 1 and less than p")
+                }
+            }
+        default:
+            return
+        }
+    }
+
+    /// a < b for magnitudes without leading zeros.
+    static func less(_ a: [UInt8], than b: [UInt8]) -> Bool {
+        a.count != b.count ? a.count < b.count : a.lexicographicallyPrecedes(b)
+    }
 }
