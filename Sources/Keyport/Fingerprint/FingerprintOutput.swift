@@ -43,6 +43,8 @@ public struct FingerprintStyle: Sendable, Equatable {
         case hosts
         /// The known_hosts marker (`@cert-authority`, `@revoked`); left out when there is none.
         case marker
+        /// The randomart picture of `-v`, lines joined by newlines.
+        case randomart
 
         /// The member name in the object.
         public var name: String {
@@ -57,6 +59,7 @@ public struct FingerprintStyle: Sendable, Equatable {
             case .options: return "options"
             case .hosts: return "hosts"
             case .marker: return "marker"
+            case .randomart: return "randomart"
             }
         }
 
@@ -67,11 +70,16 @@ public struct FingerprintStyle: Sendable, Equatable {
 
     /// The members of every JSON object, in order. Both encoders (`FingerprintOutput.json` and
     /// `LineFingerprinter`'s fast path) write from this list, so a change here changes both.
+    /// SHA-256 and MD5 always; `-E sha1`/`-E sha512` add that hash, `-v` the randomart.
     public var jsonFields: [JSONField] {
-        // Another tool's kind chosen with -E joins the two ssh-keygen ones.
-        [.file, .line, .type, .bits, .comment, .fingerprint(.sha256), .fingerprint(.md5)]
-            + (hash.isSSHKeygen ? [] : [.fingerprint(hash)]) + [.format, .options, .hosts, .marker]
+        var fields: [JSONField] = [.file, .line, .type, .bits, .comment, .fingerprint(.sha256), .fingerprint(.md5)]
+        if hash != .sha256 && hash != .md5 { fields.append(.fingerprint(hash)) }
+        if randomart, hash.isSSHKeygen { fields.append(.randomart) }
+        return fields + [.format, .options, .hosts, .marker]
     }
+
+    /// The name under which the input at `path` appears in output (the `file` member).
+    public static func fileName(_ path: String) -> String { path }
 }
 
 /// The `ssh-keygen -l` line and the JSON object of a key, as `keyport fingerprint` prints them.
@@ -97,7 +105,7 @@ public enum FingerprintOutput {
         for field in style.jsonFields {
             let value: JSON?
             switch field {
-            case .file: value = .string(path)
+            case .file: value = .string(FingerprintStyle.fileName(path))
             case .line: value = doc.line.map { .int($0) }
             case .type: value = .string(key.sshType)
             case .bits: value = .int(key.bits)
@@ -107,6 +115,7 @@ public enum FingerprintOutput {
             case .options: value = doc.options.map { .string($0) }
             case .hosts: value = doc.hosts.map { .string($0) }
             case .marker: value = doc.marker.map { .string($0) }
+            case .randomart: value = .string(Randomart.render(key, hash: style.hash))
             }
             if let value { members.append((field.name, value)) } else if field.nullWhenAbsent { members.append((field.name, .null)) }
         }
