@@ -28,16 +28,18 @@ struct KeyportCommand: ParsableCommand {
         // Under a file size limit, write(2) then fails with EFBIG, which is reported and cleaned up
         // (no partial temporary file), instead of SIGXFSZ killing the process in the middle.
         signal(SIGXFSZ, SIG_IGN)
+        let arguments = Array(CommandLine.arguments.dropFirst())
         do {
+            try UsageErrors.check(arguments)
             // One key-derivation budget for the whole run: many keys or files cannot multiply the bound.
             let quick = try KDFLimits.$runBudget.withValue(KDFBudget()) {
-                try QuickStart.run(Array(CommandLine.arguments.dropFirst()))
+                try QuickStart.run(arguments)
             }
             if quick {
                 StandardOutput.finish()
                 return
             }
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             try KDFLimits.$runBudget.withValue(KDFBudget()) { try command.run() }
             // Nothing counts as done until it reached standard output (a failure exits 74 here).
             StandardOutput.finish()
@@ -49,16 +51,22 @@ struct KeyportCommand: ParsableCommand {
             Terminal.report(nil, error.message)
             Terminal.exit(ExitCode.of(error))
         } catch {
-            let code = Self.exitCode(for: error)
-            if code.rawValue == 0 {
-                // --help and --version: through the checked writer too.
-                StandardOutput.writer.write(Self.fullMessage(for: error) + "\n")
-                StandardOutput.finish()
-                Terminal.exit(.success)
+            var error = error
+            if Self.exitCode(for: error).rawValue == 0 {
+                // --help and --version, through the checked writer too; but a help request that
+                // came from inside a cluster such as -sha256 is an unknown option.
+                if let smuggled = UsageErrors.smuggledHelp(arguments) {
+                    error = smuggled
+                } else {
+                    StandardOutput.writer.write(Self.fullMessage(for: error) + "\n")
+                    StandardOutput.finish()
+                    Terminal.exit(.success)
+                }
             }
-            // Usage errors: ArgumentParser's message, then the sysexits usage code.
-            Terminal.writeError(Self.fullMessage(for: error) + "\n")
-            Terminal.exit(ExitCode.documented.contains(code.rawValue) ? code : .usage)
+            // Every other error here is a usage error: one line, exit 64.
+            StandardOutput.finish()
+            Terminal.report(nil, UsageErrors.line(error, args: arguments))
+            Terminal.exit(.usage)
         }
     }
 }
