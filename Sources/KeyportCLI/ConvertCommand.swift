@@ -55,6 +55,8 @@ struct ConvertCommand: ParsableCommand {
     var file: String
 
     func validate() throws {
+        try StandardInput.checkSingleUse([("the key file", file), ("--passphrase-file", unlock.passphraseFile),
+                                          ("--new-passphrase-file", protect.newPassphraseFile)])
         guard ppkVersion == 2 || ppkVersion == 3 else { throw ValidationError("--ppk-version must be 2 or 3") }
         guard kdfRounds >= 1 else { throw ValidationError("--kdf-rounds must be at least 1") }
     }

@@ -33,6 +33,10 @@ struct FingerprintCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"))
     var files: [String]
 
+    func validate() throws {
+        try StandardInput.checkSingleUse(files: files, passphraseFile: unlock.passphraseFile)
+    }
+
     mutating func run() throws {
         try Self.execute(files: files, hash: hash, verbose: verbose, json: json, passphraseFile: unlock.passphraseFile)
     }

@@ -25,6 +25,10 @@ struct InspectCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"))
     var files: [String]
 
+    func validate() throws {
+        try StandardInput.checkSingleUse(files: files, passphraseFile: unlock.passphraseFile)
+    }
+
     mutating func run() throws {
         var reader = KeyReader()
         var out = OutputBuffer()

@@ -74,6 +74,10 @@ struct LintCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("Key files or directories; - reads standard input.", valueName: "path"))
     var paths: [String] = []
 
+    func validate() throws {
+        try StandardInput.checkSingleUse(files: paths, passphraseFile: unlock.passphraseFile)
+    }
+
     mutating func run() throws {
         var out = OutputBuffer()
         if listRules || explain != nil {

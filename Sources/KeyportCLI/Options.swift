@@ -64,13 +64,29 @@ struct ProtectOptions: ParsableArguments {
             }
             return p.isEmpty ? nil : p
         }
-        if Terminal.stdinIsTerminal, let p = try Passphrase.promptNew(for: what) {
+        if Terminal.stdinIsTerminal, let p = try Passphrase.promptNew(for: what, allowEmpty: !inputWasEncrypted) {
             return p.isEmpty ? nil : p
         }
         if inputWasEncrypted {
             throw KeyportError.usage("the input key is encrypted: give --new-passphrase-file FILE to keep it encrypted, or --no-passphrase to write it unencrypted")
         }
         return nil
+    }
+}
+
+/// Standard input can be read only once: at most one of the key files and the passphrase files may
+/// be `-` (a passphrase read from it would swallow the key, or the other way round).
+enum StandardInput {
+    static func checkSingleUse(_ uses: [(name: String, value: String?)]) throws {
+        let readers = uses.filter { $0.value == "-" }.map(\.name)
+        if readers.count > 1 {
+            throw ValidationError("\(readers.joined(separator: " and ")) cannot both read standard input (-)")
+        }
+    }
+
+    /// The key-file operands and --passphrase-file of fingerprint, inspect and lint.
+    static func checkSingleUse(files: [String], passphraseFile: String?) throws {
+        try checkSingleUse([("the key file", files.contains("-") ? "-" : nil), ("--passphrase-file", passphraseFile)])
     }
 }
 

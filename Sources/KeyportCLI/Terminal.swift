@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ArgumentParser
+import CKeyportSys
 import Keyport
 
 /// keyport's exit codes, sysexits style, documented in keyport(1) and the README. They are
@@ -157,9 +158,14 @@ enum Passphrase {
         guard tcgetattr(fd, &old) == 0 else { return nil }
         var quiet = old
         quiet.c_lflag &= ~tcflag_t(ECHO)
+        // Before echo goes off: a signal from here on (Ctrl-C, SIGTERM, SIGHUP) restores the
+        // terminal before the process ends, and Ctrl-Z restores it while stopped, then hides the
+        // typing again and repeats the prompt on SIGCONT (CKeyportSys's handlers).
+        message.withCString { keyport_tty_guard(fd, &old, &quiet, $0) }
         tcsetattr(fd, TCSAFLUSH, &quiet)
         defer {
             tcsetattr(fd, TCSAFLUSH, &old)
+            keyport_tty_release()
             _ = write(fd, "\n", 1)
         }
         _ = message.withCString { write(fd, $0, strlen($0)) }
@@ -173,11 +179,28 @@ enum Passphrase {
         return SecureBytes(line)
     }
 
-    /// Asks twice and insists that both agree.
-    static func promptNew(for what: String) throws -> SecureBytes? {
-        guard let first = prompt("Enter passphrase for \(what) (empty for no passphrase): ") else { return nil }
-        guard let second = prompt("Enter same passphrase again: ") else { return nil }
-        guard first == second else { throw KeyportError.usage("passphrases do not match") }
-        return first
+    /// Asks twice and insists that both agree. Without `allowEmpty` (the input was encrypted) an
+    /// empty answer is refused and asked again, up to three times: pressing Enter twice must not
+    /// write an encrypted key in the clear (--no-passphrase says that on purpose).
+    static func promptNew(for what: String, allowEmpty: Bool = true) throws -> SecureBytes? {
+        for _ in 1...3 {
+            guard let first = prompt("Enter passphrase for \(what)\(allowEmpty ? " (empty for no passphrase)" : ""): ") else { return nil }
+            if first.isEmpty, !allowEmpty {
+                tell("The input key is encrypted; an empty passphrase would write it unencrypted (--no-passphrase does that). Try again.\n")
+                continue
+            }
+            guard let second = prompt("Enter same passphrase again: ") else { return nil }
+            guard first == second else { throw KeyportError.usage("passphrases do not match") }
+            return first
+        }
+        throw KeyportError.usage("no passphrase given for the encrypted key: type one, or give --no-passphrase to write it unencrypted")
+    }
+
+    /// A line on the terminal the prompts use.
+    static func tell(_ text: String) {
+        let fd = open("/dev/tty", O_WRONLY | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { return }
+        _ = text.withCString { write(fd, $0, strlen($0)) }
+        close(fd)
     }
 }
