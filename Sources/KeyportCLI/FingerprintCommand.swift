@@ -17,7 +17,7 @@ struct FingerprintCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customShort("E"), help: ArgumentHelp("Fingerprint hash: sha256 (default), md5, sha1 or sha512, in any case.", valueName: "hash"))
+    @Option(name: .customShort("E"), help: ArgumentHelp("Fingerprint hash, in any case.", valueName: "hash"))
     var hash: FingerprintHash = .sha256
 
     @Flag(name: .shortAndLong, help: "Also print the randomart picture, as ssh-keygen -lv.")
@@ -28,7 +28,7 @@ struct FingerprintCommand: ParsableCommand {
 
     @OptionGroup var unlock: UnlockOptions
 
-    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"), completion: .file())
     var files: [String]
 
     mutating func run() throws {
@@ -126,17 +126,20 @@ struct FingerprintCommand: ParsableCommand {
 
     static func render(_ key: PublicKey, document doc: KeyDocument, path: String, hash: FingerprintHash, verbose: Bool, json: Bool) -> String {
         if json {
+            // schema/keyport.schema.json#/$defs/fingerprint; -E adds its hash, -v the randomart.
             var o = JSONObject()
-            o.add("file", path)
-            o.add("line", doc.line)
+            o.add("file", FileIO.displayName(path))
+            o.add("line", doc.keyLine)
             o.add("type", key.sshType)
             o.add("bits", key.bits)
-            o.add("comment", doc.comment)
+            o.add("comment", doc.knownComment)
             o.add("sha256", key.fingerprint(.sha256))
             o.add("md5", key.fingerprint(.md5))
+            if hash == .sha1 || hash == .sha512 { o.add(hash.rawValue, key.fingerprint(hash)) }
+            if verbose { o.add("randomart", Randomart.render(key, hash: hash)) }
             o.add("format", doc.format.rawValue)
-            if let options = doc.options { o.add("options", options) }
-            if let hosts = doc.hosts { o.add("hosts", hosts) }
+            if let options = doc.optionList { o.add("options", raw: JSONObject.array(options)) }
+            if let hosts = doc.hostPatterns { o.add("hosts", raw: JSONObject.array(hosts)) }
             if let marker = doc.marker { o.add("marker", marker) }
             return o.text + "\n"
         }

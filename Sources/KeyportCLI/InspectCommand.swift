@@ -21,7 +21,7 @@ struct InspectCommand: ParsableCommand {
 
     @OptionGroup var unlock: UnlockOptions
 
-    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"), completion: .file())
     var files: [String]
 
     mutating func run() throws {
@@ -94,7 +94,7 @@ struct InspectCommand: ParsableCommand {
         }
         if let note { rows.append(("note", note)) }
         for observation in doc.observations { rows.append(("observation", observation.message)) }
-        var out = (path == "-" ? "(stdin)" : path) + (doc.line.map { ":\($0)" } ?? "") + "\n"
+        var out = FileIO.displayName(path) + (doc.keyLine.map { ":\($0)" } ?? "") + "\n"
         let width = (rows.map { $0.0.count }.max() ?? 0) + 2
         for (k, v) in rows {
             out += "  " + k + ":" + String(repeating: " ", count: width - k.count) + v + "\n"
@@ -137,35 +137,47 @@ struct InspectCommand: ParsableCommand {
         return "\(tmValue.tm_year + 1900)-\(two(tmValue.tm_mon + 1))-\(two(tmValue.tm_mday))T\(two(tmValue.tm_hour)):\(two(tmValue.tm_min)):\(two(tmValue.tm_sec))"
     }
 
+    /// schema/keyport.schema.json#/$defs/inspect: every member always present, null when it does
+    /// not apply or is unknown.
     func jsonText(_ doc: KeyDocument, path: String) -> String {
         var o = JSONObject()
-        o.add("file", path)
-        o.add("line", doc.line)
+        o.add("file", FileIO.displayName(path))
+        o.add("line", doc.keyLine)
         o.add("format", doc.format.rawValue)
+        o.add("format_version", Self.formatVersion(doc))
         o.add("type", doc.publicKey?.sshType)
         o.add("bits", doc.publicKey?.bits)
-        o.add("comment", doc.comment)
+        o.add("comment", doc.knownComment)
         o.add("private", doc.isPrivate)
         o.add("encrypted", doc.protection.isEncrypted)
-        o.add("cipher", doc.protection.cipher)
-        o.add("kdf", doc.protection.kdf)
-        if !doc.protection.parameters.isEmpty {
+        o.add("cipher", doc.protection.isEncrypted ? doc.protection.cipher : nil)
+        o.add("kdf", doc.protection.isEncrypted ? doc.protection.kdf : nil)
+        let parameters = doc.protection.parameters.sorted(by: { $0.key < $1.key })
+        if parameters.isEmpty || !doc.protection.isEncrypted {
+            o.add("kdf_parameters", nil as String?)
+        } else {
             var p = JSONObject()
-            for (k, v) in doc.protection.parameters.sorted(by: { $0.key < $1.key }) { p.add(k, v) }
+            for (k, v) in parameters {
+                if let n = Int(v), !["salt", "iv"].contains(k) { p.add(k, n) } else { p.add(k, v) }
+            }
             o.add("kdf_parameters", raw: p.text)
         }
         o.add("sha256", doc.publicKey?.fingerprint(.sha256))
         o.add("md5", doc.publicKey?.fingerprint(.md5))
         o.add("public_key", doc.publicKey.map { OpenSSHPublicFormat.encodeLine($0, comment: doc.comment).trimmingTrailingNewline() })
-        if let options = doc.options { o.add("options", options) }
-        if let hosts = doc.hosts { o.add("hosts", hosts) }
-        if let marker = doc.marker { o.add("marker", marker) }
-        if !doc.details.isEmpty {
-            var d = JSONObject()
-            for (k, v) in doc.details { d.add(k.replacingSpaces(), v) }
-            o.add("details", raw: d.text)
-        }
+        o.add("options", raw: doc.optionList.map(JSONObject.array) ?? "null")
+        o.add("hosts", raw: doc.hostPatterns.map(JSONObject.array) ?? "null")
+        o.add("marker", doc.marker)
+        o.add("details", raw: Self.jsonDetails(doc).text)
         if let cert = doc.publicKey?.certificate {
+            func named(_ items: [(name: String, value: String)]) -> String {
+                "[" + items.map { item in
+                    var n = JSONObject()
+                    n.add("name", item.name)
+                    n.add("value", item.value.isEmpty ? nil : item.value)
+                    return n.text
+                }.joined(separator: ",") + "]"
+            }
             var c = JSONObject()
             c.add("kind", cert.kind == .user ? "user" : "host")
             c.add("key_id", cert.keyID)
@@ -173,14 +185,41 @@ struct InspectCommand: ParsableCommand {
             c.add("valid_after", raw: String(cert.validAfter))
             c.add("valid_before", raw: String(cert.validBefore))
             c.add("principals", raw: JSONObject.array(cert.principals))
-            c.add("critical_options", raw: JSONObject.array(cert.criticalOptions.map { $0.value.isEmpty ? $0.name : "\($0.name) \($0.value)" }))
-            c.add("extensions", raw: JSONObject.array(cert.extensions.map { $0.name }))
+            c.add("critical_options", raw: named(cert.criticalOptions.map { ($0.name, $0.value) }))
+            c.add("extensions", raw: named(cert.extensions.map { ($0.name, $0.value) }))
             c.add("signing_ca", cert.signatureKey.fingerprint(.sha256))
             c.add("signing_ca_type", cert.signatureKey.sshType)
             c.add("signature_algorithm", cert.signatureAlgorithm)
             o.add("certificate", raw: c.text)
+        } else {
+            o.add("certificate", nil as String?)
         }
         return o.text
+    }
+
+    /// The version of its format the file states (PPK 2 or 3), nil for formats without one.
+    static func formatVersion(_ doc: KeyDocument) -> Int? {
+        doc.details.first { $0.0 == "ppk version" }.flatMap { Int($0.1) }
+    }
+
+    /// Details that only this format states: what repeats a top-level member (cipher, KDF and its
+    /// parameters, encryption, the PPK version) is left out; the key's place in a file of several
+    /// private keys becomes two numbers.
+    static func jsonDetails(_ doc: KeyDocument) -> JSONObject {
+        let repeated: Set<String> = ["cipher", "kdf", "rounds", "salt", "encrypted", "encryption", "ppk version"]
+        var d = JSONObject()
+        for (k, v) in doc.details where !repeated.contains(k) && !k.hasPrefix("argon2") {
+            if k == "key" {
+                let parts = v.split(separator: " ")
+                if parts.count == 3, let index = Int(parts[0]), let count = Int(parts[2]) {
+                    d.add("key_index", index)
+                    d.add("key_count", count)
+                    continue
+                }
+            }
+            d.add(k.replacingSpaces(), v)
+        }
+        return d
     }
 }
 

@@ -18,9 +18,13 @@ struct KeyportCommand: ParsableCommand {
         crypto-library failure; 73 output exists (use --force) or cannot be created; 74 I/O error; \
         77 passphrase missing or wrong.
         """,
-        version: KeyportVersion.current,
-        subcommands: [InspectCommand.self, FingerprintCommand.self, ConvertCommand.self, LintCommand.self, GenerateCommand.self]
+        version: KeyportCommand.versionText,
+        subcommands: [InspectCommand.self, FingerprintCommand.self, ConvertCommand.self, LintCommand.self, GenerateCommand.self, PasswdCommand.self, CommentCommand.self]
     )
+
+    /// `--version`: keyport's version alone on the first line (scripts read that), then the C
+    /// libraries it runs with, as bug reports need them.
+    static var versionText: String { ([KeyportVersion.current] + LibraryVersions.lines).joined(separator: "\n") }
 
     static func main() {
         // Before any key or passphrase is read: no core file of ours may hold them (two syscalls).
@@ -29,8 +33,10 @@ struct KeyportCommand: ParsableCommand {
         // (no partial temporary file), instead of SIGXFSZ killing the process in the middle.
         signal(SIGXFSZ, SIG_IGN)
         do {
-            if try QuickStart.run(Array(CommandLine.arguments.dropFirst())) { return }
-            var command = try parseAsRoot()
+            // Attached short-option values split off first, for both parsers alike.
+            let arguments = ShortOptions.split(Array(CommandLine.arguments.dropFirst()))
+            if try QuickStart.run(arguments) { return }
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch let exit as ExitCodeError {
             Terminal.exit(exit.code)

@@ -4,8 +4,6 @@ import Keyport
 import Glibc
 #endif
 
-extension Severity: ExpressibleByArgument {}
-
 struct LintCommand: ParsableCommand {
     enum OutputStyle: String, ExpressibleByArgument, CaseIterable { case text, json, sarif }
 
@@ -40,10 +38,10 @@ struct LintCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("ECDSA curves the policy allows, comma-separated (default nistp256,nistp384,nistp521).", valueName: "curves"))
     var allow: String?
 
-    @Option(name: .long, help: ArgumentHelp("Read the policy from this file.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Read the policy from this file.", valueName: "file"), completion: .file())
     var policy: String?
 
-    @Option(name: .long, help: ArgumentHelp("Known-compromised keys, in badkeys' blocklist format or one SHA256: fingerprint per line.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Known-compromised keys, in badkeys' blocklist format or one SHA256: fingerprint per line.", valueName: "file"), completion: .file())
     var blocklist: String?
 
     @Option(name: .long, help: ArgumentHelp("Fermat factorisation steps per RSA key (default 100).", valueName: "n"))
@@ -52,18 +50,20 @@ struct LintCommand: ParsableCommand {
     @Flag(name: .long, help: "List every rule with its id, severity and title.")
     var listRules = false
 
-    @Option(name: .long, help: ArgumentHelp("Explain one rule: rationale, fix and examples.", valueName: "rule-id"))
+    @Option(name: .long, help: ArgumentHelp("Explain one rule: rationale, fix and examples.", valueName: "rule-id"), completion: .list(LintRegistry.all.map(\.id)))
     var explain: String?
 
     @Flag(name: .shortAndLong, help: "Also report files and keys with no findings.")
     var verbose = false
 
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var quietOption: QuietOption
 
-    @Argument(help: ArgumentHelp("Key files or directories; - reads standard input.", valueName: "path"))
+    @Argument(help: ArgumentHelp("Key files or directories; - reads standard input.", valueName: "path"), completion: .file())
     var paths: [String] = []
 
     mutating func run() throws {
+        quietOption.apply()
         var out = OutputBuffer()
         if listRules {
             out.append(LintRegistry.listing)
@@ -209,7 +209,7 @@ final class Progress: @unchecked Sendable {
     private var last = ""
 
     init(total: Int, threshold: Int = 50) {
-        enabled = Terminal.stderrIsTerminal && total >= threshold
+        enabled = Terminal.stderrIsTerminal && !Terminal.quiet && total >= threshold
     }
 
     /// `label done/total (percent%)`, redrawn only when the percentage changes.

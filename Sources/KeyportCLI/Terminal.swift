@@ -44,6 +44,7 @@ enum Terminal {
     }
 
     static func warn(_ message: String) {
+        guard !quiet else { return }
         writeError("keyport: " + Colour.standardError.paint("warning:", .yellow) + " \(message)\n")
     }
 

@@ -161,7 +161,7 @@ public enum KeyFile {
                let error = noKeyError(head: bytes, failedLines: entries.count) {
                 throw error
             }
-            return entries
+            return OpenSSHPublicFormat.unifyFormat(entries)
         }
     }
 
