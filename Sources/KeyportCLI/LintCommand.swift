@@ -13,20 +13,30 @@ struct LintCommand: ParsableCommand {
         discussion: """
         Reads key files, directories (recursively), authorized_keys and known_hosts files, and - \
         for standard input. Public-key checks need no passphrase; with --passphrase-file, encrypted \
-        private keys are also opened for the private-half checks. Files found while walking a \
-        directory that are not key files are skipped quietly.
+        private keys are also opened for the private-half checks.
+
+        In a directory, symbolic links are followed (a symlinked authorized_keys is checked under \
+        its own name; a directory reached twice, as through a link loop, is walked once); FIFOs, \
+        sockets and devices are skipped without being opened. Files that clearly hold no key \
+        (no key read, no key marker, no key-like name) are skipped; a damaged key (broken armour, \
+        a byte-order mark, indentation, a cut-off file) is a finding. A file or directory that \
+        cannot be read, a dangling symbolic link and a link loop are reported and fail the run. \
+        On a terminal or with -v, a summary line ends the run on standard error: keys checked, \
+        files read, files skipped, files that could not be read, findings.
 
         Policy comes from the flags or a policy file (--policy FILE) of `key = value` lines: \
         min-rsa-bits, allow-curves, fail-on, fermat-steps, min-bcrypt-rounds, min-argon2-memory, \
         disable = rule-id, ..., severity.RULE-ID = error|warning|info. Flags override the file.
 
-        EXIT STATUS: 0 nothing at or above --fail-on; 1 findings at or above it; 64 usage; \
-        66 an input could not be read; 77 the --passphrase-file passphrase did not open an \
-        encrypted key (its public-key checks still ran).
+        EXIT STATUS: 1 a finding at or above --fail-on (this wins over every code below, so that no \
+        finding hides behind another error); 0 otherwise, when every path was read and at least one \
+        key was checked; 66 a path could not be read, or no key was found at all; 77 the \
+        --passphrase-file passphrase did not open an encrypted key (its public-key checks still \
+        ran); 64 usage.
         """
     )
 
-    @Option(name: .long, help: "Output: text (one line per finding), json (one object per line) or sarif (SARIF 2.1.0).")
+    @Option(name: .long, help: "Output: text (one line per finding), json (one object per key per line, then a summary object) or sarif (SARIF 2.1.0).")
     var format: OutputStyle = .text
 
     @Option(name: .long, help: "Exit 1 when a finding is at or above this severity: error, warning or info.")
@@ -47,13 +57,13 @@ struct LintCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Fermat factorisation steps per RSA key (default 100).", valueName: "n"))
     var fermatSteps: Int?
 
-    @Flag(name: .long, help: "List every rule with its id, severity and title.")
+    @Flag(name: .long, help: "List every rule with its id, severity and title (with --format json: one object per rule); takes no path.")
     var listRules = false
 
     @Option(name: .long, help: ArgumentHelp("Explain one rule: rationale, fix and examples.", valueName: "rule-id"), completion: .list(LintRegistry.all.map(\.id)))
     var explain: String?
 
-    @Flag(name: .shortAndLong, help: "Also report files and keys with no findings.")
+    @Flag(name: .shortAndLong, help: "Also name files with no findings (text) and skipped files, and end with the summary line (standard error).")
     var verbose = false
 
     @OptionGroup var unlock: UnlockOptions
@@ -65,8 +75,18 @@ struct LintCommand: ParsableCommand {
     mutating func run() throws {
         quietOption.apply()
         var out = OutputBuffer()
+        if listRules || explain != nil {
+            // Both answer from the rule table alone: a path next to them would be silently ignored.
+            guard paths.isEmpty else {
+                throw ValidationError("\(listRules ? "--list-rules" : "--explain") takes no path; run keyport lint PATH... separately to check files")
+            }
+        }
         if listRules {
-            out.append(LintRegistry.listing)
+            switch format {
+            case .text: out.append(LintRegistry.listing)
+            case .json: out.append(LintRegistry.jsonListing)
+            case .sarif: throw ValidationError("--list-rules prints text or json; every SARIF log of a lint run lists the rules in tool.driver.rules")
+            }
             out.flush()
             return
         }
@@ -86,44 +106,24 @@ struct LintCommand: ParsableCommand {
         if let failOn { settings.failOn = failOn }
         let list = try blocklist.map { try Blocklist(bytes: FileIO.read($0, limit: 1 << 30)) }
 
-        var reader = KeyReader()
-        var files: [(path: String, explicit: Bool)] = []
-        for path in paths {
-            if path != "-", FileIO.isDirectory(path) { Self.walk(path, into: &files) } else { files.append((path, true)) }
-        }
-        let progress = Progress(total: files.count)
+        var run = LintRun(walk: LintWalk(paths), verbose: verbose)
+        let progress = Progress(total: run.walk.files.count)
         var inputs: [LintInput] = []
         var passphrase: SecureBytes?
-        for (index, file) in files.enumerated() {
-            progress.update("reading", index, of: files.count)
+        for (index, file) in run.walk.files.enumerated() {
+            progress.update("reading", index, of: run.walk.files.count)
+            let input: LintInput
             do {
-                var input = try LintInput.read(path: file.path)
-                if !file.explicit, Self.isNotAKeyFile(input) { continue }
-                if unlock.passphraseFile != nil {
-                    input.entries = try input.entries.map { entry in
-                        guard case let .success(doc) = entry.result, doc.isLocked else { return entry }
-                        do {
-                            return KeyEntry(line: entry.line, result: .success(try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: file.path, document: doc, cache: &passphrase))))
-                        } catch KeyportError.wrongPassphrase {
-                            reader.fail(file.path, line: entry.line, KeyportError.wrongPassphrase)
-                            return entry
-                        } catch let error as KeyportError where ExitCode.of(error) == .dataError {
-                            // Damage found only once decrypted (a private half that does not match
-                            // the public one) is a finding about this key, not a reason to drop the file.
-                            return KeyEntry(line: entry.line, result: .failure(error))
-                        }
-                    }
-                }
-                // PEM and PKCS#8 encrypt the public half too: without the passphrase nothing about
-                // the key itself can be checked, which must not look like a clean result.
-                for entry in input.entries {
-                    guard case let .success(doc) = entry.result, doc.isLocked, doc.publicKey == nil else { continue }
-                    Terminal.warn("\(file.path)\(entry.line.map { ":\($0)" } ?? ""): \(doc.format.displayName) hides its public key too; only its protection was checked (give --passphrase-file to check the key)")
-                }
-                inputs.append(input)
+                input = try LintInput.read(path: file.path)
             } catch {
-                if file.explicit { reader.fail(file.path, error) }
+                run.failToRead(file, error, verbose: verbose)
+                continue
             }
+            if !file.explicit, LintWalk.holdsNoKey(input) {
+                run.skip(file.path, "holds no key", verbose: verbose)
+                continue
+            }
+            inputs.append(unlocked(input, passphrase: &passphrase, run: &run))
         }
         var linter = Linter(policy: settings, blocklist: list)
         linter.progress = { [progress] step in
@@ -133,7 +133,12 @@ struct LintCommand: ParsableCommand {
             }
         }
         let findings = linter.lint(inputs)
-        progress.finish()
+        let keys = LintOutput.keys(inputs, findings)
+        let summary = run.summary(files: inputs.count, keys: keys, findings: findings.count)
+        progress.finish(summary: verbose || Terminal.stderrIsTerminal ? summary.line : nil)
+        if summary.keys == 0 {
+            Terminal.report(nil, "no key found in \(paths.count == 1 ? paths[0] : "the \(paths.count) paths given") (\(summary.line))")
+        }
 
         switch format {
         case .text:
@@ -141,92 +146,177 @@ struct LintCommand: ParsableCommand {
             out.append(LintOutput.text(findings, severityStyle: { colour.paint($0) }))
             if verbose {
                 let flagged = Set(findings.map(\.file))
-                for input in inputs where !flagged.contains(input.path) { out.append("\(input.path): ok\n") }
+                for input in inputs where !flagged.contains(input.path) { out.append("\(FileIO.displayName(input.path)): ok\n") }
             }
         case .json:
-            out.append(LintOutput.jsonLines(findings))
-            if verbose {
-                let flagged = Set(findings.map(\.file))
-                for input in inputs where !flagged.contains(input.path) {
-                    var o = JSONObject()
-                    o.add("file", input.path)
-                    o.add("line", nil as Int?)
-                    o.add("rule", nil as String?)
-                    o.add("severity", "ok")
-                    o.add("message", "no findings")
-                    out.append(o.text + "\n")
-                }
-            }
+            out.append(LintOutput.jsonLines(keys))
+            out.append(LintOutput.jsonSummary(summary))
         case .sarif:
-            out.append(LintOutput.sarif(findings, policy: settings, toolVersion: KeyportVersion.current))
+            out.append(LintOutput.sarif(keys, summary: summary, problems: run.problems, policy: settings, toolVersion: KeyportVersion.current))
         }
         out.flush()
-        if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode == .passphrase ? .passphrase : .noInput) }
-        if settings.fails(findings) { throw ExitCodeError(.findings) }
+        throw ExitCodeError(Self.exitCode(failed: settings.fails(findings), errors: run.exitCode, keys: summary.keys))
     }
 
-    /// While walking a directory, files that are not key files (configs, logs, SARIF reports that
-    /// quote a key type) are skipped; a file whose name says it holds keys is still reported.
-    static func isNotAKeyFile(_ input: LintInput) -> Bool {
-        if case .unrecognizedFormat? = input.readError { return true }
-        let name = input.path.split(separator: "/").last.map(String.init) ?? input.path
-        let keyish = name.hasSuffix(".pub") || name.hasSuffix(".ppk") || name.hasSuffix(".pem") || name.hasSuffix(".key")
-            || name.hasPrefix("id_") || name.hasPrefix("authorized_keys") || name.hasPrefix("known_hosts")
-        let nothingRead = input.readError != nil || input.entries.allSatisfy { if case .failure = $0.result { return true } else { return false } }
-        return nothingRead && !keyish
+    /// A finding at or above --fail-on decides the run (1): it is certain whatever else could not be
+    /// checked, and a gate testing for 1 must see it. Otherwise a path that could not be read or a
+    /// key that could not be unlocked (66, 77, ...), and a run that found no key at all (66), fail it.
+    static func exitCode(failed: Bool, errors: ExitCode, keys: Int) -> ExitCode {
+        if failed { return .findings }
+        if errors != .ok { return errors }
+        return keys == 0 ? .noInput : .ok
     }
 
-    /// Regular files below `directory`, in a stable order; symbolic links are not followed.
-    static func walk(_ directory: String, into files: inout [(path: String, explicit: Bool)]) {
-        guard let dir = opendir(directory) else { return }
-        var names: [String] = []
-        while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
-            }
-            if name == "." || name == ".." { continue }
-            names.append(name)
-        }
-        closedir(dir)
-        for name in names.sorted() {
-            let path = directory.hasSuffix("/") ? directory + name : directory + "/" + name
-            var st = stat()
-            guard lstat(path, &st) == 0 else { continue }
-            switch st.st_mode & S_IFMT {
-            case S_IFDIR: walk(path, into: &files)
-            case S_IFREG: files.append((path, false))
-            default: continue
+    /// With --passphrase-file, the input with its encrypted keys opened; keys the passphrase does not
+    /// open stay locked (their public-key checks still run) and are reported.
+    func unlocked(_ input: LintInput, passphrase: inout SecureBytes?, run: inout LintRun) -> LintInput {
+        var input = input
+        if unlock.passphraseFile != nil {
+            input.entries = input.entries.map { entry in
+                guard case let .success(doc) = entry.result, doc.isLocked else { return entry }
+                do {
+                    return KeyEntry(line: entry.line, result: .success(try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: input.path, document: doc, cache: &passphrase))))
+                } catch let error as KeyportError where ExitCode.of(error) == .dataError {
+                    // Damage found only once decrypted (a private half that does not match
+                    // the public one) is a finding about this key, not a reason to drop the file.
+                    return KeyEntry(line: entry.line, result: .failure(error))
+                } catch {
+                    run.fail(input.path, line: entry.line, error)
+                    return entry
+                }
             }
         }
+        // PEM and PKCS#8 encrypt the public half too: without the passphrase nothing about
+        // the key itself can be checked, which must not look like a clean result.
+        for entry in input.entries {
+            guard case let .success(doc) = entry.result, doc.isLocked, doc.publicKey == nil else { continue }
+            Terminal.warn("\(input.path)\(entry.line.map { ":\($0)" } ?? ""): \(doc.format.displayName) hides its public key too; only its protection was checked (give --passphrase-file to check the key)")
+        }
+        return input
+    }
+}
+
+/// What a lint run could not read or unlock, what it skipped, and the exit code that follows.
+struct LintRun {
+    var walk: LintWalk
+    private var reader = KeyReader()
+    private var walkCode = ExitCode.ok
+    /// Paths that could not be read or keys that could not be unlocked, as reported.
+    private(set) var problems: [(path: String, message: String)] = []
+
+    init(walk: LintWalk, verbose: Bool) {
+        self.walk = walk
+        if verbose { for note in walk.skipped { Terminal.report(note.path, "skipped: \(note.reason)") } }
+        // The walk itself found unreadable directories, dangling links and link loops.
+        for note in walk.unreadable {
+            Terminal.report(note.path, note.reason)
+            problems.append((note.path, note.reason))
+            walkCode = .noInput
+        }
+    }
+
+    /// The worst exit code of the errors so far (.ok when none).
+    var exitCode: ExitCode { walkCode.rawValue > reader.exitCode.rawValue ? walkCode : reader.exitCode }
+
+    /// A key that could not be unlocked (wrong passphrase, refused KDF cost).
+    mutating func fail(_ path: String, line: Int?, _ error: Error) {
+        reader.fail(path, line: line, error)
+        problems.append((path, Self.message(error, path: path)))
+    }
+
+    /// A file that could not be read: reported and failing the run, except a file found while
+    /// walking that is too large for a key file and not named like one (a log, an archive).
+    mutating func failToRead(_ file: LintWalk.File, _ error: Error, verbose: Bool) {
+        if !file.explicit, Self.isTooLarge(error), !LintWalk.hasKeyName(file.path) {
+            skip(file.path, Self.message(error, path: file.path), verbose: verbose)
+            return
+        }
+        walk.fail(file.path, Self.message(error, path: file.path))
+        fail(file.path, line: nil, error)
+    }
+
+    mutating func skip(_ path: String, _ reason: String, verbose: Bool) {
+        walk.skip(path, reason)
+        if verbose { Terminal.report(path, "skipped: \(reason)") }
+    }
+
+    func summary(files: Int, keys: [LintedKey], findings: Int) -> LintSummary {
+        var s = LintSummary()
+        s.files = files
+        s.keys = keys.reduce(0) { $0 + ($1.isKey ? 1 : 0) }
+        s.skipped = walk.skipped.count
+        s.unreadable = walk.unreadable.count
+        s.errors = problems.count
+        s.findings = findings
+        return s
+    }
+
+    static func message(_ error: Error, path: String) -> String {
+        if case let .io(errorPath, reason)? = error as? KeyportError, errorPath == path { return reason }
+        return (error as? KeyportError)?.description ?? "\(error)"
+    }
+
+    static func isTooLarge(_ error: Error) -> Bool {
+        if case let .io(_, reason)? = error as? KeyportError { return reason.hasPrefix("larger than") }
+        return false
     }
 }
 
 /// A one-line status on standard error, redrawn in place, only when standard error is a terminal
-/// and the run is big enough to take a moment; pipes, files and CI logs get nothing. Used from one
-/// thread at a time (the lint run is synchronous), hence `@unchecked Sendable`.
+/// and the run is big enough to take a moment; pipes, files and CI logs get nothing. Redraws come at
+/// most every `interval` seconds (a new phase is shown at once), so a fast run of thousands of files
+/// writes a handful of lines, not one per file. Used from one thread at a time (the lint run is
+/// synchronous), hence `@unchecked Sendable`.
 final class Progress: @unchecked Sendable {
     let enabled: Bool
+    /// The shortest time between two redraws of the same phase.
+    let interval: Double
+    private let clock: () -> Double
+    private let write: (String) -> Void
     private var last = ""
+    private var lastPhase = ""
+    private var lastDraw = -Double.infinity
+    /// Whether anything was drawn (and so must be cleared).
+    private var drawn = false
 
-    init(total: Int, threshold: Int = 50) {
-        enabled = Terminal.stderrIsTerminal && !Terminal.quiet && total >= threshold
+    init(total: Int, threshold: Int = 50, enabled: Bool = Terminal.stderrIsTerminal, interval: Double = 0.1,
+         clock: @escaping () -> Double = Progress.monotonicSeconds, write: @escaping (String) -> Void = Terminal.writeError) {
+        self.enabled = enabled && !Terminal.quiet && total >= threshold
+        self.interval = interval
+        self.clock = clock
+        self.write = write
     }
 
-    /// `label done/total (percent%)`, redrawn only when the percentage changes.
+    /// `label done/total (percent%)`.
     func update(_ label: String, _ done: Int, of total: Int) {
-        show("\(label) \(done)/\(total) (\(done * 100 / max(total, 1))%)")
+        draw("\(label) \(done)/\(total) (\(done * 100 / max(total, 1))%)", phase: label)
     }
 
-    /// Any status line.
-    func show(_ text: String) {
+    /// A status line of its own phase (shown at once).
+    func show(_ text: String) { draw(text, phase: text) }
+
+    private func draw(_ text: String, phase: String) {
         guard enabled, text != last else { return }
+        let now = clock()
+        guard phase != lastPhase || now - lastDraw >= interval else { return }
         last = text
-        Terminal.writeError("\r\u{1B}[K" + text)
+        lastPhase = phase
+        lastDraw = now
+        drawn = true
+        write("\r\u{1B}[K" + text)
     }
 
-    /// Clears the status line so that what follows starts on a clean line.
-    func finish() {
-        if enabled, !last.isEmpty { Terminal.writeError("\r\u{1B}[K") }
+    /// Clears the status line; then writes `summary` (if any) as the last line.
+    func finish(summary: String?) {
+        if drawn { write("\r\u{1B}[K") }
+        drawn = false
         last = ""
+        if let summary { write(summary + "\n") }
+    }
+
+    static func monotonicSeconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t)
+        return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
     }
 }

@@ -107,10 +107,10 @@ import Testing
         #expect(try Tool.keyport(["lint", noEmail]).status == 0)
         #expect(try Tool.keyport(["lint", "--fail-on", "warning", noEmail]).status == 1)
         let json = try Tool.keyport(["lint", "--format", "json", weak + ".pub"])
-        for line in json.stdout.split(separator: "\n") {
-            let o = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
-            #expect(o["file"] != nil && o["rule"] != nil && o["severity"] != nil && o["message"] != nil)
-        }
+        let objects = try json.stdout.split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        #expect(objects.count == 2 && objects.last?["summary"] != nil)
+        let findings = objects.first?["findings"] as? [[String: Any]]
+        #expect(findings?.first?["rule"] as? String == "rsa-too-short" && findings?.first?["severity"] as? String == "error")
         let sarif = try Tool.keyport(["lint", "--format", "sarif", weak + ".pub"])
         let log = try JSONSerialization.jsonObject(with: Data(sarif.stdout.utf8)) as! [String: Any]
         #expect(log["version"] as? String == "2.1.0")

@@ -161,3 +161,32 @@ import Testing
         #expect(art + "\n" == textArt)
     }
 }
+
+/// `line` and `file` mean one thing in every command.
+@Suite struct JSONLineAndFileTests {
+    @Test func lineIsNullForWholeFileKeysInEveryCommand() throws {
+        for name in ["pem/rsa1024-pkcs1-public.pem", "ppk/rsa1024-v2.ppk", "openssh/ed25519-plain", "public/rsa-2048.rfc4716"] {
+            let path = fixturesURL.appendingPathComponent(name).path
+            for arguments in [["inspect", "--json", path], ["fingerprint", "--json", path], ["lint", "--format", "json", "--fail-on", "info", path]] {
+                let first = try #require(JSONContractTests.objects(try Tool.keyport(arguments).stdout).first)
+                #expect(first["line"] is NSNull, "\(arguments)")
+            }
+            #expect(try Tool.keyport(["inspect", path]).stdout.hasPrefix(path + "\n"))
+        }
+        // Several keys in one armoured file: each has the line of its BEGIN.
+        let dir = try TempDir()
+        let pem = try String(contentsOf: fixturesURL.appendingPathComponent("pem/rsa1024-pkcs1-public.pem"), encoding: .utf8)
+        let spki = try String(contentsOf: fixturesURL.appendingPathComponent("pem/ec-p256-spki.pem"), encoding: .utf8)
+        let both = try dir.write("both.pem", pem + spki)
+        let lines = JSONContractTests.objects(try Tool.keyport(["inspect", "--json", both]).stdout).map { $0["line"] as? Int }
+        #expect(lines == [1, pem.split(separator: "\n").count + 1])
+    }
+
+    @Test func lintNamesStandardInputAsTheOthersDo() throws {
+        let key = try Data(contentsOf: fixturesURL.appendingPathComponent("public/rsa-1024.pub"))
+        let json = try Tool.keyport(["lint", "--format", "json", "-"], stdin: key)
+        #expect(JSONContractTests.objects(json.stdout).first?["file"] as? String == "(stdin)")
+        let text = try Tool.keyport(["lint", "-"], stdin: key)
+        #expect(text.stdout.hasPrefix("(stdin):1: "))
+    }
+}

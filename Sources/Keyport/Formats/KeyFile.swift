@@ -135,15 +135,15 @@ public enum KeyFile {
     public static func read(_ bytes: [UInt8]) throws -> [KeyEntry] {
         switch detect(bytes) {
         case .opensshPrivate:
-            return try OpenSSHPrivateFormat.decode(bytes).map { KeyEntry(line: $0.line, result: .success($0)) }
+            return wholeFile(try OpenSSHPrivateFormat.decode(bytes))
         case .ppk:
             return try PPKFormat.decode(bytes).map { KeyEntry(line: nil, result: .success($0)) }
         case .ssh1Private:
             throw KeyportError.unsupported("SSH-1 key: obsolete, not supported for conversion")
         case .rfc4716:
-            return try RFC4716Format.decode(bytes).map { KeyEntry(line: $0.line, result: .success($0)) }
+            return wholeFile(try RFC4716Format.decode(bytes))
         case .pem:
-            return try PEMFormat.decode(bytes).map { KeyEntry(line: $0.line, result: .success($0)) }
+            return wholeFile(try PEMFormat.decode(bytes))
         case .der:
             return try PEMFormat.decodeDER(bytes).map { KeyEntry(line: nil, result: .success($0)) }
         case .rawBlob:

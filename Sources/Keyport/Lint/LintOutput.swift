@@ -10,7 +10,7 @@ public enum LintOutput {
     ///   colours it on a terminal. The default writes the plain name.
     public static func text(_ findings: [Finding], severityStyle: (Severity) -> String = { $0.rawValue }) -> String {
         findings.map { f in
-            "\(f.file)\(f.line.map { ":\($0)" } ?? ""): \(severityStyle(f.severity)) \(f.ruleID): \(f.message) — \(f.fix)\n"
+            "\(FileIO.displayName(f.file))\(f.line.map { ":\($0)" } ?? ""): \(severityStyle(f.severity)) \(f.ruleID): \(f.message) — \(f.fix)\n"
         }.joined()
     }
 
@@ -27,6 +27,34 @@ public enum LintOutput {
     /// A SARIF 2.1.0 log with one run: the driver lists every rule of the registry (with the
     /// severity the policy gives it), each result points at its file and line.
     public static func sarif(_ findings: [Finding], policy: Policy = Policy(), toolVersion: String = "0.1.0") -> String {
+        sarifLog(findings.map { ($0, nil) }, policy: policy, toolVersion: toolVersion, invocation: nil)
+    }
+
+    /// The SARIF log of a whole run: each result carries its key (`type`, `bits`, `sha256`,
+    /// `spki_sha256` in its `properties`), and one invocation says whether the run checked everything
+    /// (`executionSuccessful`), names each path it could not read or unlock in
+    /// `toolExecutionNotifications`, and holds the run's counts in `properties.summary`.
+    public static func sarif(_ keys: [LintedKey], summary: LintSummary, problems: [(path: String, message: String)],
+                             policy: Policy = Policy(), toolVersion: String = "0.1.0") -> String {
+        let notifications: [JSON] = problems.map { problem in
+            .object([
+                ("level", .string("error")),
+                ("message", .object([("text", .string(problem.message))])),
+                ("locations", .array([.object([("physicalLocation", .object([
+                    ("artifactLocation", .object([("uri", .string(artifactURI(problem.path)))])),
+                ]))])])),
+            ])
+        }
+        let invocation = JSON.object([
+            ("executionSuccessful", .bool(problems.isEmpty && summary.keys > 0)),
+            ("toolExecutionNotifications", .array(notifications)),
+            ("properties", .object([("summary", summaryObject(summary))])),
+        ])
+        let results = keys.flatMap { key in key.findings.map { ($0, key.key) } }
+        return sarifLog(results, policy: policy, toolVersion: toolVersion, invocation: invocation)
+    }
+
+    private static func sarifLog(_ findings: [(Finding, PublicKey?)], policy: Policy, toolVersion: String, invocation: JSON?) -> String {
         let rules = LintRegistry.all
         let ruleIndex = Dictionary(rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         let ruleObjects: [JSON] = rules.map { rule in
@@ -45,7 +73,7 @@ public enum LintOutput {
                 ("properties", .object(properties)),
             ])
         }
-        let results: [JSON] = findings.map { f in
+        let results: [JSON] = findings.map { f, key in
             var region: [(String, JSON)] = []
             if let line = f.line, line > 0 { region.append(("startLine", .int(line))) }
             var physical: [(String, JSON)] = [("artifactLocation", .object([("uri", .string(artifactURI(f.file)))]))]
@@ -57,6 +85,7 @@ public enum LintOutput {
                 ("message", .object([("text", .string("\(f.message) — \(f.fix)"))])),
                 ("locations", .array([.object([("physicalLocation", .object(physical))])])),
             ]
+            if let key { result.append(("properties", .object(keyFields(key)))) }
             return .object(result)
         }
         let log = JSON.object([
@@ -70,7 +99,7 @@ public enum LintOutput {
                     ("rules", .array(ruleObjects)),
                 ]))])),
                 ("results", .array(results)),
-            ])])),
+            ] + (invocation.map { [("invocations", .array([$0]))] } ?? []))])),
         ])
         return log.serialized + "\n"
     }

@@ -23,9 +23,10 @@ extension FormatID {
 }
 
 extension KeyDocument {
-    /// The 1-based line of the key in a file of key lines; nil when the key is a whole file
-    /// (private keys, PEM, PKCS#8, RFC 4716, DER), so that `line` means one thing everywhere.
-    public var keyLine: Int? { format.isLineOriented ? line : nil }
+    /// The 1-based line where the key starts in a file of key lines or of several armoured keys;
+    /// nil when the key is the whole file (`KeyFile.read` leaves no line there), so that `line`
+    /// means one thing in every command.
+    public var keyLine: Int? { line }
 
     /// The comment when it is known: nil when the format has no comment or keeps it encrypted
     /// (openssh-key-v1 before unlocking); "" is a comment that is known to be empty.
@@ -76,6 +77,18 @@ extension OpenSSHPublicFormat {
             guard case var .success(doc) = entry.result else { return entry }
             doc.format = format
             return KeyEntry(line: entry.line, result: .success(doc))
+        }
+    }
+}
+
+extension KeyFile {
+    /// Entries of an armoured format (PEM, RFC 4716, openssh-key-v1): each with the line of its
+    /// BEGIN when the file holds several keys, without a line when the key is the whole file.
+    static func wholeFile(_ documents: [KeyDocument]) -> [KeyEntry] {
+        documents.map { doc in
+            var doc = doc
+            if documents.count == 1 { doc.line = nil }
+            return KeyEntry(line: doc.line, result: .success(doc))
         }
     }
 }

@@ -1,23 +1,25 @@
 // The allocation-free fast path of bulk fingerprinting: one OpenSSH public line in, the
-// `ssh-keygen -l` output line out.
+// `ssh-keygen -l` output line (or the `fingerprint --json` object) out.
 //
 //   line:    keytype SP+ base64(blob) [SP+ comment]        (sshkey_read; blanks are SP or TAB)
 //   output:  bits SP fingerprint SP comment-or-"no comment" SP "(" TYPE ")" LF
 //
-// The general path (OpenSSHPublicFormat.parseLine, then PublicKey and KeyDocument values, then the
-// CLI's renderer) allocates a dozen objects per line and re-encodes the blob before hashing it.
+// The general path (OpenSSHPublicFormat.parseLine, then PublicKey and KeyDocument values, then
+// FingerprintOutput) allocates a dozen objects per line and re-encodes the blob before hashing it.
 // Profiles of 100,000-key files show that work, not the hash, is what costs. Most lines of real
 // authorized_keys files are plain and canonical, and for those the decoded blob *is* the canonical
 // blob ssh-keygen hashes, so this path checks the wire structure in place and hashes the bytes as
 // decoded. It accepts only what the general path accepts and renders identically; anything else
 // (options or host patterns before the key, markers, certificates, non-minimal integers, non-ASCII
-// or control characters in the comment, any error) returns false and the caller takes the general
-// path, so errors and unusual lines are handled in exactly one place.
+// or control characters in the comment, any error) returns 0 and the caller takes the general
+// path, so errors and unusual lines are handled in exactly one place. The JSON object is written
+// member by member from `FingerprintStyle.jsonFields`, the list the general encoder follows too.
 
-/// Renders `ssh-keygen -l` lines for plain public-key lines without allocating per line.
+/// Renders `ssh-keygen -l` lines and `fingerprint --json` objects for plain public-key lines
+/// without allocating per line.
 ///
 /// One instance per thread; it owns a reusable decode buffer.
-public struct LineFingerprinter: ~Copyable {
+public final class LineFingerprinter {
     /// Longest blob handled here (an 16384-bit RSA key is about 2 KiB); longer lines go the general way.
     public static let maximumBlob = 8192
     private let blob: UnsafeMutablePointer<UInt8>
@@ -37,9 +39,13 @@ public struct LineFingerprinter: ~Copyable {
     /// Room `render(line:hash:into:)` may need beyond the length of the line itself.
     public static let outputSlack = 160
 
+    /// Room `renderJSON` may need for a line of `length` bytes: every comment byte may be escaped,
+    /// and the file name and the fingerprints come on top.
+    public static func jsonCapacity(lineLength length: Int, fileJSON: Int) -> Int { 2 * length + fileJSON + 512 }
+
     /// Appends the `ssh-keygen -l` line for `line` (without its LF) to `out` and returns true, or
     /// returns false, leaving `out` unchanged, when the line needs the general path.
-    public mutating func append(line: UnsafeBufferPointer<UInt8>, hash: FingerprintHash, to out: inout [UInt8]) -> Bool {
+    public func append(line: UnsafeBufferPointer<UInt8>, hash: FingerprintHash, to out: inout [UInt8]) -> Bool {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: line.count + Self.outputSlack) { tmp in
             let n = render(line: line, hash: hash, into: tmp.baseAddress!)
             guard n > 0 else { return false }
@@ -48,12 +54,17 @@ public struct LineFingerprinter: ~Copyable {
         }
     }
 
-    /// Writes the `ssh-keygen -l` line for `line` (without its LF) to `dst`, which must have room
-    /// for `line.count + outputSlack` bytes, and returns its length; 0 when the line needs the
-    /// general path.
-    public mutating func render(line: UnsafeBufferPointer<UInt8>, hash: FingerprintHash, into dst: UnsafeMutablePointer<UInt8>) -> Int {
-        // SHA-256 and MD5 only: the digest buffer below is 32 bytes, and the other hashes are rare.
-        guard hash == .sha256 || hash == .md5 else { return 0 }
+    /// A line this path takes: the key's algorithm and bits, the decoded blob's length (the blob is
+    /// in `blob`), and where the comment starts.
+    private struct PlainLine {
+        var algorithm: KeyAlgorithm
+        var bits: Int
+        var blobLength: Int
+        var commentStart: Int
+    }
+
+    /// Decodes and checks `line`; nil when it needs the general path.
+    private func scan(_ line: UnsafeBufferPointer<UInt8>) -> PlainLine? {
         let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), cr = UInt8(ascii: "\r")
         let end = line.count
         var i = 0
@@ -61,7 +72,7 @@ public struct LineFingerprinter: ~Copyable {
         // Type token.
         let typeStart = i
         while i < end, line[i] != space, line[i] != tab { i += 1 }
-        guard i < end, let algorithm = Self.algorithm(UnsafeBufferPointer(rebasing: line[typeStart..<i])) else { return 0 }
+        guard i < end, let algorithm = Self.algorithm(UnsafeBufferPointer(rebasing: line[typeStart..<i])) else { return nil }
         while i < end, line[i] == space || line[i] == tab { i += 1 }
         // Base64 token; trailing CRs belong to the line ending. Whole quanta of four alphabet
         // characters are decoded while scanning; the rest of the token (padding, CRs, a short last
@@ -82,26 +93,24 @@ public struct LineFingerprinter: ~Copyable {
         var b64End = i
         while b64End > restStart, line[b64End - 1] == cr { b64End -= 1 }
         // Whole 4-character groups only, as OpenSSH's b64_pton; anything else takes the general path.
-        guard (b64End - b64Start) % 4 == 0 else { return 0 }
+        guard (b64End - b64Start) % 4 == 0 else { return nil }
         while i < end, line[i] == space || line[i] == tab { i += 1 }
         let commentStart = i
         guard let restLength = decode(UnsafeBufferPointer(rebasing: line[restStart..<b64End]), into: o, decoded: restStart - b64Start),
-              let bits = Self.checkCanonical(UnsafeBufferPointer(start: blob, count: o + restLength), algorithm) else { return 0 }
-        let blobLength = o + restLength
+              let bits = Self.checkCanonical(UnsafeBufferPointer(start: blob, count: o + restLength), algorithm) else { return nil }
         // The comment as ssh-keygen prints it: verbatim (trailing blanks kept) when it is plain
         // printable ASCII; a CR or any other control or non-ASCII byte goes the general way.
-        for k in commentStart..<end where line[k] &- 0x20 >= 0x5f { return 0 }
+        for k in commentStart..<end where line[k] &- 0x20 >= 0x5f { return nil }
+        return PlainLine(algorithm: algorithm, bits: bits, blobLength: o + restLength, commentStart: commentStart)
+    }
 
-        o = Self.writeDecimal(bits, to: dst)
-        dst[o] = space; o += 1
-        var digest: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digest) { d in
-            let p = d.baseAddress!.assumingMemoryBound(to: UInt8.self)
+    /// Writes the fingerprint of the decoded blob (`SHA256:…`, `MD5:aa:…`) at `dst`; returns its length.
+    private func writeFingerprint(blobLength: Int, hash: FingerprintHash, to dst: UnsafeMutablePointer<UInt8>) -> Int {
+        var o = 0
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { d in
+            let p = d.baseAddress!
             hash.digest.hash(UnsafeRawBufferPointer(start: blob, count: blobLength), into: p)
-            if hash == .sha256 {
-                o = Self.copy("SHA256:", to: dst, at: o)
-                o += Self.writeBase64NoPadding(UnsafeBufferPointer(start: p, count: 32), to: dst + o)
-            } else {
+            if hash == .md5 {
                 o = Self.copy("MD5:", to: dst, at: o)
                 Self.hexDigits.withUnsafeBufferPointer { h in
                     for k in 0..<16 {
@@ -111,9 +120,27 @@ public struct LineFingerprinter: ~Copyable {
                         o += 2
                     }
                 }
+            } else {
+                o = Self.copy(hash.label, to: dst, at: o)
+                dst[o] = UInt8(ascii: ":"); o += 1
+                o += Self.writeBase64NoPadding(UnsafeBufferPointer(start: p, count: hash.digest.size), to: dst + o)
             }
         }
+        return o
+    }
+
+    /// Writes the `ssh-keygen -l` line for `line` (without its LF) to `dst`, which must have room
+    /// for `line.count + outputSlack` bytes, and returns its length; 0 when the line needs the
+    /// general path.
+    public func render(line: UnsafeBufferPointer<UInt8>, hash: FingerprintHash, into dst: UnsafeMutablePointer<UInt8>) -> Int {
+        guard let plain = scan(line) else { return 0 }
+        let space = UInt8(ascii: " ")
+        let end = line.count
+        var o = Self.writeDecimal(plain.bits, to: dst)
         dst[o] = space; o += 1
+        o += writeFingerprint(blobLength: plain.blobLength, hash: hash, to: dst + o)
+        dst[o] = space; o += 1
+        let commentStart = plain.commentStart
         if commentStart < end, line[commentStart] != UInt8(ascii: "#") {
             (dst + o).update(from: line.baseAddress! + commentStart, count: end - commentStart)
             o += end - commentStart
@@ -121,9 +148,82 @@ public struct LineFingerprinter: ~Copyable {
             o = Self.copy("no comment", to: dst, at: o)
         }
         dst[o] = space; dst[o + 1] = UInt8(ascii: "("); o += 2
-        o = Self.copy(algorithm.displayName, to: dst, at: o)
+        o = Self.copy(plain.algorithm.displayName, to: dst, at: o)
         dst[o] = UInt8(ascii: ")"); dst[o + 1] = UInt8(ascii: "\n"); o += 2
         return o
+    }
+
+    /// Writes the `fingerprint --json` line (object and LF) for `line`, line `number` of the file
+    /// whose name is `fileJSON` (already a JSON string), to `dst`, which must have room for
+    /// `jsonCapacity(lineLength:fileJSON:)` bytes; returns its length, 0 when the line needs the
+    /// general path. Members follow `style.jsonFields`, valued as `FingerprintOutput.json` values
+    /// them for a plain key line (no options, hosts or marker; format `openssh-public`).
+    public func renderJSON(line: UnsafeBufferPointer<UInt8>, number: Int, fileJSON: UnsafeBufferPointer<UInt8>,
+                           style: FingerprintStyle, into dst: UnsafeMutablePointer<UInt8>) -> Int {
+        // The randomart is the general path's.
+        guard !style.randomart, let plain = scan(line) else { return 0 }
+        var o = 0
+        dst[o] = UInt8(ascii: "{"); o += 1
+        var first = true
+        for field in style.jsonFields {
+            let absent: Bool
+            switch field {
+            case .options, .hosts, .marker: absent = true
+            default: absent = false
+            }
+            if absent, !field.nullWhenAbsent { continue }
+            if !first { dst[o] = UInt8(ascii: ","); o += 1 }
+            first = false
+            dst[o] = UInt8(ascii: "\""); o += 1
+            o = Self.copy(field.name, to: dst, at: o)
+            dst[o] = UInt8(ascii: "\""); dst[o + 1] = UInt8(ascii: ":"); o += 2
+            if absent {
+                o = Self.copy("null", to: dst, at: o)
+                continue
+            }
+            switch field {
+            case .file:
+                (dst + o).update(from: fileJSON.baseAddress!, count: fileJSON.count)
+                o += fileJSON.count
+            case .line:
+                o += Self.writeDecimal(number, to: dst + o)
+            case .type:
+                o = Self.quoted(plain.algorithm.sshName, to: dst, at: o)
+            case .bits:
+                o += Self.writeDecimal(plain.bits, to: dst + o)
+            case .comment:
+                // The comment without trailing blanks; printable ASCII (scan made sure), so only
+                // the quote and the backslash need escaping.
+                var end = line.count
+                while end > plain.commentStart, line[end - 1] == UInt8(ascii: " ") { end -= 1 }
+                dst[o] = UInt8(ascii: "\""); o += 1
+                for k in plain.commentStart..<end {
+                    let c = line[k]
+                    if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { dst[o] = UInt8(ascii: "\\"); o += 1 }
+                    dst[o] = c; o += 1
+                }
+                dst[o] = UInt8(ascii: "\""); o += 1
+            case let .fingerprint(hash):
+                dst[o] = UInt8(ascii: "\""); o += 1
+                o += writeFingerprint(blobLength: plain.blobLength, hash: hash, to: dst + o)
+                dst[o] = UInt8(ascii: "\""); o += 1
+            case .format:
+                o = Self.quoted(FormatID.opensshPublic.rawValue, to: dst, at: o)
+            case .options, .hosts, .marker, .randomart:
+                break
+            }
+        }
+        dst[o] = UInt8(ascii: "}"); dst[o + 1] = UInt8(ascii: "\n"); o += 2
+        return o
+    }
+
+    /// `"text"` for text that needs no JSON escaping (names of types and formats).
+    @inline(__always)
+    private static func quoted(_ text: String, to dst: UnsafeMutablePointer<UInt8>, at o: Int) -> Int {
+        dst[o] = UInt8(ascii: "\"")
+        let e = copy(text, to: dst, at: o + 1)
+        dst[e] = UInt8(ascii: "\"")
+        return e + 1
     }
 
     @inline(__always)
@@ -245,16 +345,6 @@ public struct LineFingerprinter: ~Copyable {
         return o == b.count ? bits : nil
     }
 
-    static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        withUnsafeMutableBytes(of: &digits) { d in
-            var v = value.magnitude, k = d.count
-            repeat { k -= 1; d[k] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10 } while v > 0 && k > 0
-            out.append(contentsOf: d[k...])
-        }
-    }
-
     /// Writes `value` in decimal at `dst`; returns the number of digits.
     static func writeDecimal(_ value: Int, to dst: UnsafeMutablePointer<UInt8>) -> Int {
         var v = value.magnitude, n = 0
@@ -285,23 +375,6 @@ public struct LineFingerprinter: ~Copyable {
         }
     }
 
-    static func appendBase64NoPadding(_ data: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
-        alphabet.withUnsafeBufferPointer { a in
-            var k = 0
-            while k + 3 <= data.count {
-                let v = UInt32(data[k]) << 16 | UInt32(data[k + 1]) << 8 | UInt32(data[k + 2])
-                out.append(a[Int(v >> 18)]); out.append(a[Int(v >> 12 & 63)])
-                out.append(a[Int(v >> 6 & 63)]); out.append(a[Int(v & 63)])
-                k += 3
-            }
-            let rest = data.count - k
-            if rest > 0 {
-                let v = UInt32(data[k]) << 16 | (rest == 2 ? UInt32(data[k + 1]) << 8 : 0)
-                out.append(a[Int(v >> 18)]); out.append(a[Int(v >> 12 & 63)])
-                if rest == 2 { out.append(a[Int(v >> 6 & 63)]) }
-            }
-        }
-    }
 }
 
 @inline(__always)

@@ -1,0 +1,180 @@
+// What `fingerprint` prints for one key: the `ssh-keygen -l` line (with the randomart of `-lv`), or
+// one JSON object. This is the one renderer of both; `LineFingerprinter` is a faster way to the same
+// bytes for plain lines, and a differential test holds the two together.
+//
+//   text:  bits SP fingerprint SP comment-or-"no comment" SP "(" TYPE ")" LF   (ssh-keygen.c do_fingerprint)
+//   json:  {"file":…,"line":…,…} LF, its fields in the order of `FingerprintStyle.jsonFields`
+
+/// How `fingerprint` writes each key.
+public struct FingerprintStyle: Sendable, Equatable {
+    /// The hash of the text line and the randomart (`-E`).
+    public var hash: FingerprintHash
+    /// Also draw the randomart picture, as `ssh-keygen -lv`.
+    public var randomart: Bool
+    /// One JSON object per key per line instead of `ssh-keygen -l` lines.
+    public var json: Bool
+
+    /// A style; the default is ssh-keygen's: SHA-256, text, no picture.
+    public init(hash: FingerprintHash = .sha256, randomart: Bool = false, json: Bool = false) {
+        self.hash = hash
+        self.randomart = randomart
+        self.json = json
+    }
+
+    /// One field of a `fingerprint --json` object.
+    public enum JSONField: Sendable, Equatable {
+        /// The path as given (`-` for standard input).
+        case file
+        /// The line in a line file, else null.
+        case line
+        /// The SSH type name (the certificate type for certificates).
+        case type
+        /// Bits as ssh-keygen counts them.
+        case bits
+        /// The comment, trailing blanks removed.
+        case comment
+        /// The fingerprint with this hash, named after it (`"sha256":"SHA256:…"`).
+        case fingerprint(FingerprintHash)
+        /// The format name (`openssh-public`, `authorized_keys`, …).
+        case format
+        /// authorized_keys options; left out when the line has none.
+        case options
+        /// known_hosts host patterns; left out when the line has none.
+        case hosts
+        /// The known_hosts marker (`@cert-authority`, `@revoked`); left out when there is none.
+        case marker
+        /// The randomart picture of the `-E` hash (with `-v`), lines joined by LF.
+        case randomart
+
+        /// The member name in the object.
+        public var name: String {
+            switch self {
+            case .file: return "file"
+            case .line: return "line"
+            case .type: return "type"
+            case .bits: return "bits"
+            case .comment: return "comment"
+            case let .fingerprint(hash): return hash.rawValue
+            case .format: return "format"
+            case .options: return "options"
+            case .hosts: return "hosts"
+            case .marker: return "marker"
+            case .randomart: return "randomart"
+            }
+        }
+
+        /// What an object says when the key has no such value: nothing (the member is left out)
+        /// or `null`.
+        public var nullWhenAbsent: Bool { self == .line || self == .comment }
+    }
+
+    /// The members of every JSON object, in order. Both encoders (`FingerprintOutput.json` and
+    /// `LineFingerprinter`'s fast path) write from this list, so a change here changes both.
+    /// `-E sha1`/`-E sha512` add that fingerprint and `-v` the randomart (schema/keyport.schema.json).
+    public var jsonFields: [JSONField] {
+        var fields: [JSONField] = [.file, .line, .type, .bits, .comment, .fingerprint(.sha256), .fingerprint(.md5)]
+        if hash == .sha1 || hash == .sha512 { fields.append(.fingerprint(hash)) }
+        if randomart { fields.append(.randomart) }
+        return fields + [.format, .options, .hosts, .marker]
+    }
+}
+
+/// The `ssh-keygen -l` line and the JSON object of a key, as `keyport fingerprint` prints them.
+public enum FingerprintOutput {
+    /// The output for one key of `document` read from `path`: one text line (plus the randomart
+    /// when asked), or one JSON line. Empty for known_hosts marker lines in text, which
+    /// `ssh-keygen -l` skips.
+    public static func render(_ key: PublicKey, document doc: KeyDocument, path: String, style: FingerprintStyle) -> String {
+        if style.json { return json(key, document: doc, path: path, style: style) + "\n" }
+        // ssh-keygen skips @cert-authority/@revoked lines (it skips only one token before the key).
+        if doc.marker != nil { return "" }
+        var line = "\(key.bits) \(key.fingerprint(style.hash)) \(label(doc, path: path)) (\(key.displayType))\n"
+        if style.randomart { line += Randomart.render(key, hash: style.hash) + "\n" }
+        return line
+    }
+
+    /// The JSON object (without newline) for one key, members in `style.jsonFields` order.
+    public static func json(_ key: PublicKey, document doc: KeyDocument, path: String, style: FingerprintStyle) -> String {
+        var members: [(String, JSON)] = []
+        for field in style.jsonFields {
+            let value: JSON?
+            switch field {
+            case .file: value = .string(FileIO.displayName(path))
+            case .line: value = doc.keyLine.map { .int($0) }
+            case .type: value = .string(key.sshType)
+            case .bits: value = .int(key.bits)
+            case .comment: value = doc.knownComment.map { .string($0) }
+            case let .fingerprint(hash): value = .string(key.fingerprint(hash))
+            case .format: value = .string(doc.format.rawValue)
+            case .options: value = doc.optionList.map { .array($0.map { .string($0) }) }
+            case .hosts: value = doc.hostPatterns.map { .array($0.map { .string($0) }) }
+            case .marker: value = doc.marker.map { .string($0) }
+            case .randomart: value = .string(Randomart.render(key, hash: style.hash))
+            }
+            if let value { members.append((field.name, value)) } else if field.nullWhenAbsent { members.append((field.name, .null)) }
+        }
+        return JSON.object(members).serialized
+    }
+
+    /// What `ssh-keygen -l` prints as the comment of a key read from `path`.
+    public static func label(_ doc: KeyDocument, path: String) -> String {
+        if !doc.isPrivate {
+            // Line-oriented files: the trailing comment unless it starts with '#', else the options or
+            // host token before the key, else "no comment" (ssh-keygen.c do_fingerprint).
+            let comment = doc.verbatimComment ?? Array(doc.comment.utf8)
+            if !comment.isEmpty, comment.first != UInt8(ascii: "#") { return visEscaped(comment) }
+            return (doc.verbatimLeading ?? (doc.options ?? doc.hosts).map { Array($0.utf8) }).map(visEscaped) ?? "no comment"
+        }
+        // Private key files (ssh-keygen.c fingerprint_private): the comment of FILE.pub when it holds
+        // the same key, else the comment stored in an unencrypted openssh-key-v1 file (which may be
+        // empty: the two-space form), else "no comment". PEM stores no comment; PPK keeps its own.
+        // A FILE.pub whose line has no comment names itself (authfile.c sshkey_try_load_public), and
+        // its comment is the rest of the line up to the first CR, trailing blanks kept.
+        if path != "-", let sibling = try? KeyFile.read(FileIO.read(path + ".pub")),
+           let pub = sibling.lazy.compactMap({ try? $0.result.get() }).first, pub.publicKey == doc.publicKey {
+            let verbatim = (pub.verbatimComment ?? Array(pub.comment.utf8)).prefix { $0 != 0x0d && $0 != 0x0a }
+            return visEscaped(verbatim.isEmpty ? Array((path + ".pub").utf8) : Array(verbatim))
+        }
+        switch (doc.format, doc.content) {
+        case (.opensshPrivate, .privateKey): return visEscaped(doc.comment)
+        case (.opensshPrivate, _): return "no comment"
+        default: return doc.comment.isEmpty ? "no comment" : visEscaped(doc.comment)
+        }
+    }
+
+    /// What OpenSSH's mprintf does to untrusted text in a UTF-8 locale: tab, CR and LF pass, other
+    /// control characters and invalid UTF-8 bytes become \ooo octal escapes.
+    public static func visEscaped(_ text: String) -> String { visEscaped(Array(text.utf8)) }
+
+    /// `visEscaped` of raw bytes (a comment as it stood in the file, perhaps not UTF-8).
+    public static func visEscaped(_ bytes: [UInt8]) -> String {
+        guard bytes.contains(where: { $0 < 0x20 || $0 >= 0x7f }) else { return String(decoding: bytes, as: UTF8.self) }
+        func octal(_ byte: UInt8) -> String {
+            let digits = String(byte, radix: 8)
+            return "\\" + String(repeating: "0", count: 3 - digits.count) + digits
+        }
+        var out = ""
+        var i = 0
+        while i < bytes.count {
+            let lead = bytes[i]
+            let length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0
+            // One character at a time; what does not decode (overlong, surrogate, cut short) is
+            // escaped byte by byte, as mbtowc failing makes OpenSSH do.
+            guard length > 0, i + length <= bytes.count,
+                  let character = String(validating: bytes[i..<i + length], as: UTF8.self),
+                  let scalar = character.unicodeScalars.first else {
+                out += octal(lead)
+                i += 1
+                continue
+            }
+            let v = scalar.value
+            if (v < 0x20 && v != 0x09 && v != 0x0a && v != 0x0d) || (v >= 0x7f && v < 0xa0) {
+                for byte in bytes[i..<i + length] { out += octal(byte) }
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+            i += length
+        }
+        return out
+    }
+}

@@ -1,0 +1,137 @@
+// The engine of `keyport fingerprint`, for the command-line tool and library users alike: every key
+// of an input, in input order, rendered by FingerprintOutput. Line files stream through KeyInput,
+// plain lines take LineFingerprinter's fast path and every other line the general parser; other
+// key files are decoded whole and, when their public key is encrypted too, unlocked with the
+// passphrase the caller supplies.
+
+/// Renders the lines of a streamed line file: the fast path for plain lines, else the general one.
+public struct FingerprintLineHandler: LineHandler {
+    /// How keys are written.
+    public let style: FingerprintStyle
+    /// The input's name as printed.
+    public let path: String
+    private let fast = LineFingerprinter()
+    private let fileJSON: [UInt8]
+
+    /// A handler for lines of `path`; make one per worker thread.
+    public init(path: String, style: FingerprintStyle) {
+        self.path = path
+        self.style = style
+        var quoted = ""
+        JSON.escape(FileIO.displayName(path), into: &quoted)
+        fileJSON = Array(quoted.utf8)
+    }
+
+    /// Renders line `number` into `out` (or records why it is not a key).
+    public mutating func handle(_ line: UnsafeBufferPointer<UInt8>, number: Int, into out: LineOutput) {
+        if !style.randomart {
+            let written: Int
+            if style.json {
+                written = fileJSON.withUnsafeBufferPointer { file in
+                    out.write(maximumCount: LineFingerprinter.jsonCapacity(lineLength: line.count, fileJSON: file.count)) {
+                        fast.renderJSON(line: line, number: number, fileJSON: file, style: style, into: $0)
+                    }
+                }
+            } else {
+                written = out.write(maximumCount: line.count + LineFingerprinter.outputSlack) {
+                    fast.render(line: line, hash: style.hash, into: $0)
+                }
+            }
+            if written > 0 {
+                out.noteKey()
+                return
+            }
+        }
+        Self.general(line, number: number, path: path, style: style, into: out)
+    }
+
+    /// The general path for one line: parse, then `FingerprintOutput.render`.
+    static func general(_ line: UnsafeBufferPointer<UInt8>, number: Int, path: String, style: FingerprintStyle, into out: LineOutput) {
+        switch OpenSSHPublicFormat.parseLine(ArraySlice(line), lineNumber: number) {
+        case .skip: break
+        case let .failure(error): out.fail(line: number, error)
+        case let .key(doc):
+            out.noteKey()
+            if let key = doc.publicKey { out.append(FingerprintOutput.render(key, document: doc, path: path, style: style)) }
+        }
+    }
+}
+
+/// Fingerprints every key of an input.
+///
+/// ```swift
+/// var text: [UInt8] = []
+/// Fingerprinter(style: FingerprintStyle(hash: .sha256)).run(
+///     path: "authorized_keys", passphrase: { _ in nil },
+///     output: { parts, _ in for p in parts { text.append(contentsOf: p) } }, report: { line, error in print(line ?? 0, error) })
+/// ```
+public struct Fingerprinter: Sendable {
+    /// How keys are written.
+    public var style: FingerprintStyle
+
+    /// A fingerprinter writing keys in `style`.
+    public init(style: FingerprintStyle = FingerprintStyle()) { self.style = style }
+
+    /// Reads `path` (`-` for standard input) once and renders every key in it.
+    ///
+    /// - Parameters:
+    ///   - passphrase: asked for a key whose public half is encrypted too (PEM, PKCS#8); nil leaves
+    ///     the key unread (reported as needing a passphrase). Its errors are reported.
+    ///   - output: rendered bytes, in input order; for a line file, each chunk's as soon as it is
+    ///     read. The flag is true when the input is a pipe or terminal: write such output out at
+    ///     once, so that each key appears as soon as its line was read.
+    ///   - report: every problem: a line that is not a key (with its number), a key that could not
+    ///     be unlocked, or an input that could not be read or holds no key (line nil).
+    public func run(path: String, passphrase: (KeyDocument) throws -> SecureBytes?,
+                    output: (_ parts: [UnsafeRawBufferPointer], _ live: Bool) -> Void, report: (Int?, KeyportError) -> Void) {
+        let input: KeyInput
+        do {
+            input = try KeyInput(path: path)
+        } catch {
+            report(nil, Self.keyportError(error, path: path))
+            return
+        }
+        if input.isLineFile {
+            let style = style
+            let live = !input.isRegularFile
+            input.streamLines({ FingerprintLineHandler(path: path, style: style) }, emit: { output($0, live) }, report: report)
+            return
+        }
+        var bytes: [UInt8] = []
+        defer { SecureBytes.wipe(&bytes) }
+        let entries: [KeyEntry]
+        do {
+            bytes = try input.readWhole()
+            entries = try KeyFile.read(bytes)
+        } catch {
+            report(nil, Self.keyportError(error, path: path))
+            return
+        }
+        var text = ""
+        for entry in entries {
+            var doc: KeyDocument
+            switch entry.result {
+            case let .success(d): doc = d
+            case let .failure(error):
+                report(entry.line, error)
+                continue
+            }
+            if doc.publicKey == nil {
+                do {
+                    guard let secret = try passphrase(doc) else { continue }
+                    doc = try KeyFile.unlock(doc, passphrase: secret)
+                } catch {
+                    report(doc.line, Self.keyportError(error, path: path))
+                    continue
+                }
+            }
+            guard let key = doc.publicKey else { continue }
+            text += FingerprintOutput.render(key, document: doc, path: path, style: style)
+        }
+        text.withUTF8 { output([UnsafeRawBufferPointer($0)], false) }
+    }
+
+    static func keyportError(_ error: Error, path: String) -> KeyportError {
+        (error as? KeyportError) ?? .io(path: path, reason: "\(error)")
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+import Testing
+@testable import Keyport
+
+/// The fingerprint engine: LineFingerprinter's fast path prints exactly what the general path
+/// (parse, then FingerprintOutput) prints, or declines; the streaming reader keeps order and reads
+/// past lines too long to be keys.
+@Suite struct FingerprintEngineTests {
+    static let styles: [FingerprintStyle] = FingerprintHash.allCases.flatMap { hash in
+        [FingerprintStyle(hash: hash), FingerprintStyle(hash: hash, json: true)]
+    }
+
+    /// Every line of every text fixture, then thousands of lines made from real keys of each type
+    /// the fast path takes, with comments, blanks, options, markers and base64 damaged in many ways.
+    static let cachedLines = Result { try makeLines() }
+    static func lines() throws -> [[UInt8]] { try cachedLines.get() }
+
+    static func makeLines() throws -> [[UInt8]] {
+        var lines: [[UInt8]] = []
+        let files = FileManager.default.enumerator(at: fixturesURL, includingPropertiesForKeys: nil)!
+        for case let url as URL in files where !url.hasDirectoryPath {
+            let bytes = Array(try Data(contentsOf: url))
+            lines += bytes.split(separator: 0x0a, omittingEmptySubsequences: false).map(Array.init)
+        }
+        let dir = try TempDir()
+        var keys: [(type: String, blob: String)] = []
+        for (name, type, bits) in [("r", "rsa", 1024), ("r2", "rsa", 2048), ("e", "ed25519", 0), ("p256", "ecdsa", 256),
+                                   ("p384", "ecdsa", 384), ("p521", "ecdsa", 521)] {
+            try sshKeygen(dir, name: name, type: type, bits: bits == 0 ? nil : bits)
+            let fields = try dir.read(name + ".pub").split(separator: " ")
+            keys.append((String(fields[0]), String(fields[1])))
+        }
+        let comments = ["", "alice@example.com", "with \"quotes\"", "back\\slash", "#hash", "trailing  ", "tab\there", "cr\r",
+                        "caf\u{e9}", "\u{1b}[31mred", "#", String(repeating: "long ", count: 60), "two  spaces", "x\u{7f}",
+                        "sp ", " \t", "a\"\\\"b"]
+        let separators = [" ", "  ", "\t", " \t "]
+        let leads = ["", " ", "\t", "no-pty ", "command=\"echo hi\" ", "host.example.com ", "@cert-authority *.example.com ",
+                     "@revoked * ", "# "]
+        var random = SeededGenerator(seed: 20_261_202)
+        func damage(_ b64: String) -> String {
+            var chars = Array(b64)
+            switch random.next() % 12 {
+            case 0: chars[Int(random.next() % UInt64(chars.count))] = "*"
+            case 1: chars.removeLast()
+            case 2: chars.removeLast(min(chars.count - 1, 1 + Int(random.next() % 8)))
+            case 3: chars += "="
+            case 4: chars += "AAAA"
+            case 5: chars = Array(chars.prefix(chars.count / 2))
+            case 6:
+                let i = Int(random.next() % UInt64(chars.count))
+                chars[i] = chars[i] == "A" ? "B" : "A"
+            case 7: chars = chars.filter { $0 != "=" }
+            case 8: chars += "\r"
+            case 9: chars += "\r\r"
+            default: break
+            }
+            return String(chars)
+        }
+        for _ in 0..<4000 {
+            let key = keys[Int(random.next() % UInt64(keys.count))]
+            var type = key.type
+            if random.next() % 16 == 0 { type = keys[Int(random.next() % UInt64(keys.count))].type }
+            let b64 = random.next() % 3 == 0 ? damage(key.blob) : key.blob
+            let lead = random.next() % 3 == 0 ? leads[Int(random.next() % UInt64(leads.count))] : ""
+            let separator = separators[Int(random.next() % UInt64(separators.count))]
+            let comment = comments[Int(random.next() % UInt64(comments.count))]
+            let tail = comment.isEmpty && random.next() % 2 == 0 ? "" : separator + comment
+            lines.append(Array((lead + type + separator + b64 + tail).utf8))
+        }
+        return lines
+    }
+
+    @Test func fastPathMatchesTheGeneralPathByteForByteOrDeclines() throws {
+        let fast = LineFingerprinter()
+        let path = "dir/\"odd\" name"
+        var file = ""
+        JSON.escape(path, into: &file)
+        let fileJSON = Array(file.utf8)
+        var taken = 0, declined = 0
+        for (index, line) in try Self.lines().enumerated() {
+            let number = index + 1
+            let general: KeyDocument?
+            if case let .key(doc) = OpenSSHPublicFormat.parseLine(line[...], lineNumber: number) { general = doc } else { general = nil }
+            for style in Self.styles {
+                let capacity = LineFingerprinter.jsonCapacity(lineLength: line.count, fileJSON: fileJSON.count)
+                let out = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+                defer { out.deallocate() }
+                let n = line.withUnsafeBufferPointer { l in
+                    fileJSON.withUnsafeBufferPointer { f in
+                        style.json ? fast.renderJSON(line: l, number: number, fileJSON: f, style: style, into: out)
+                            : fast.render(line: l, hash: style.hash, into: out)
+                    }
+                }
+                guard n > 0 else { declined += 1; continue }
+                taken += 1
+                let doc = try #require(general, "fast path took a line the general path refuses: \(String(decoding: line, as: UTF8.self))")
+                let expected = FingerprintOutput.render(doc.publicKey!, document: doc, path: path, style: style)
+                #expect(String(decoding: UnsafeBufferPointer(start: out, count: n), as: UTF8.self) == expected,
+                        "line \(String(decoding: line, as: UTF8.self)) style \(style)")
+            }
+        }
+        // Both paths must really be exercised.
+        #expect(taken > 10_000 && declined > 10_000, "taken \(taken), declined \(declined)")
+    }
+
+    /// The whole engine over a file: the same bytes in text and JSON whichever path each line took
+    /// and however the file was cut into chunks and pieces.
+    @Test func streamedOutputEqualsLineByLineGeneralOutput() throws {
+        let lines = try Self.lines()
+        let dir = try TempDir()
+        let path = dir.path("authorized_keys")
+        var text = Array(lines.map { $0 + [0x0a] }.joined())
+        // Repeat to pass a chunk boundary; the second chunk is large enough to be cut into pieces.
+        while text.count < KeyInput.chunkSize + (KeyInput.chunkSize >> 2) { text += Array(lines.map { $0 + [0x0a] }.joined()) }
+        try Data(text).write(to: URL(fileURLWithPath: path))
+        for style in [FingerprintStyle(), FingerprintStyle(hash: .md5, json: true)] {
+            var expected: [UInt8] = []
+            var expectedFailures: [Int] = []
+            var number = 0
+            for line in text.split(separator: 0x0a, omittingEmptySubsequences: false).dropLast() {
+                number += 1
+                switch OpenSSHPublicFormat.parseLine(line, lineNumber: number) {
+                case .skip: break
+                case .failure: expectedFailures.append(number)
+                case let .key(doc): expected += Array(FingerprintOutput.render(doc.publicKey!, document: doc, path: path, style: style).utf8)
+                }
+            }
+            var got: [UInt8] = []
+            var failures: [Int] = []
+            Fingerprinter(style: style).run(path: path, passphrase: { _ in nil },
+                                            output: { parts, _ in for p in parts { got += p } },
+                                            report: { line, _ in failures.append(line ?? 0) })
+            #expect(got == expected)
+            #expect(failures == expectedFailures)
+        }
+    }
+}
