@@ -12,7 +12,10 @@ struct FingerprintCommand: ParsableCommand {
         Reads public keys, authorized_keys and known_hosts files (every key, each with its line \
         number) and private keys of every supported format. Encrypted OpenSSH and PPK keys are \
         fingerprinted without a passphrase; encrypted PEM needs --passphrase-file. Bad lines are \
-        reported on standard error and the good keys still printed; the exit status is then 65.
+        reported on standard error and the good keys still printed; the exit status is then 65. \
+        Line files of any size are streamed; a line over 1 MiB is reported by number and skipped, \
+        and the keys after it are printed. From a pipe each key is printed as soon as its line \
+        arrives (text and --json alike).
         """
     )
 

@@ -12,7 +12,8 @@ struct InspectCommand: ParsableCommand {
         For certificates it also shows what ssh-keygen -L shows. Encrypted OpenSSH and PPK keys are \
         inspected without a passphrase (their public part is in clear); encrypted PEM keys need \
         --passphrase-file for the key itself, and without it inspect still names the format and \
-        the encryption.
+        the encryption. authorized_keys and known_hosts files of any size are streamed as \
+        fingerprint reads them; a line over 1 MiB is reported by number and skipped.
         """
     )
 
@@ -30,7 +31,22 @@ struct InspectCommand: ParsableCommand {
         var passphrase: SecureBytes?
         var first = true
         for path in files {
-            for loaded in reader.load(path) {
+            // authorized_keys and known_hosts files of any size stream line by line, as in fingerprint.
+            let input: KeyInput
+            do { input = try KeyInput(path: path) } catch { reader.fail(path, error); continue }
+            if input.isLineFile {
+                let live = !input.isRegularFile
+                input.streamLines({ InspectLineHandler(command: self, path: path) }, emit: { outputs in
+                    for part in outputs.map(\.written) where !part.isEmpty {
+                        // Records are separated by a blank line: each starts with one, but the first.
+                        out.append(parts: [first && !json ? UnsafeRawBufferPointer(rebasing: part.dropFirst()) : part])
+                        first = false
+                    }
+                    if live { out.flush() }
+                }, report: { line, error in reader.fail(path, line: line, error) })
+                continue
+            }
+            for loaded in reader.load(path, input: input) {
                 var doc = loaded.document
                 var note: String?
                 if doc.publicKey == nil {
@@ -220,6 +236,22 @@ struct InspectCommand: ParsableCommand {
             d.add(k.replacingSpaces(), v)
         }
         return d
+    }
+}
+
+/// Renders the keys of a streamed line file as `inspect` does, each record after a blank line.
+struct InspectLineHandler: LineHandler {
+    let command: InspectCommand
+    let path: String
+
+    mutating func handle(_ line: UnsafeBufferPointer<UInt8>, number: Int, into out: LineOutput) {
+        switch OpenSSHPublicFormat.parseLine(ArraySlice(line), lineNumber: number) {
+        case .skip: break
+        case let .failure(error): out.fail(line: number, error)
+        case let .key(doc):
+            out.noteKey()
+            out.append(command.json ? command.jsonText(doc, path: path) + "\n" : "\n" + command.text(doc, path: path, note: nil))
+        }
     }
 }
 

@@ -100,10 +100,11 @@ struct KeyReader {
         if exitCode == .ok || code.rawValue > exitCode.rawValue { exitCode = code }
     }
 
-    /// Every key in the file; failures are reported and skipped.
-    mutating func load(_ path: String, preread: [UInt8]? = nil) -> [LoadedKey] {
+    /// Every key in the file (read whole from `input` when given, else opened here); failures are
+    /// reported and skipped.
+    mutating func load(_ path: String, input: KeyInput? = nil) -> [LoadedKey] {
         do {
-            var bytes = try preread ?? FileIO.read(path)
+            var bytes = try input?.readWhole() ?? FileIO.read(path)
             // The file may be an unencrypted private key; documents keep their own copies.
             defer { SecureBytes.wipe(&bytes) }
             let entries = try KeyFile.read(bytes)

@@ -135,3 +135,83 @@ import Testing
         }
     }
 }
+
+/// Line files as fingerprint, inspect and lint read them: a line too long to be a key is reported
+/// with its number and the keys after it are still read (sshd and ssh-keygen read past it too);
+/// keys from a pipe come out as soon as their line is read.
+@Suite struct LineFileStreamingTests {
+    /// key, a 3 MiB line that starts like a key, a weak RSA key, the first key again; and the same
+    /// with the long line first.
+    static func files(_ dir: TempDir) throws -> (middle: String, first: String, expected: String) {
+        try sshKeygen(dir, name: "good", type: "ed25519")
+        try sshKeygen(dir, name: "weak", type: "rsa", bits: 1024)
+        let good = try dir.read("good.pub"), weak = try dir.read("weak.pub")
+        let long = "ssh-ed25519 " + String(repeating: "A", count: 3 << 20) + "\n"
+        let middle = try dir.write("authorized_keys", good + long + weak + good)
+        let first = try dir.write("known_hosts", long + good + weak + good)
+        let expected = try Tool.run("/usr/bin/ssh-keygen", ["-l", "-f", middle]).stdout
+        #expect(expected.split(separator: "\n").count == 3)
+        return (middle, first, expected)
+    }
+
+    func viaStdin(_ args: [String], _ file: String) throws -> Tool.Output {
+        try Tool.run("/bin/sh", ["-c", "exec \"$0\" \"$@\" - < \"$F\"".replacingOccurrences(of: "$F", with: file), Tool.keyportPath] + args)
+    }
+
+    @Test func aLongLineHidesNoKeyFromFingerprintInspectOrLint() throws {
+        let dir = try TempDir()
+        let (middle, first, expected) = try Self.files(dir)
+        for (path, longLine) in [(middle, 2), (first, 1)] {
+            for (r, name) in [(try Tool.keyport(["fingerprint", path]), path), (try viaStdin(["fingerprint"], path), "(stdin)")] {
+                #expect(r.stdout == expected, "\(r.stdout)")
+                #expect(r.status == 65)
+                #expect(r.stderr == "keyport: \(name):\(longLine): public key line: longer than 1024 KiB; skipped (no key line is that long)\n", "\(r.stderr)")
+            }
+            let json = try Tool.keyport(["fingerprint", "--json", path])
+            #expect(json.stdout.split(separator: "\n").count == 3 && json.stderr.contains(":\(longLine): "), "\(json.stderr)")
+            for r in [try Tool.keyport(["inspect", "--json", path]), try viaStdin(["inspect", "--json"], path)] {
+                let lines = r.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+                #expect(lines.compactMap { $0?["line"] as? Int } == (longLine == 2 ? [1, 3, 4] : [2, 3, 4]), "\(r.stdout)")
+                #expect(r.status == 65 && r.stderr.contains(":\(longLine): public key line: longer than 1024 KiB"), "\(r.stderr)")
+            }
+            let text = try Tool.keyport(["inspect", path])
+            #expect(text.stdout.components(separatedBy: "\n\n").count == 3, "\(text.stdout)")
+            let lint = try Tool.keyport(["lint", path])
+            #expect(lint.stdout.contains(":\(longLine): error unreadable-key: public key line: longer than 1024 KiB"), "\(lint.stdout)")
+            #expect(lint.stdout.contains(":3: error rsa-too-short"), "\(lint.stdout)")
+        }
+    }
+
+    /// `fingerprint -` and `fingerprint --json -` print each key as soon as its line arrives, before
+    /// standard input ends.
+    @Test func keysFromAPipeAreWrittenAsSoonAsRead() throws {
+        let dir = try TempDir()
+        try sshKeygen(dir, name: "k", type: "ed25519")
+        let line = Data(try dir.read("k.pub").utf8)
+        for args in [["fingerprint", "-"], ["fingerprint", "--json", "-"], ["inspect", "--json", "-"]] {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Tool.keyportPath)
+            process.arguments = args
+            let input = Pipe(), output = Pipe()
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let got = DispatchSemaphore(value: 0)
+            nonisolated(unsafe) var received = Data()
+            output.fileHandleForReading.readabilityHandler = { handle in
+                received += handle.availableData
+                if received.contains(0x0a) { got.signal() }
+            }
+            // Twice: the first line may be held to detect the format, the second must not wait.
+            input.fileHandleForWriting.write(line)
+            input.fileHandleForWriting.write(line)
+            let inTime = got.wait(timeout: .now() + 20) == .success
+            output.fileHandleForReading.readabilityHandler = nil
+            try input.fileHandleForWriting.close()
+            process.waitUntilExit()
+            #expect(inTime, "\(args): nothing written before standard input ended")
+            #expect(process.terminationStatus == 0)
+        }
+    }
+}

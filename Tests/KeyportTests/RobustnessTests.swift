@@ -133,11 +133,16 @@ import Testing
         func viaStdin(_ args: [String], _ file: String) throws -> Tool.Output {
             try Tool.run("/bin/sh", ["-c", "exec \"$0\" \"$@\" - < \"$F\"".replacingOccurrences(of: "$F", with: file), Tool.keyportPath] + args)
         }
-        for args in [["inspect"], ["convert", "--to", "rfc4716"]] {
+        for args in [["convert", "--to", "rfc4716"]] {
             for r in [try Tool.keyport(args + [big]), try viaStdin(args, big)] {
                 #expect(r.status != 0, "\(args)")
                 #expect(r.stderr.contains("larger than 1024 KiB"), "\(args): \(r.stderr)")
             }
+        }
+        // inspect streams line files as fingerprint does, from a file or standard input.
+        for r in [try Tool.keyport(["inspect", "--json", big]), try viaStdin(["inspect", "--json"], big)] {
+            #expect(r.status == 0 && r.stderr.isEmpty, "\(r.stderr)")
+            #expect(r.stdout.split(separator: "\n").count == lines)
         }
         // lint reads key-line files past 1 MiB (large authorized_keys), but nothing else.
         for r in [try Tool.keyport(["lint", big]), try viaStdin(["lint"], big)] {

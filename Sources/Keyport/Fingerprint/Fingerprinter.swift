@@ -94,7 +94,7 @@ public struct Fingerprinter: Sendable {
         if input.isLineFile {
             let style = style
             let live = !input.isRegularFile
-            input.streamLines({ FingerprintLineHandler(path: path, style: style) }, emit: { output($0, live) }, report: report)
+            input.streamLines({ FingerprintLineHandler(path: path, style: style) }, emit: { output($0.map(\.written), live) }, report: report)
             return
         }
         var bytes: [UInt8] = []

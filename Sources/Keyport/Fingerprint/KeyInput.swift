@@ -41,6 +41,8 @@ public final class LineOutput: @unchecked Sendable {
     /// Keys handled so far (a file with at least one key is a key file; its bad lines are then
     /// reported one by one).
     public private(set) var keys = 0
+    /// Documents kept by handlers that hand over keys rather than text (lint), with their lines.
+    public private(set) var documents: [(line: Int, document: KeyDocument)] = []
 
     /// An empty output.
     public init() {}
@@ -49,6 +51,7 @@ public final class LineOutput: @unchecked Sendable {
     func reset() {
         count = 0
         failures.removeAll(keepingCapacity: true)
+        documents.removeAll(keepingCapacity: true)
         keys = 0
     }
 
@@ -83,6 +86,12 @@ public final class LineOutput: @unchecked Sendable {
 
     /// Counts a key (decoded, whatever was printed for it).
     public func noteKey() { keys += 1 }
+
+    /// Counts a key and keeps its document for the caller.
+    public func keep(_ document: KeyDocument, line: Int) {
+        keys += 1
+        documents.append((line, document))
+    }
 }
 
 /// An input opened and read once; see the file's header.
@@ -90,7 +99,7 @@ public final class LineOutput: @unchecked Sendable {
 /// ```swift
 /// let input = try KeyInput(path: "authorized_keys")
 /// if input.isLineFile {
-///     input.streamLines({ MyHandler() }, emit: { parts in … }, report: { line, error in … })
+///     input.streamLines({ MyHandler() }, emit: { outputs in … }, report: { line, error in … })
 /// } else {
 ///     var bytes = try input.readWhole()   // then KeyFile.read(bytes); wipe bytes afterwards
 /// }
@@ -116,8 +125,11 @@ public final class KeyInput {
     private let buffers: [UnsafeMutableBufferPointer<UInt8>]
     /// Bytes of the first read, at the start of `buffers[0]`.
     private let firstCount: Int
-    /// The first bytes of the input, for the whole-file verdict.
-    private let head: [UInt8]
+    /// The first bytes of the input (up to 4 KiB), as detection saw them.
+    public let head: [UInt8]
+    /// True once `streamLines` gave up before the end: no key in the first MiB, or an endless line
+    /// that does not start like a key line.
+    public private(set) var stoppedEarly = false
 
     /// Opens `path` (`-` for standard input) and reads its first chunk.
     public init(path: String) throws {
@@ -133,8 +145,10 @@ public final class KeyInput {
         isRegularFile = known && (st.st_mode & S_IFMT) == S_IFREG
         let buffers: [UnsafeMutableBufferPointer<UInt8>] = [.allocate(capacity: Self.chunkSize), .allocate(capacity: Self.chunkSize)]
         var count = 0
-        // A pipe may deliver a few bytes first: detect on at least 4 KiB (or the whole input).
-        while count < 4096 {
+        // A pipe may deliver a few bytes first: detect on at least 4 KiB (or the whole input), unless
+        // what came is a whole key line already (a producer writing one key at a time must see it
+        // handled at once).
+        while count < 4096 && !(count > 0 && !isRegularFile && Self.startsWithKeyLine(buffers[0], count: count)) {
             let n = read(fd, buffers[0].baseAddress! + count, Self.chunkSize - count)
             if n < 0, errno == EINTR { continue }
             if n < 0 {
@@ -152,6 +166,13 @@ public final class KeyInput {
     }
 
     deinit { Self.release(buffers, fd: fd) }
+
+    /// Is the first line of `buffer[0..<count]` complete and a key line?
+    static func startsWithKeyLine(_ buffer: UnsafeMutableBufferPointer<UInt8>, count: Int) -> Bool {
+        guard let end = buffer[0..<count].firstIndex(of: 0x0A) else { return false }
+        if case .key = OpenSSHPublicFormat.parseLine(ArraySlice(buffer[0..<end]), lineNumber: 1) { return true }
+        return false
+    }
 
     private static func release(_ buffers: [UnsafeMutableBufferPointer<UInt8>], fd: Int32) {
         for b in buffers {
@@ -204,10 +225,11 @@ public final class KeyInput {
     }
 
     /// Streams every line through handlers made by `makeHandler` (one per worker). `emit` gets the
-    /// rendered bytes of each chunk, in input order, as soon as the chunk is done; `report` gets
+    /// workers' outputs for each chunk (rendered bytes, kept documents), in input order, as soon as
+    /// the chunk is done, valid only during the call; `report` gets
     /// each failed line (with its number) or, for an input that holds no key at all, the one
     /// error that describes it (line nil), as `KeyFile.read` would for the whole file.
-    public func streamLines<H: LineHandler>(_ makeHandler: () -> H, emit: ([UnsafeRawBufferPointer]) -> Void,
+    public func streamLines<H: LineHandler>(_ makeHandler: () -> H, emit: ([LineOutput]) -> Void,
                                             report: (Int?, KeyportError) -> Void) {
         precondition(isLineFile, "streamLines is for line files")
         let workers = UnsafeMutableBufferPointer<(handler: H, output: LineOutput)>.allocate(capacity: Self.piecesPerChunk)
@@ -235,6 +257,7 @@ public final class KeyInput {
                     // and perhaps endless (a device); stop here.
                     flushFailures()
                     report(number, KeyportError.unrecognizedFormat(seen: "a line longer than \(Self.chunkSize / 1024) KiB"))
+                    stoppedEarly = true
                     return
                 }
                 failures.append((number, Self.overlongLine))
@@ -285,7 +308,7 @@ public final class KeyInput {
                 let tasks = pieces + (readAhead ? 1 : 0)
                 if tasks == 1 { run(0) } else { DispatchQueue.concurrentPerform(iterations: tasks, execute: run) }
             }
-            emit(workers[0..<pieces].map { $0.output.written })
+            emit(workers[0..<pieces].map(\.output))
             for w in 0..<pieces {
                 failures.append(contentsOf: workers[w].output.failures.map { ($0.line, $0.error) })
                 if workers[w].output.keys > 0 { sawKey = true }
@@ -300,6 +323,7 @@ public final class KeyInput {
                 // endless, like a device). Give the whole-file verdict instead of reading on.
                 report(nil, KeyFile.noKeyError(head: head, failedLines: max(failures.count, 2))
                        ?? KeyportError.unrecognizedFormat(seen: "no key in the first \(KeyFile.maximumSize / 1024) KiB"))
+                stoppedEarly = true
                 return
             }
             if let code = chunk.readError {

@@ -161,7 +161,7 @@ public enum KeyFile {
                let error = noKeyError(head: bytes, failedLines: entries.count) {
                 throw error
             }
-            return OpenSSHPublicFormat.unifyFormat(entries)
+            return entries
         }
     }
 

@@ -46,32 +46,55 @@ public struct LintInput: Sendable {
                   entries: documents.map { KeyEntry(line: $0.line, result: .success($0)) })
     }
 
-    /// Largest authorized_keys / known_hosts / public-line file lint reads (other files: 1 MiB).
-    public static let lineFileLimit = 256 << 20
-
-    /// Are these first bytes of a file public-key lines with at least one readable key?
-    static func holdsKeyLines(_ head: [UInt8]) -> Bool {
-        guard KeyFile.detect(head) == .publicLines, let lastNewline = head.lastIndex(of: UInt8(ascii: "\n")),
-              let entries = try? KeyFile.read(Array(head[...lastNewline])) else { return false }
-        return entries.contains { if case .success = $0.result { return true } else { return false } }
-    }
-
     /// Reads `path`, stats it and its directory, and decodes it: what the CLI does for each file
     /// argument. I/O errors (missing file, unreadable) are thrown, decode errors are kept for lint.
+    ///
+    /// authorized_keys and known_hosts files (a git server's, an admin's) stream through `KeyInput`
+    /// as `fingerprint` reads them, whatever their size, each line on its own: a line too long to be
+    /// a key is a failed entry with its number and the lines after it are read. Other files are read
+    /// whole, up to `KeyFile.maximumSize`; so is a line file with no key in its first MiB.
     public static func read(path: String) throws -> LintInput {
-        // authorized_keys and known_hosts files (a git server's, an admin's) outgrow the 1 MiB bound
-        // of a key file: a file whose first MiB is public-key lines with at least one key may be read
-        // up to `lineFileLimit` (as `fingerprint` streams them; anything else stops at 1 MiB).
-        let bytes = try FileIO.read(path, growingTo: lineFileLimit, when: Self.holdsKeyLines)
+        let input = try KeyInput(path: path)
         let mode = FileIO.mode(path)
         let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
         let directoryMode = path == "-" ? nil : FileIO.mode(directory)
+        let head = Array(input.head.prefix(256))
+        if input.isLineFile {
+            var entries: [KeyEntry] = []
+            var readError: KeyportError?
+            input.streamLines({ LintLineHandler() }, emit: { outputs in
+                for output in outputs {
+                    for (line, doc) in output.documents { entries.append(KeyEntry(line: line, result: .success(doc))) }
+                }
+            }, report: { line, error in
+                if let line { entries.append(KeyEntry(line: line, result: .failure(error))) } else { readError = error }
+            })
+            // No key in the first MiB (or an endless line that is no key line): not a key file.
+            if input.stoppedEarly {
+                throw KeyportError.io(path: path, reason: "larger than \(KeyFile.maximumSize / 1024) KiB; not a key file")
+            }
+            if readError != nil { entries.removeAll() }
+            // Failed lines are reported apart from (and sometimes after) the keys: back to line order.
+            entries.sort { ($0.line ?? 0) < ($1.line ?? 0) }
+            return LintInput(path: path, mode: mode, directoryMode: directoryMode, entries: entries, readError: readError, head: head)
+        }
+        var bytes = try input.readWhole()
+        defer { wipe(&bytes) }
         do {
-            return LintInput(path: path, mode: mode, directoryMode: directoryMode, entries: try KeyFile.read(bytes),
-                             head: Array(bytes.prefix(256)))
+            return LintInput(path: path, mode: mode, directoryMode: directoryMode, entries: try KeyFile.read(bytes), head: head)
         } catch let error as KeyportError {
-            return LintInput(path: path, mode: mode, directoryMode: directoryMode, entries: [], readError: error,
-                             head: Array(bytes.prefix(256)))
+            return LintInput(path: path, mode: mode, directoryMode: directoryMode, entries: [], readError: error, head: head)
+        }
+    }
+}
+
+/// Decodes the lines of a streamed line file for lint: every key kept with its line number.
+struct LintLineHandler: LineHandler {
+    mutating func handle(_ line: UnsafeBufferPointer<UInt8>, number: Int, into out: LineOutput) {
+        switch OpenSSHPublicFormat.parseLine(ArraySlice(line), lineNumber: number) {
+        case .skip: break
+        case let .failure(error): out.fail(line: number, error)
+        case let .key(doc): out.keep(doc, line: number)
         }
     }
 }

@@ -65,22 +65,6 @@ extension KeyDocument {
     }
 }
 
-extension OpenSSHPublicFormat {
-    /// One format for one file of key lines: known_hosts when any line has host patterns or a
-    /// marker, else authorized_keys when any line has options, else openssh-public. A plain line
-    /// of an authorized_keys file is still a line of that file.
-    static func unifyFormat(_ entries: [KeyEntry]) -> [KeyEntry] {
-        let formats = Set(entries.compactMap { try? $0.result.get().format })
-        guard formats.count > 1 else { return entries }
-        let format: FormatID = formats.contains(.knownHosts) ? .knownHosts : .authorizedKeys
-        return entries.map { entry in
-            guard case var .success(doc) = entry.result else { return entry }
-            doc.format = format
-            return KeyEntry(line: entry.line, result: .success(doc))
-        }
-    }
-}
-
 extension KeyFile {
     /// Entries of an armoured format (PEM, RFC 4716, openssh-key-v1): each with the line of its
     /// BEGIN when the file holds several keys, without a line when the key is the whole file.
