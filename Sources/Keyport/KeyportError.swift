@@ -30,8 +30,11 @@ public enum KeyportError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A usage problem found after argument parsing (conflicting options, missing passphrase source).
     case usage(String)
 
-    /// A lowercase message for people; never contains secret material.
-    public var description: String {
+    /// A lowercase message for people; never contains secret material, and any text quoted from
+    /// an input has its control characters escaped (`SafeText`), so the message is one safe line.
+    public var description: String { SafeText.escape(message) }
+
+    private var message: String {
         switch self {
         case let .malformed(format, field, reason):
             // "DER: DER: ..." and "public key line: line: ..." say the field twice.

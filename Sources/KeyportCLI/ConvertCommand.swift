@@ -113,15 +113,19 @@ struct ConvertCommand: ParsableCommand {
         if let output {
             try FileIO.writeAtomically(output, result, secret: secret, force: force)
         }
-        // After the write, so that a failed write is not preceded by notes about its content.
-        for warning in Set(warnings).sorted() { Terminal.warn(warning) }
         if output == nil {
-            var out = OutputBuffer()
-            out.append(bytes: result)
-            out.flush()
-            if let code = out.writeError {
-                throw KeyportError.io(path: "standard output", reason: "write failed: \(String(cString: strerror(code)).lowercased())")
+            // A failed write ends the run only after `result` (perhaps a private key) is wiped.
+            let writer = StandardOutput.writer
+            writer.onFailure = nil
+            writer.write(bytes: result)
+            writer.flush()
+            writer.onFailure = StandardOutput.failed
+            if let code = writer.failure {
+                SecureBytes.wipe(&result)
+                StandardOutput.failed(code)
             }
         }
+        // After the write, so that a failed write is not preceded by notes about its content.
+        for warning in Set(warnings).sorted() { Terminal.warn(warning) }
     }
 }

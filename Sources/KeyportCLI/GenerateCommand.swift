@@ -71,7 +71,7 @@ struct GenerateCommand: ParsableCommand {
         quietOption.apply()
         let (algorithm, size) = try resolveAlgorithm()
         // Without a terminal nobody can be asked: fail before touching any file.
-        if passphraseFile == nil, !noPassphrase, !Terminal.stdinIsTerminal {
+        if passphraseFile == nil, !noPassphrase, !Terminal.canPrompt {
             throw KeyportError.passphraseRequired("no terminal to ask for the new key's passphrase: give --passphrase-file FILE or --no-passphrase")
         }
         let path = try resolvePath(algorithm)
@@ -81,7 +81,7 @@ struct GenerateCommand: ParsableCommand {
         }
         let keyComment = comment ?? Self.defaultComment()
         if !Self.looksLikeEmail(keyComment), !Terminal.quiet {
-            Terminal.writeError("keyport: hint: the comment \"\(keyComment)\" is not an email address; many hosting providers ask for one (-C you@example.com)\n")
+            Terminal.writeError("keyport: hint: the comment \"\(SafeText.escape(keyComment))\" is not an email address; many hosting providers ask for one (-C you@example.com)\n")
         }
         let passphrase = try newPassphrase(for: path)
 
@@ -118,10 +118,10 @@ struct GenerateCommand: ParsableCommand {
 
         // -q: the files and the exit status say it all, as with ssh-keygen -q.
         if Terminal.quiet { return }
-        out.append("Your identification has been saved in \(path)\n")
-        out.append("Your public key has been saved in \(publicPath)\n")
+        out.append("Your identification has been saved in \(SafeText.escape(path))\n")
+        out.append("Your public key has been saved in \(SafeText.escape(publicPath))\n")
         out.append("The key fingerprint is:\n")
-        out.append("\(key.publicKey.fingerprint(.sha256)) \(keyComment)\n")
+        out.append("\(key.publicKey.fingerprint(.sha256)) \(SafeText.escape(keyComment))\n")
         out.append("The key's randomart image is:\n")
         out.append(Randomart.render(key.publicKey, hash: .sha256) + "\n")
         out.flush()

@@ -50,7 +50,7 @@ struct InspectCommand: ParsableCommand {
                 var doc = loaded.document
                 var note: String?
                 if doc.publicKey == nil {
-                    if unlock.passphraseFile != nil || Terminal.stdinIsTerminal {
+                    if unlock.passphraseFile != nil || Terminal.canPrompt {
                         do {
                             doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, document: doc, cache: &passphrase))
                         } catch {
@@ -110,10 +110,11 @@ struct InspectCommand: ParsableCommand {
         }
         if let note { rows.append(("note", note)) }
         for observation in doc.observations { rows.append(("observation", observation.message)) }
-        var out = FileIO.displayName(path) + (doc.keyLine.map { ":\($0)" } ?? "") + "\n"
+        // Every value may quote the input (comment, options, hosts, details): one escaping rule.
+        var out = SafeText.escape(FileIO.displayName(path)) + (doc.keyLine.map { ":\($0)" } ?? "") + "\n"
         let width = (rows.map { $0.0.count }.max() ?? 0) + 2
         for (k, v) in rows {
-            out += "  " + k + ":" + String(repeating: " ", count: width - k.count) + v + "\n"
+            out += "  " + k + ":" + String(repeating: " ", count: width - k.count) + SafeText.escape(v) + "\n"
         }
         if let cert = doc.publicKey?.certificate, let key = doc.publicKey {
             out += Self.certificateText(cert, key: key)
@@ -127,13 +128,15 @@ struct InspectCommand: ParsableCommand {
         let pad = "        "
         out += pad + "Type: \(key.sshType) \(cert.kind == .user ? "user" : "host") certificate\n"
         out += pad + "Public key: \(key.displayType) \(key.fingerprint(.sha256))\n"
-        out += pad + "Signing CA: \(cert.signatureKey.displayType) \(cert.signatureKey.fingerprint(.sha256)) (using \(cert.signatureAlgorithm))\n"
-        out += pad + "Key ID: \"\(cert.keyID)\"\n"
+        // Key ID, principals, options and extensions are the certificate's own strings.
+        let safe = SafeText.escape
+        out += pad + "Signing CA: \(cert.signatureKey.displayType) \(cert.signatureKey.fingerprint(.sha256)) (using \(safe(cert.signatureAlgorithm)))\n"
+        out += pad + "Key ID: \"\(safe(cert.keyID))\"\n"
         out += pad + "Serial: \(cert.serial)\n"
         out += pad + "Valid: \(validity(cert))\n"
-        out += pad + "Principals: " + (cert.principals.isEmpty ? "(none)\n" : "\n" + cert.principals.map { pad + "        \($0)\n" }.joined())
-        out += pad + "Critical Options: " + (cert.criticalOptions.isEmpty ? "(none)\n" : "\n" + cert.criticalOptions.map { pad + "        \($0.name)" + ($0.value.isEmpty ? "" : " \($0.value)") + "\n" }.joined())
-        out += pad + "Extensions: " + (cert.extensions.isEmpty ? "(none)\n" : "\n" + cert.extensions.map { pad + "        \($0.name)" + ($0.value.isEmpty ? "" : " \($0.value)") + "\n" }.joined())
+        out += pad + "Principals: " + (cert.principals.isEmpty ? "(none)\n" : "\n" + cert.principals.map { pad + "        \(safe($0))\n" }.joined())
+        out += pad + "Critical Options: " + (cert.criticalOptions.isEmpty ? "(none)\n" : "\n" + cert.criticalOptions.map { pad + "        \(safe($0.name))" + ($0.value.isEmpty ? "" : " \(safe($0.value))") + "\n" }.joined())
+        out += pad + "Extensions: " + (cert.extensions.isEmpty ? "(none)\n" : "\n" + cert.extensions.map { pad + "        \(safe($0.name))" + ($0.value.isEmpty ? "" : " \(safe($0.value))") + "\n" }.joined())
         return out
     }
 

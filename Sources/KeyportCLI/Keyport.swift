@@ -35,18 +35,28 @@ struct KeyportCommand: ParsableCommand {
         do {
             // Attached short-option values split off first, for both parsers alike.
             let arguments = ShortOptions.split(Array(CommandLine.arguments.dropFirst()))
-            if try QuickStart.run(arguments) { return }
+            if try QuickStart.run(arguments) {
+                StandardOutput.finish()
+                return
+            }
             var command = try parseAsRoot(arguments)
             try command.run()
+            // Nothing counts as done until it reached standard output (a failure exits 74 here).
+            StandardOutput.finish()
         } catch let exit as ExitCodeError {
+            StandardOutput.finish()
             Terminal.exit(exit.code)
         } catch let error as KeyportError {
+            StandardOutput.finish()
             Terminal.report(nil, error.description)
             Terminal.exit(ExitCode.of(error))
         } catch {
             let code = Self.exitCode(for: error)
             if code.rawValue == 0 {
-                Self.exit(withError: error)
+                // --help and --version: through the checked writer too.
+                StandardOutput.writer.write(Self.fullMessage(for: error) + "\n")
+                StandardOutput.finish()
+                Terminal.exit(.ok)
             }
             // Usage errors: ArgumentParser's message, then the sysexits usage code.
             Terminal.writeError(Self.fullMessage(for: error) + "\n")

@@ -146,7 +146,7 @@ struct LintCommand: ParsableCommand {
             out.append(LintOutput.text(findings, severityStyle: { colour.paint($0) }))
             if verbose {
                 let flagged = Set(findings.map(\.file))
-                for input in inputs where !flagged.contains(input.path) { out.append("\(FileIO.displayName(input.path)): ok\n") }
+                for input in inputs where !flagged.contains(input.path) { out.append("\(SafeText.escape(FileIO.displayName(input.path))): ok\n") }
             }
         case .json:
             out.append(LintOutput.jsonLines(keys))

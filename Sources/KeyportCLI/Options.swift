@@ -22,7 +22,7 @@ struct UnlockOptions: ParsableArguments {
             cache = p
             return p
         }
-        if path != "-", let p = Passphrase.prompt("Enter passphrase for \(path): ") {
+        if let p = Passphrase.prompt("Enter passphrase for \(FileIO.displayName(path)): ") {
             return p
         }
         throw KeyportError.passphraseRequired("\(document.map(Self.describeLocked) ?? "the key is encrypted"): give --passphrase-file FILE (or run on a terminal to be asked)")
@@ -65,7 +65,7 @@ struct ProtectOptions: ParsableArguments {
             }
             return p.isEmpty ? nil : p
         }
-        if Terminal.stdinIsTerminal, let p = try Passphrase.promptNew(for: what) {
+        if Terminal.canPrompt, let p = try Passphrase.promptNew(for: what) {
             return p.isEmpty ? nil : p
         }
         if required {

@@ -37,15 +37,17 @@ enum Terminal {
     /// `keyport: FILE[:LINE]: message` on standard error; the `keyport:` prefix is red on a
     /// colour terminal so errors stand out among findings and progress.
     static func report(_ path: String?, line: Int? = nil, _ message: String) {
+        // Paths (walked directories) and messages (quoting the input) go through the one
+        // escaping rule: a file cannot put a control character on the terminal or forge a line.
         var text = Colour.standardError.paint("keyport:", .red) + " "
-        if let path { text += (path == "-" ? "(stdin)" : path) + (line.map { ":\($0)" } ?? "") + ": " }
-        text += message + "\n"
+        if let path { text += SafeText.escape(path == "-" ? "(stdin)" : path) + (line.map { ":\($0)" } ?? "") + ": " }
+        text += SafeText.escape(message) + "\n"
         writeError(text)
     }
 
     static func warn(_ message: String) {
         guard !quiet else { return }
-        writeError("keyport: " + Colour.standardError.paint("warning:", .yellow) + " \(message)\n")
+        writeError("keyport: " + Colour.standardError.paint("warning:", .yellow) + " \(SafeText.escape(message))\n")
     }
 
     static func writeError(_ text: String) {
@@ -54,6 +56,15 @@ enum Terminal {
     }
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
+    /// Whether a passphrase can be asked for: the process has a controlling terminal (`/dev/tty`),
+    /// whatever standard input is.
+    static var canPrompt: Bool {
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return isatty(fd) == 1
+    }
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 }
@@ -102,84 +113,6 @@ struct Colour {
     }
 }
 
-/// Buffered standard output: one write per 64 KiB instead of one per line.
-struct OutputBuffer {
-    private var buffer: [UInt8] = []
-    /// The errno of the first failed write (a full disk, a closed pipe), if any; what follows is dropped.
-    private(set) var writeError: Int32?
-
-    init() { buffer.reserveCapacity(1 << 16) }
-
-    mutating func append(_ text: String) {
-        buffer.append(contentsOf: text.utf8)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    mutating func append(bytes: [UInt8]) {
-        // Large blocks (a bulk worker's share) go straight out instead of through the buffer.
-        if bytes.count >= 1 << 16 {
-            flush()
-            writeAll(bytes)
-            return
-        }
-        buffer.append(contentsOf: bytes)
-        if buffer.count >= 1 << 16 { flush() }
-    }
-
-    /// Appends several blocks in order: small ones through the buffer, large ones in one writev.
-    mutating func append(parts: [UnsafeRawBufferPointer]) {
-        let total = parts.reduce(0) { $0 + $1.count }
-        if total < 1 << 16 {
-            for part in parts where part.count > 0 { buffer.append(contentsOf: part) }
-            if buffer.count >= 1 << 16 { flush() }
-            return
-        }
-        flush()
-        guard writeError == nil else { return }
-        var vectors = parts.filter { $0.count > 0 }.map { iovec(iov_base: UnsafeMutableRawPointer(mutating: $0.baseAddress!), iov_len: $0.count) }
-        var first = 0
-        while first < vectors.count {
-            let n = vectors.withUnsafeBufferPointer { v in writev(STDOUT_FILENO, v.baseAddress! + first, Int32(min(v.count - first, 1024))) }
-            if n <= 0 {
-                if n < 0, errno == EINTR { continue }
-                writeError = n < 0 ? errno : EIO
-                return
-            }
-            // Skip what was written; a partly written vector is shortened.
-            var left = n
-            while left > 0, first < vectors.count {
-                if left >= vectors[first].iov_len {
-                    left -= vectors[first].iov_len
-                    first += 1
-                } else {
-                    vectors[first].iov_base += left
-                    vectors[first].iov_len -= left
-                    left = 0
-                }
-            }
-        }
-    }
-
-    mutating func flush() {
-        writeAll(buffer)
-        buffer.removeAll(keepingCapacity: true)
-    }
-
-    private mutating func writeAll(_ bytes: [UInt8]) {
-        guard writeError == nil else { return }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + offset, bytes.count - offset) }
-            if n <= 0 {
-                if n < 0, errno == EINTR { continue }
-                writeError = n < 0 ? errno : EIO
-                break
-            }
-            offset += n
-        }
-    }
-}
-
 /// Passphrases: from a file (first line) or a no-echo prompt on the terminal; never from argv.
 enum Passphrase {
     /// Reads the first line of a file, without its line ending.
@@ -192,9 +125,11 @@ enum Passphrase {
     }
 
     /// Prompts on /dev/tty with echo off. Returns nil when there is no terminal.
+    /// The controlling terminal, as ssh-keygen and openssl ask there: standard input may be a pipe
+    /// carrying the key itself. With no terminal at all (cron, CI, setsid) nil, and the caller
+    /// says which option gives the passphrase instead.
     static func prompt(_ message: String) -> SecureBytes? {
-        guard Terminal.stdinIsTerminal else { return nil }
-        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var old = termios()

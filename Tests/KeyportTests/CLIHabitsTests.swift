@@ -137,3 +137,62 @@ import Testing
         }
     }
 }
+
+/// Passphrases are asked on the terminal (/dev/tty) even when standard input is a pipe or a file,
+/// as ssh-keygen and openssl do; with no terminal at all, the clear error and exit 77.
+@Suite struct TerminalPromptTests {
+    /// Runs `command` (a shell line; $K is keyport) in a new session whose controlling terminal is a
+    /// pty, answers every passphrase prompt with `answer`, and returns what the terminal showed
+    /// and the exit status.
+    static func onTerminal(_ command: String, answer: String, timeout: Int = 30) throws -> (screen: String, status: Int32) {
+        let script = """
+        import os, pty, sys, select, time
+        pid, fd = pty.fork()
+        if pid == 0:
+            os.environ["K"] = sys.argv[1]
+            os.execv("/bin/sh", ["sh", "-c", sys.argv[2]])
+        screen = b""
+        answered = 0
+        deadline = time.time() + int(sys.argv[4])
+        while time.time() < deadline:
+            r, _, _ = select.select([fd], [], [], 0.2)
+            if r:
+                try:
+                    chunk = os.read(fd, 4096)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                screen += chunk
+                if screen.count(b"Enter ") > answered:
+                    answered = screen.count(b"Enter ")
+                    os.write(fd, sys.argv[3].encode() + b"\\n")
+        _, status = os.waitpid(pid, 0)
+        sys.stdout.write(screen.decode("utf-8", "replace"))
+        sys.exit(os.waitstatus_to_exitcode(status))
+        """
+        let out = try Tool.run("/usr/bin/python3", ["-c", script, Tool.keyportPath, command, answer, String(timeout)])
+        return (out.stdout, out.status)
+    }
+
+    @Test func promptUsesTheTerminalWhenStandardInputIsAPipe() throws {
+        let pem = fixturesURL.appendingPathComponent("pem/rsa1024-legacy-aes128.pem").path
+        // The key arrives on standard input; the passphrase comes from the terminal.
+        let (screen, status) = try Self.onTerminal("cat '\(pem)' | \"$K\" fingerprint -", answer: "fixture pass")
+        #expect(status == 0, "\(screen)")
+        #expect(screen.contains("Enter passphrase for (stdin)"))
+        #expect(screen.contains("1024 SHA256:"))
+        #expect(!screen.contains("fixture pass"), "no echo")
+        // Converting a piped PPK asks on the terminal too.
+        let ppk = fixturesURL.appendingPathComponent("ppk/rsa1024-v2.ppk").path
+        let converted = try Self.onTerminal("\"$K\" convert --to openssh --public - < '\(ppk)'", answer: "puttypass")
+        #expect(converted.status == 0 && converted.screen.contains("ssh-rsa AAAA"), "\(converted.screen)")
+    }
+
+    @Test func noTerminalAtAllIsTheClearError() throws {
+        let pem = fixturesURL.appendingPathComponent("pem/rsa1024-legacy-aes128.pem").path
+        let out = try Tool.run("/bin/sh", ["-c", "exec /usr/bin/setsid -w \"$0\" fingerprint - < \"$1\"", Tool.keyportPath, pem])
+        #expect(out.status == 77)
+        #expect(out.stderr.contains("--passphrase-file"))
+    }
+}

@@ -42,6 +42,13 @@ enum Tool {
                       stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
     }
 
+    /// Whether this test process has a controlling terminal.
+    static let hasTerminal: Bool = {
+        let fd = open("/dev/tty", O_RDWR | O_NOCTTY)
+        if fd >= 0 { close(fd) }
+        return fd >= 0
+    }()
+
     /// The keyport binary built next to the test bundle.
     static var keyportPath: String {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
@@ -51,7 +58,10 @@ enum Tool {
     /// Runs keyport; whatever JSON it prints is checked against the schema (see `JSONContract`).
     static func keyport(_ arguments: [String], stdin: Data? = nil, cwd: URL? = nil,
                         sourceLocation: SourceLocation = #_sourceLocation) throws -> Output {
-        let output = try run(keyportPath, arguments, stdin: stdin, cwd: cwd)
+        // keyport asks for passphrases on /dev/tty: run from a terminal, the test's keyport gets a
+        // session of its own, without one, as in CI (tests that want a terminal make a pty).
+        let output = hasTerminal ? try run("/usr/bin/setsid", ["-w", keyportPath] + arguments, stdin: stdin, cwd: cwd)
+                                 : try run(keyportPath, arguments, stdin: stdin, cwd: cwd)
         if let kind = JSONContract.kind(for: arguments) {
             JSONContract.expectValid(output.stdoutBytes, kind: kind, context: arguments, sourceLocation: sourceLocation)
         }

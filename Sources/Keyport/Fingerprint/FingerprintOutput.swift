@@ -142,39 +142,15 @@ public enum FingerprintOutput {
         }
     }
 
-    /// What OpenSSH's mprintf does to untrusted text in a UTF-8 locale: tab, CR and LF pass, other
-    /// control characters and invalid UTF-8 bytes become \ooo octal escapes.
+    /// Untrusted text as printed: `SafeText`'s rule (OpenSSH's `\ooo` escaping, which ssh-keygen -l
+    /// applies to every control character but tab, CR and LF; keyport escapes CR and LF too).
+    /// A CR that ends the text is the CR of a CRLF line: it stays raw, as in ssh-keygen's output
+    /// (only keyport's own " (TYPE)" follows it, so it cannot forge anything).
     public static func visEscaped(_ text: String) -> String { visEscaped(Array(text.utf8)) }
 
     /// `visEscaped` of raw bytes (a comment as it stood in the file, perhaps not UTF-8).
     public static func visEscaped(_ bytes: [UInt8]) -> String {
-        guard bytes.contains(where: { $0 < 0x20 || $0 >= 0x7f }) else { return String(decoding: bytes, as: UTF8.self) }
-        func octal(_ byte: UInt8) -> String {
-            let digits = String(byte, radix: 8)
-            return "\\" + String(repeating: "0", count: 3 - digits.count) + digits
-        }
-        var out = ""
-        var i = 0
-        while i < bytes.count {
-            let lead = bytes[i]
-            let length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0
-            // One character at a time; what does not decode (overlong, surrogate, cut short) is
-            // escaped byte by byte, as mbtowc failing makes OpenSSH do.
-            guard length > 0, i + length <= bytes.count,
-                  let character = String(validating: bytes[i..<i + length], as: UTF8.self),
-                  let scalar = character.unicodeScalars.first else {
-                out += octal(lead)
-                i += 1
-                continue
-            }
-            let v = scalar.value
-            if (v < 0x20 && v != 0x09 && v != 0x0a && v != 0x0d) || (v >= 0x7f && v < 0xa0) {
-                for byte in bytes[i..<i + length] { out += octal(byte) }
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-            i += length
-        }
-        return out
+        guard bytes.last == 0x0d else { return SafeText.escape(bytes: bytes) }
+        return SafeText.escape(bytes: bytes.dropLast()) + "\r"
     }
 }

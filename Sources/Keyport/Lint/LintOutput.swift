@@ -10,7 +10,8 @@ public enum LintOutput {
     ///   colours it on a terminal. The default writes the plain name.
     public static func text(_ findings: [Finding], severityStyle: (Severity) -> String = { $0.rawValue }) -> String {
         findings.map { f in
-            "\(FileIO.displayName(f.file))\(f.line.map { ":\($0)" } ?? ""): \(severityStyle(f.severity)) \(f.ruleID): \(f.message) — \(f.fix)\n"
+            // File names met while walking and messages quoting a key's fields come from input.
+            "\(SafeText.escape(FileIO.displayName(f.file)))\(f.line.map { ":\($0)" } ?? ""): \(severityStyle(f.severity)) \(f.ruleID): \(SafeText.escape(f.message)) — \(SafeText.escape(f.fix))\n"
         }.joined()
     }
 
@@ -161,7 +162,7 @@ enum JSON {
         }
     }
 
-    /// RFC 8259 §7: quote, backslash and control characters escaped; everything else as UTF-8.
+    /// RFC 8259 §7: quote, backslash and control characters (C0, DEL, C1) escaped; everything else as UTF-8.
     static func escape(_ s: String, into out: inout String) {
         out += "\""
         for scalar in s.unicodeScalars {
@@ -174,7 +175,8 @@ enum JSON {
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
             default:
-                if scalar.value < 0x20 || scalar.value == 0x7f || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                // DEL and the C1 controls too (legal raw in JSON, but obeyed by some terminals).
+                if SafeText.isControl(scalar) || scalar.value == 0x2028 || scalar.value == 0x2029 {
                     let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

@@ -174,9 +174,6 @@ public struct PublicKey: Sendable, Hashable {
         }
     }
 
-    /// Shortens and cleans untrusted text for error messages.
-    static func printable(_ text: String, limit: Int = 40) -> String {
-        let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.isWhitespace || $0.value < 0x20 || $0.value == 0x7f ? " " : $0 }))
-        return cleaned.count > limit ? String(cleaned.prefix(limit)) + "…" : cleaned
-    }
+    /// Shortens and escapes untrusted text for error messages (`SafeText`'s one rule).
+    static func printable(_ text: String, limit: Int = 40) -> String { SafeText.quote(text, limit: limit) }
 }
