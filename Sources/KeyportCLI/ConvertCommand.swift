@@ -61,11 +61,11 @@ struct ConvertCommand: ParsableCommand {
         quietOption.apply()
         var reader = KeyReader()
         let keys = reader.load(file)
-        if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode) }
-        guard !keys.isEmpty else { throw ExitCodeError(.dataError) }
+        if reader.exitCode != .success { throw reader.exitCode }
+        guard !keys.isEmpty else { throw ExitCode.dataError }
 
         var options = EncodeOptions(kdfRounds: kdfRounds, ppkVersion: ppkVersion)
-        if let ppkParam { options.ppkArgon2 = try PPKFormat.parseParameters(ppkParam) }
+        if let ppkParam { options.ppkArgon2 = try PPKParam.parse(ppkParam) }
         var result: [UInt8] = []
         // The encoded output may be a private key: wiped on every way out, errors included.
         defer { SecureBytes.wipe(&result) }
@@ -107,7 +107,7 @@ struct ConvertCommand: ParsableCommand {
                 warnings += encoded.warnings
             } catch {
                 reader.fail(file, line: doc.line, error)
-                throw ExitCodeError(reader.exitCode)
+                throw reader.exitCode
             }
         }
         if let output {

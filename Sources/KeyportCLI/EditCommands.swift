@@ -108,7 +108,7 @@ struct KeyEdit {
         self.path = path
         var reader = KeyReader()
         let keys = reader.load(path)
-        if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode) }
+        if reader.exitCode != .success { throw reader.exitCode }
         guard keys.count == 1, let loaded = keys.first else {
             throw KeyportError.usage("\(path) holds \(keys.count) keys; only a file of one key can be changed in place")
         }
@@ -132,8 +132,8 @@ struct KeyEdit {
         document = doc
         options = EncodeOptions(comment: doc.comment)
         // What the file had, kept: its bcrypt rounds and its PPK version.
-        if let rounds = doc.protection.parameters["rounds"].flatMap({ Int($0) }), rounds > 0 { options.kdfRounds = rounds }
-        if let version = doc.details.first(where: { $0.0 == "ppk version" }).flatMap({ Int($0.1) }) { options.ppkVersion = version }
+        if case let .bcrypt(rounds, _) = doc.protection.kdf, rounds > 0 { options.kdfRounds = rounds }
+        if doc.format == .ppk, let version = doc.formatVersion { options.ppkVersion = version }
         mode = FileIO.mode(path)
     }
 

@@ -56,12 +56,6 @@ struct FingerprintCommand: ParsableCommand {
             })
         }
         out.flush()
-        if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode) }
+        if reader.exitCode != .success { throw reader.exitCode }
     }
-}
-
-/// Thrown to leave with a specific exit status after messages were already printed.
-struct ExitCodeError: Error {
-    let code: ExitCode
-    init(_ code: ExitCode) { self.code = code }
 }

@@ -177,7 +177,7 @@ struct GenerateCommand: ParsableCommand {
         }
         if !FileIO.isDirectory(directory) {
             guard mkdir(directory, 0o700) == 0 else {
-                throw KeyportError.io(path: directory, reason: "cannot create the directory: \(String(cString: strerror(errno)).lowercased())")
+                throw KeyportError.io(path: directory, reason: "cannot create the directory: \(FileIO.errorText())", cause: .create(errno: errno))
             }
             if !Terminal.quiet { Terminal.writeError("Created directory '\(directory)'.\n") }
         }

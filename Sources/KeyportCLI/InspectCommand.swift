@@ -72,7 +72,7 @@ struct InspectCommand: ParsableCommand {
             }
         }
         out.flush()
-        if reader.exitCode != .ok { throw ExitCodeError(reader.exitCode) }
+        if reader.exitCode != .success { throw reader.exitCode }
     }
 
     func text(_ doc: KeyDocument, path: String, note: String?) -> String {
@@ -88,11 +88,11 @@ struct InspectCommand: ParsableCommand {
         rows.append(("private", doc.isPrivate ? "yes" : "no"))
         rows.append(("encrypted", doc.protection.isEncrypted ? "yes" : "no"))
         if doc.protection.isEncrypted {
-            rows.append(("cipher", doc.protection.cipher))
-            rows.append(("kdf", doc.protection.kdf))
+            rows.append(("cipher", doc.protection.cipherName))
+            rows.append(("kdf", doc.protection.kdfName))
             // Formats describe their KDF parameters in `details`; show the raw ones only otherwise.
             if doc.details.isEmpty {
-                for (k, v) in doc.protection.parameters.sorted(by: { $0.key < $1.key }) { rows.append(("kdf \(k)", v)) }
+                for (k, v) in Self.kdfParameters(doc.protection) { rows.append(("kdf \(k)", v.text)) }
             }
         }
         // A format's own detail (PPK's "kdf", openssh-key-v1's "cipher" ...) says more than the
@@ -169,15 +169,18 @@ struct InspectCommand: ParsableCommand {
         o.add("comment", doc.knownComment)
         o.add("private", doc.isPrivate)
         o.add("encrypted", doc.protection.isEncrypted)
-        o.add("cipher", doc.protection.isEncrypted ? doc.protection.cipher : nil)
-        o.add("kdf", doc.protection.isEncrypted ? doc.protection.kdf : nil)
-        let parameters = doc.protection.parameters.sorted(by: { $0.key < $1.key })
+        o.add("cipher", doc.protection.isEncrypted ? doc.protection.cipherName : nil)
+        o.add("kdf", doc.protection.isEncrypted ? doc.protection.kdfName : nil)
+        let parameters = Self.kdfParameters(doc.protection)
         if parameters.isEmpty || !doc.protection.isEncrypted {
             o.add("kdf_parameters", nil as String?)
         } else {
             var p = JSONObject()
             for (k, v) in parameters {
-                if let n = Int(v), !["salt", "iv"].contains(k) { p.add(k, n) } else { p.add(k, v) }
+                switch v {
+                case let .number(n): p.add(k, n)
+                case let .text(t): p.add(k, t)
+                }
             }
             o.add("kdf_parameters", raw: p.text)
         }
@@ -218,7 +221,7 @@ struct InspectCommand: ParsableCommand {
 
     /// The version of its format the file states (PPK 2 or 3), nil for formats without one.
     static func formatVersion(_ doc: KeyDocument) -> Int? {
-        doc.details.first { $0.0 == "ppk version" }.flatMap { Int($0.1) }
+        doc.formatVersion ?? doc.details.first { $0.0 == "ppk version" }.flatMap { Int($0.1) }
     }
 
     /// Details that only this format states: what repeats a top-level member (cipher, KDF and its
@@ -239,6 +242,44 @@ struct InspectCommand: ParsableCommand {
             d.add(k.replacingSpaces(), v)
         }
         return d
+    }
+}
+
+extension InspectCommand {
+    /// One KDF parameter: a count (nil when the file's value does not fit 62 bits) or text.
+    enum Parameter {
+        case number(Int?)
+        case text(String)
+
+        var text: String {
+            switch self {
+            case let .number(n): return n.map(String.init) ?? "over 2^62"
+            case let .text(t): return t
+            }
+        }
+    }
+
+    /// The KDF's parameters under their JSON names, sorted by name; salts and IVs in hex.
+    static func kdfParameters(_ protection: Protection) -> [(String, Parameter)] {
+        var out: [(String, Parameter)] = []
+        if let salt = protection.kdf.salt { out.append(("salt", .text(Hex.encode(salt)))) }
+        switch protection.kdf {
+        case let .bcrypt(rounds, _):
+            out.append(("rounds", .number(rounds)))
+        case let .argon2(a):
+            out += [("memory", .number(a.memory)), ("passes", .number(a.passes)), ("parallelism", .number(a.parallelism))]
+        case let .pbkdf2(_, iterations, _):
+            out += [("iterations", .number(iterations)), ("scheme", .text("PBES2"))]
+        case let .scrypt(n, r, p, _):
+            out += [("N", .number(n)), ("r", .number(r)), ("p", .number(p)), ("scheme", .text("PBES2"))]
+        case let .pbes1(_, iterations, _), let .pkcs12(iterations, _):
+            out += [("iterations", .number(iterations)), ("scheme", .text("PBES1"))]
+        case let .legacyMD5(iv):
+            out.append(("iv", .text(Hex.encode(iv))))
+        case .none, .ppkV2SHA1, .other:
+            break
+        }
+        return out.sorted { $0.0 < $1.0 }
     }
 }
 

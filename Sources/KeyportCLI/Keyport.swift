@@ -35,20 +35,24 @@ struct KeyportCommand: ParsableCommand {
         do {
             // Attached short-option values split off first, for both parsers alike.
             let arguments = ShortOptions.split(Array(CommandLine.arguments.dropFirst()))
-            if try QuickStart.run(arguments) {
+            // One key-derivation budget for the whole run: many keys or files cannot multiply the bound.
+            let quick = try KDFLimits.$runBudget.withValue(KDFBudget()) {
+                try QuickStart.run(arguments)
+            }
+            if quick {
                 StandardOutput.finish()
                 return
             }
             var command = try parseAsRoot(arguments)
-            try command.run()
+            try KDFLimits.$runBudget.withValue(KDFBudget()) { try command.run() }
             // Nothing counts as done until it reached standard output (a failure exits 74 here).
             StandardOutput.finish()
-        } catch let exit as ExitCodeError {
+        } catch let exit as ExitCode {
             StandardOutput.finish()
-            Terminal.exit(exit.code)
+            Terminal.exit(exit)
         } catch let error as KeyportError {
             StandardOutput.finish()
-            Terminal.report(nil, error.description)
+            Terminal.report(nil, error.message)
             Terminal.exit(ExitCode.of(error))
         } catch {
             let code = Self.exitCode(for: error)
@@ -56,11 +60,11 @@ struct KeyportCommand: ParsableCommand {
                 // --help and --version: through the checked writer too.
                 StandardOutput.writer.write(Self.fullMessage(for: error) + "\n")
                 StandardOutput.finish()
-                Terminal.exit(.ok)
+                Terminal.exit(.success)
             }
             // Usage errors: ArgumentParser's message, then the sysexits usage code.
             Terminal.writeError(Self.fullMessage(for: error) + "\n")
-            Terminal.exit(code == .validationFailure ? .usage : ExitCode(rawValue: code.rawValue) ?? .usage)
+            Terminal.exit(ExitCode.documented.contains(code.rawValue) ? code : .usage)
         }
     }
 }

@@ -32,7 +32,8 @@ struct LintCommand: ParsableCommand {
         finding hides behind another error); 0 otherwise, when every path was read and at least one \
         key was checked; 66 a path could not be read, or no key was found at all; 77 the \
         --passphrase-file passphrase did not open an encrypted key (its public-key checks still \
-        ran); 64 usage.
+        ran); 65 the run's key-derivation budget had no room left to open an encrypted key (see \
+        "Robustness" in the README); 64 usage.
         """
     )
 
@@ -155,7 +156,7 @@ struct LintCommand: ParsableCommand {
             out.append(LintOutput.sarif(keys, summary: summary, problems: run.problems, policy: settings, toolVersion: KeyportVersion.current))
         }
         out.flush()
-        throw ExitCodeError(Self.exitCode(failed: settings.fails(findings), errors: run.exitCode, keys: summary.keys))
+        throw Self.exitCode(failed: settings.fails(findings), errors: run.exitCode, keys: summary.keys)
     }
 
     /// A finding at or above --fail-on decides the run (1): it is certain whatever else could not be
@@ -163,8 +164,8 @@ struct LintCommand: ParsableCommand {
     /// key that could not be unlocked (66, 77, ...), and a run that found no key at all (66), fail it.
     static func exitCode(failed: Bool, errors: ExitCode, keys: Int) -> ExitCode {
         if failed { return .findings }
-        if errors != .ok { return errors }
-        return keys == 0 ? .noInput : .ok
+        if errors != .success { return errors }
+        return keys == 0 ? .noInput : .success
     }
 
     /// With --passphrase-file, the input with its encrypted keys opened; keys the passphrase does not
@@ -176,6 +177,10 @@ struct LintCommand: ParsableCommand {
                 guard case let .success(doc) = entry.result, doc.isLocked else { return entry }
                 do {
                     return KeyEntry(line: entry.line, result: .success(try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: input.path, document: doc, cache: &passphrase))))
+                } catch KeyportError.unsupported(let what, reason: .kdfBudgetSpent) {
+                    // The key is fine; the run has opened enough keys. Its public-key checks still run.
+                    run.fail(input.path, line: entry.line, KeyportError.unsupported(what, reason: .kdfBudgetSpent))
+                    return entry
                 } catch let error as KeyportError where ExitCode.of(error) == .dataError {
                     // Damage found only once decrypted (a private half that does not match
                     // the public one) is a finding about this key, not a reason to drop the file.
@@ -200,7 +205,7 @@ struct LintCommand: ParsableCommand {
 struct LintRun {
     var walk: LintWalk
     private var reader = KeyReader()
-    private var walkCode = ExitCode.ok
+    private var walkCode = ExitCode.success
     /// Paths that could not be read or keys that could not be unlocked, as reported.
     private(set) var problems: [(path: String, message: String)] = []
 
@@ -215,7 +220,7 @@ struct LintRun {
         }
     }
 
-    /// The worst exit code of the errors so far (.ok when none).
+    /// The worst exit code of the errors so far (.success when none).
     var exitCode: ExitCode { walkCode.rawValue > reader.exitCode.rawValue ? walkCode : reader.exitCode }
 
     /// A key that could not be unlocked (wrong passphrase, refused KDF cost).
@@ -252,13 +257,12 @@ struct LintRun {
     }
 
     static func message(_ error: Error, path: String) -> String {
-        if case let .io(errorPath, reason)? = error as? KeyportError, errorPath == path { return reason }
-        return (error as? KeyportError)?.description ?? "\(error)"
+        if case let .io(errorPath, reason, _)? = error as? KeyportError, errorPath == path { return reason }
+        return (error as? KeyportError)?.message ?? "\(error)"
     }
 
     static func isTooLarge(_ error: Error) -> Bool {
-        if case let .io(_, reason)? = error as? KeyportError { return reason.hasPrefix("larger than") }
-        return false
+        (error as? KeyportError)?.kind == .io(.tooLarge)
     }
 }
 

@@ -32,7 +32,7 @@ struct UnlockOptions: ParsableArguments {
     /// asks for a passphrase.
     static func describeLocked(_ doc: KeyDocument) -> String {
         let name = doc.format.displayName
-        let cipher = doc.protection.isEncrypted ? ", \(doc.protection.cipher)" : ""
+        let cipher = doc.protection.isEncrypted ? ", \(doc.protection.cipherName)" : ""
         return (name.contains("encrypted") ? name : "encrypted " + name) + cipher
     }
 }
@@ -87,17 +87,17 @@ struct LoadedKey {
 
 /// Reads files and reports per-key failures; tracks the worst exit code.
 struct KeyReader {
-    var exitCode: ExitCode = .ok
+    var exitCode: ExitCode = .success
 
     mutating func fail(_ path: String, line: Int? = nil, _ error: Error) {
         let keyportError = (error as? KeyportError) ?? .io(path: path, reason: "\(error)")
-        if case let .io(errorPath, reason) = keyportError, errorPath == path {
+        if case let .io(errorPath, reason, _) = keyportError, errorPath == path {
             Terminal.report(path, line: line, reason)
         } else {
-            Terminal.report(path, line: line, keyportError.description)
+            Terminal.report(path, line: line, keyportError.message)
         }
         let code = ExitCode.of(keyportError)
-        if exitCode == .ok || code.rawValue > exitCode.rawValue { exitCode = code }
+        if exitCode == .success || code.rawValue > exitCode.rawValue { exitCode = code }
     }
 
     /// Every key in the file (read whole from `input` when given, else opened here); failures are
@@ -120,5 +120,57 @@ struct KeyReader {
             fail(path, error)
             return []
         }
+    }
+}
+
+/// `--ppk-param`, puttygen's option for the Argon2 settings of a PPK v3 file.
+enum PPKParam {
+    /// Parses the `--ppk-param` text: comma-separated `kdf=argon2id|argon2i|argon2d`, `memory=KiB`
+    /// (alias `mem`), `passes=N`, `parallelism=N` (alias `parallel`), as puttygen's `--ppk-param`
+    /// spells them. Left-out values take puttygen's defaults; without `passes` the result has
+    /// `passes == 0`, which the PPK writer reads as "tune passes to about 100 ms".
+    static func parse(_ text: String) throws -> Argon2Parameters {
+        var result = Argon2Parameters(passes: 0)
+        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
+            let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            let name = pair[0].trimmingBlanks.lowercased()
+            guard pair.count == 2 else {
+                throw KeyportError.usage("--ppk-param: \"\(PublicKey.printable(String(item)))\" is not NAME=VALUE (names: kdf, memory, passes, parallelism)")
+            }
+            let value = pair[1].trimmingBlanks
+            func number(_ minimum: Int, _ maximum: Int) throws -> Int {
+                guard let n = Int(value), n >= minimum, n <= maximum else {
+                    throw KeyportError.usage("--ppk-param: \(name) must be a whole number from \(minimum) to \(maximum), not \"\(PublicKey.printable(value))\"")
+                }
+                return n
+            }
+            switch name {
+            case "kdf":
+                guard let flavor = Argon2Parameters.Flavor.allCases.first(where: { $0.rawValue.lowercased() == value.lowercased() }) else {
+                    throw KeyportError.usage("--ppk-param: kdf must be argon2id, argon2i or argon2d, not \"\(PublicKey.printable(value))\"")
+                }
+                result.flavor = flavor
+            case "memory", "mem": result.memory = try number(8, KDFLimits.argon2Memory)
+            case "passes": result.passes = try number(1, Int(UInt32.max))
+            case "parallelism", "parallel": result.parallelism = try number(1, 0xFF_FFFF)
+            case "version":
+                throw KeyportError.usage("--ppk-param: give the PPK version with --ppk-version 2|3")
+            case "time":
+                throw KeyportError.usage("--ppk-param: time= is not supported; give passes=N, or leave passes out to tune them to about 100 ms as puttygen does")
+            default:
+                throw KeyportError.usage("--ppk-param: unknown parameter \"\(PublicKey.printable(name))\" (names: kdf, memory, passes, parallelism)")
+            }
+        }
+        guard result.memory >= 8 * result.parallelism else {
+            throw KeyportError.usage("--ppk-param: Argon2 needs memory of at least 8 KiB per lane (\(8 * result.parallelism) KiB for parallelism \(result.parallelism))")
+        }
+        return result
+    }
+
+}
+
+private extension Substring {
+    var trimmingBlanks: String {
+        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }

@@ -1,33 +1,63 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import ArgumentParser
 import Keyport
 
-/// Exit codes, sysexits style, documented in keyport(1) and the README.
-enum ExitCode: Int32 {
-    case ok = 0
+/// keyport's exit codes, sysexits style, documented in keyport(1) and the README. They are
+/// ArgumentParser's own `ExitCode`, so a command simply throws one; `of` is the one place that turns
+/// an error's kind into a code.
+extension ExitCode {
     /// lint: findings at or above --fail-on.
-    case findings = 1
-    case usage = 64
+    static let findings = ExitCode(1)
+    static let usage = ExitCode(64)
     /// The input is not a valid key (or holds an invalid key).
-    case dataError = 65
-    case noInput = 66
-    case software = 70
-    case cannotCreate = 73
-    case ioError = 74
+    static let dataError = ExitCode(65)
+    static let noInput = ExitCode(66)
+    static let software = ExitCode(70)
+    static let cannotCreate = ExitCode(73)
+    static let ioError = ExitCode(74)
     /// A passphrase was needed and not given, or was wrong.
-    case passphrase = 77
+    static let passphrase = ExitCode(77)
 
-    static func of(_ error: KeyportError) -> ExitCode {
-        switch error {
-        case .malformed, .truncated, .unrecognizedFormat, .unsupported, .integrityCheckFailed, .keyMismatch: return .dataError
+    /// Every code keyport documents; anything else ArgumentParser reports becomes `usage`.
+    static let documented: Set<Int32> = [0, 1, 64, 65, 66, 70, 73, 74, 77]
+
+    static func of(_ error: KeyportError) -> ExitCode { of(error.kind) }
+
+    static func of(_ kind: KeyportError.Kind) -> ExitCode {
+        switch kind {
+        case .damagedInput, .unsupported, .costRefused: return .dataError
         case .passphraseRequired, .wrongPassphrase: return .passphrase
-        case .cannotEncode, .usage: return .usage
-        case .outputExists: return .cannotCreate
-        // FileIO.writeAtomically and mkdir of ~/.ssh: the output side, whatever errno said.
-        case let .io(_, reason) where reason.hasPrefix("cannot create"): return .cannotCreate
-        case let .io(_, reason): return reason.contains("no such file") || reason.contains("permission") || reason.contains("directory") ? .noInput : .ioError
-        case .crypto: return .software
+        case .usage: return .usage
+        case .internal: return .software
+        case let .io(cause):
+            switch cause {
+            // The output side (writeAtomically, mkdir of ~/.ssh), whatever errno said.
+            case .exists, .create: return .cannotCreate
+            // An input that is missing, not readable by us, or a directory.
+            case let .read(code): return [ENOENT, EACCES, ENOTDIR, EISDIR].contains(code) ? .noInput : .ioError
+            case .tooLarge, .write, .other: return .ioError
+            }
+        }
+    }
+}
+
+extension KeyportError {
+    /// The library's message with the command-line hint for it: library messages name no options,
+    /// so the options that help are added here.
+    var message: String {
+        switch self {
+        case .outputExists: return description + "; use --force to replace it"
+        case let .cannotEncode(_, remedy):
+            switch remedy {
+            case .none: return description
+            case .writeOpenSSH: return description + "; use --to openssh"
+            case .writeOpenSSHWithoutCertificate: return description + "; write it --to openssh, or convert the key without its certificate"
+            case .givePrivateKey: return description + "; give a private key to convert --to ppk, or --to openssh for the public line"
+            case .writePublicOnly: return description + "; use --public, or --to openssh|ppk|pem|pkcs8"
+            }
+        default: return description
         }
     }
 }

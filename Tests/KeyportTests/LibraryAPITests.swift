@@ -11,7 +11,7 @@ import Keyport // not @testable: only what a client package can see
         let document = try #require(locked.first)
         #expect(document.isLocked)
         #expect(document.format == .opensshPrivate)
-        #expect(document.protection.cipher == "aes256-ctr")
+        #expect(document.protection.cipherName == "aes256-ctr")
         // The public half is known without the passphrase.
         #expect(document.publicKey?.fingerprint() == "SHA256:S4P9PwUISoFlkW5xMrxk+XMgzVw1aOenUwXqG+HTv70")
         #expect(document.publicKey?.bits == 256)

@@ -255,8 +255,8 @@ func jsonLines(_ text: String) throws -> [[String: Any]] {
         #expect(strong.status == 77, "\(strong.stdout)\(strong.stderr)")
         #expect(LintCommand.exitCode(failed: true, errors: .noInput, keys: 1) == .findings)
         #expect(LintCommand.exitCode(failed: false, errors: .passphrase, keys: 1) == .passphrase)
-        #expect(LintCommand.exitCode(failed: false, errors: .ok, keys: 0) == .noInput)
-        #expect(LintCommand.exitCode(failed: false, errors: .ok, keys: 1) == .ok)
+        #expect(LintCommand.exitCode(failed: false, errors: .success, keys: 0) == .noInput)
+        #expect(LintCommand.exitCode(failed: false, errors: .success, keys: 1) == .success)
     }
 }
 

@@ -61,8 +61,8 @@ func privateDoc(_ key: PrivateKey, format: FormatID = .opensshPrivate, protectio
                 details: details, observations: observations)
 }
 
-func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, details: [(String, String)] = []) -> KeyDocument {
-    KeyDocument(format: format, content: .locked(publicKey: key), comment: "alice@example.com", protection: protection, details: details)
+func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, version: Int? = nil) -> KeyDocument {
+    KeyDocument(format: format, content: .locked(publicKey: key), comment: "alice@example.com", protection: protection, formatVersion: version)
 }
 
 @Suite("Lint") struct LintTests {
@@ -192,11 +192,11 @@ func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, deta
         let v1 = LintInput(path: "old.ppk", entries: [], readError: .unsupported("cannot read this file"),
                            head: Array("PuTTY-User-Key-File-1: ssh-rsa\nEncryption: none\n".utf8))
         #expect(ruleIDs(Linter().lint(v1)).contains("ppk-v1"))
-        let fromDetails = lockedDoc(nil, format: .ppk, protection: Protection(cipher: "aes256-cbc", kdf: "SHA-1"), details: [("PPK version", "1")])
+        let fromDetails = lockedDoc(nil, format: .ppk, protection: Protection(cipher: .aes(keyBits: 256, mode: .cbc), kdf: .ppkV2SHA1), version: 1)
         #expect(ruleIDs(lintDocs([fromDetails], path: "k.ppk")).contains("ppk-v1"))
         let v3 = lockedDoc(try ed25519Private().publicKey, format: .ppk,
-                           protection: Protection(cipher: "aes256-cbc", kdf: "Argon2id", parameters: ["memory": "8192"]),
-                           details: [("PPK version", "3")])
+                           protection: Protection(cipher: .aes(keyBits: 256, mode: .cbc), kdf: .argon2(Argon2Parameters(memory: 8192))),
+                           version: 3)
         #expect(!ruleIDs(lintDocs([v3], path: "k.ppk")).contains("ppk-v1"))
     }
 
@@ -206,32 +206,32 @@ func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, deta
         let key = try ed25519Private()
         #expect(ruleIDs(lintDocs([privateDoc(key)], path: "id")).contains("private-key-unencrypted"))
         let locked = lockedDoc(key.publicKey, format: .opensshPrivate,
-                               protection: Protection(cipher: "aes256-ctr", kdf: "bcrypt", parameters: ["rounds": "16"]))
+                               protection: Protection(cipher: .aes(keyBits: 256, mode: .ctr), kdf: .bcrypt(rounds: 16, salt: [])))
         #expect(!ruleIDs(lintDocs([locked], path: "id")).contains("private-key-unencrypted"))
         #expect(!ruleIDs(lintDocs([publicDoc(key.publicKey)])).contains("private-key-unencrypted"))
     }
 
     @Test func legacyPEMEncryption() throws {
-        let bad = lockedDoc(nil, format: .pemTraditional, protection: Protection(cipher: "DES-EDE3-CBC", kdf: "MD5 (EVP_BytesToKey)"))
+        let bad = lockedDoc(nil, format: .pemTraditional, protection: Protection(cipher: .tripleDES, kdf: .legacyMD5(iv: [])))
         let findings = lintDocs([bad], path: "key.pem")
         #expect(findings.contains { $0.ruleID == "legacy-pem-encryption" && $0.message.contains("MD5") && $0.message.contains("DES-EDE3-CBC") })
-        let good = lockedDoc(nil, format: .pkcs8Encrypted, protection: Protection(cipher: "PBES2/PBKDF2/AES-256-CBC", kdf: "PBKDF2-HMAC-SHA256", parameters: ["iterations": "2048"]))
+        let good = lockedDoc(nil, format: .pkcs8Encrypted, protection: Protection(cipher: .aes(keyBits: 256, mode: .cbc), kdf: .pbkdf2(prf: .hmacSHA256, iterations: 2048, salt: [])))
         #expect(!ruleIDs(lintDocs([good], path: "key.pem")).contains("legacy-pem-encryption"))
     }
 
     @Test func ppkV2Protection() throws {
         let pub = try ed25519Private().publicKey
-        let v2 = lockedDoc(pub, format: .ppk, protection: Protection(cipher: "aes256-cbc", kdf: "SHA-1"), details: [("PPK version", "2")])
+        let v2 = lockedDoc(pub, format: .ppk, protection: Protection(cipher: .aes(keyBits: 256, mode: .cbc), kdf: .ppkV2SHA1), version: 2)
         #expect(ruleIDs(lintDocs([v2], path: "k.ppk")).contains("ppk-v2-protection"))
-        let v3 = lockedDoc(pub, format: .ppk, protection: Protection(cipher: "aes256-cbc", kdf: "Argon2id", parameters: ["memory": "8192"]),
-                           details: [("PPK version", "3")])
+        let v3 = lockedDoc(pub, format: .ppk, protection: Protection(cipher: .aes(keyBits: 256, mode: .cbc), kdf: .argon2(Argon2Parameters(memory: 8192))),
+                           version: 3)
         #expect(!ruleIDs(lintDocs([v3], path: "k.ppk")).contains("ppk-v2-protection"))
     }
 
     @Test func bcryptRoundsLow() throws {
         let pub = try ed25519Private().publicKey
         func doc(_ rounds: Int) -> KeyDocument {
-            lockedDoc(pub, format: .opensshPrivate, protection: Protection(cipher: "aes256-ctr", kdf: "bcrypt", parameters: ["rounds": String(rounds)]))
+            lockedDoc(pub, format: .opensshPrivate, protection: Protection(cipher: .aes(keyBits: 256, mode: .ctr), kdf: .bcrypt(rounds: rounds, salt: [])))
         }
         #expect(lintDocs([doc(4)], path: "id").contains { $0.ruleID == "bcrypt-rounds-low" && $0.message.contains("4 rounds") })
         #expect(!ruleIDs(lintDocs([doc(16)], path: "id")).contains("bcrypt-rounds-low"))
@@ -240,8 +240,8 @@ func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, deta
     @Test func argon2MemoryLow() throws {
         let pub = try ed25519Private().publicKey
         func doc(_ memory: Int) -> KeyDocument {
-            lockedDoc(pub, format: .ppk, protection: Protection(cipher: "aes256-cbc", kdf: "Argon2id", parameters: ["memory": String(memory), "passes": "13"]),
-                      details: [("PPK version", "3")])
+            lockedDoc(pub, format: .ppk, protection: Protection(cipher: .aes(keyBits: 256, mode: .cbc), kdf: .argon2(Argon2Parameters(memory: memory, passes: 13))),
+                      version: 3)
         }
         #expect(ruleIDs(lintDocs([doc(1024)], path: "k.ppk")).contains("argon2-memory-low"))
         #expect(!ruleIDs(lintDocs([doc(8192)], path: "k.ppk")).contains("argon2-memory-low"))
@@ -382,10 +382,10 @@ func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, deta
 
     @Test func observationsBecomeIntegrityFindings() throws {
         let key = try ed25519Private()
-        let cases: [(String, String)] = [("explicit-curve", "ec-explicit-parameters"), ("trailing-data", "trailing-data"),
-                                         ("crlf", "crlf-damage"), ("non-minimal-mpint", "format-irregularity")]
+        let cases: [(ObservationCode, String)] = [(.explicitCurve, "ec-explicit-parameters"), (.trailingData, "trailing-data"),
+                                                  (.crlf, "crlf-damage"), (.nonMinimalInteger, "format-irregularity")]
         for (code, rule) in cases {
-            let doc = privateDoc(key, protection: Protection(cipher: "aes256-ctr", kdf: "bcrypt", parameters: ["rounds": "16"]),
+            let doc = privateDoc(key, protection: Protection(cipher: .aes(keyBits: 256, mode: .ctr), kdf: .bcrypt(rounds: 16, salt: [])),
                                  observations: [Observation(code, "decoder says \(code)")])
             let findings = lintDocs([doc], path: "id")
             #expect(findings.contains { $0.ruleID == rule && $0.message == "decoder says \(code)" }, "\(code)")
@@ -558,8 +558,8 @@ func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, deta
         let dir = try TempDir()
         try sshKeygen(dir, name: "p521", type: "ecdsa", bits: 521)
         let key = try readKey(dir.path("p521.pub"))
-        let ppk = lockedDoc(key, format: .ppk, protection: Protection(cipher: "aes256-cbc", kdf: "Argon2id", parameters: ["memory": "8192"]),
-                            details: [("PPK version", "3")])
+        let ppk = lockedDoc(key, format: .ppk, protection: Protection(cipher: .aes(keyBits: 256, mode: .cbc), kdf: .argon2(Argon2Parameters(memory: 8192))),
+                            version: 3)
         #expect(lintDocs([ppk], path: "k.ppk", mode: 0o600).contains { $0.ruleID == "ppk-p521-nonce-bias" && $0.severity == .info })
         #expect(!ruleIDs(lintDocs([publicDoc(key)])).contains("ppk-p521-nonce-bias"))
     }

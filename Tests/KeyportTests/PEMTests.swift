@@ -188,8 +188,8 @@ struct PEMTests {
             #expect(document.format == variant.format, "\(variant.name): format \(document.format)")
             if let cipher = variant.cipher {
                 #expect(document.isLocked, "\(variant.name) should be locked")
-                #expect(document.protection.cipher == cipher, "\(variant.name): cipher \(document.protection.cipher)")
-                #expect(document.protection.kdf == variant.kdf, "\(variant.name): kdf \(document.protection.kdf)")
+                #expect(document.protection.cipherName == cipher, "\(variant.name): cipher \(document.protection.cipherName)")
+                #expect(document.protection.kdfName == variant.kdf, "\(variant.name): kdf \(document.protection.kdfName)")
                 #expect(document.details.contains(where: { $0.0 == "encryption" }))
             }
             if variant.isPublic {
@@ -316,8 +316,8 @@ struct PEMTests {
         let options = EncodeOptions(passphrase: SecureBytes(passphrase))
         let pkcs8 = try KeyFile.encode(key, to: .pkcs8, options: options)
         let document = try #require(try KeyFile.read(pkcs8.bytes).first).result.get()
-        #expect(document.protection.cipher == "AES-256-CBC")
-        #expect(document.protection.kdf == "PBKDF2-HMAC-SHA256")
+        #expect(document.protection.cipherName == "AES-256-CBC")
+        #expect(document.protection.kdfName == "PBKDF2-HMAC-SHA256")
         #expect(document.protection.parameters["iterations"] == String(PEMFormat.pbkdf2Iterations))
         #expect(document.protection.parameters["salt"]?.count == 32, "16-byte salt")
         // openssl agrees on the parameters.
@@ -329,8 +329,8 @@ struct PEMTests {
 
         let legacy = try KeyFile.encode(key, to: .pem, options: options)
         let legacyDocument = try #require(try KeyFile.read(legacy.bytes).first).result.get()
-        #expect(legacyDocument.protection.cipher == "AES-128-CBC")
-        #expect(legacyDocument.protection.kdf == "MD5 (EVP_BytesToKey)")
+        #expect(legacyDocument.protection.cipherName == "AES-128-CBC")
+        #expect(legacyDocument.protection.kdfName == "MD5 (EVP_BytesToKey)")
         // An empty passphrase writes the key in the clear.
         let clear = try KeyFile.encode(key, to: .pkcs8, options: EncodeOptions(passphrase: SecureBytes("")))
         #expect(String(decoding: clear.bytes, as: UTF8.self).hasPrefix("-----BEGIN PRIVATE KEY-----"))
@@ -348,7 +348,7 @@ struct PEMTests {
             let path = try sshKeygen(dir, name: name, type: type, bits: bits, passphrase: encrypted ? passphrase : "", extra: ["-m", mode])
             let document = try readOne(path)
             #expect(document.format == format, "\(name): \(document.format)")
-            if let cipher { #expect(document.protection.cipher == cipher, "\(name): \(document.protection.cipher)") }
+            if let cipher { #expect(document.protection.cipherName == cipher, "\(name): \(document.protection.cipherName)") }
             let (_, key) = try readPrivate(path)
             let sshPublic = try Tool.run(sshKeygenPath, ["-y", "-P", encrypted ? passphrase : "", "-f", path])
             #expect(sshPublic.status == 0, "\(sshPublic.stderr)")
@@ -428,7 +428,7 @@ struct PEMTests {
         do {
             _ = try KeyFile.read(Array(certificate.utf8))
             Issue.record("a CERTIFICATE block was accepted")
-        } catch let KeyportError.unsupported(message) {
+        } catch let KeyportError.unsupported(message, _) {
             #expect(message.contains("\"CERTIFICATE\" (line 1) is not a key"))
         }
         let mismatchedEnd = text.replacingOccurrences(of: "END PRIVATE KEY", with: "END PUBLIC KEY")
@@ -465,7 +465,7 @@ struct PEMTests {
         let sk = try readOne(try sshKeygen(dir, name: "sk", type: "ed25519") + ".pub")
         let skKey = PublicKey(algorithm: .skEd25519, parts: .securityKeyEd25519(publicKey: [UInt8](repeating: 7, count: 32), application: "ssh:"))
         for format in [OutputFormat.pem, .pkcs8] {
-            #expect(throws: KeyportError.cannotEncode("sk-ssh-ed25519@openssh.com is a security-key (FIDO) key, which has no PEM or PKCS#8 form; use --to openssh")) {
+            #expect(throws: KeyportError.cannotEncode("sk-ssh-ed25519@openssh.com is a security-key (FIDO) key, which has no PEM or PKCS#8 form", remedy: .writeOpenSSH)) {
                 try KeyFile.encode(skKey, to: format, options: EncodeOptions())
             }
         }
@@ -478,7 +478,7 @@ struct PEMTests {
         #expect(signed.status == 0, "\(signed.stderr)")
         let certificate = try #require(try readOne(dir.path("sk-cert.pub")).publicKey)
         #expect(certificate.certificate != nil)
-        #expect(throws: KeyportError.cannotEncode("an OpenSSH certificate has no PEM form; write it --to openssh, or convert the key without its certificate")) {
+        #expect(throws: KeyportError.cannotEncode("an OpenSSH certificate has no PEM form", remedy: .writeOpenSSHWithoutCertificate)) {
             try KeyFile.encode(certificate, to: .pkcs8, options: EncodeOptions())
         }
         _ = sk
@@ -489,10 +489,10 @@ struct PEMTests {
         let dir = try TempDir()
         let path = dir.path("x.pem")
         try openssl(["genpkey", "-algorithm", "X25519", "-out", path])
-        #expect(throws: KeyportError.unsupported("X25519 key: no SSH key type exists for it")) { try KeyFile.read(try fileBytes(path)) }
+        #expect(throws: KeyportError.unsupported("X25519 key: no SSH key type exists for it", reason: .keyType)) { try KeyFile.read(try fileBytes(path)) }
         let k1 = dir.path("k1.pem")
         try openssl(["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:secp256k1", "-out", k1])
-        #expect(throws: KeyportError.unsupported("EC curve secp256k1 has no SSH key type; SSH uses P-256, P-384 and P-521")) { try KeyFile.read(try fileBytes(k1)) }
+        #expect(throws: KeyportError.unsupported("EC curve secp256k1 has no SSH key type; SSH uses P-256, P-384 and P-521", reason: .keyType)) { try KeyFile.read(try fileBytes(k1)) }
     }
 
     // MARK: - Fixtures
@@ -511,7 +511,7 @@ struct PEMTests {
             var document = try #require(documents.last)
             #expect(document.format.rawValue == fields[1], "\(fields[0])")
             if fields[2] != "-" {
-                #expect(document.protection.cipher == fields[2], "\(fields[0])")
+                #expect(document.protection.cipherName == fields[2], "\(fields[0])")
                 document = try KeyFile.unlock(document, passphrase: SecureBytes(fields[3]))
             }
             if let key = document.privateKey { try key.validate() }

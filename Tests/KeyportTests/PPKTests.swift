@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Keyport
+@testable import KeyportCLI
 
 // PPK v2/v3: FORMATS.md §4.7 vectors, puttygen-made fixtures (Fixtures/ppk), interop both ways with the
 // real puttygen on keys it makes during the run, and the error cases.
@@ -85,8 +86,10 @@ private func seed(_ key: PrivateKey?) -> String? {
         #expect(doc.format == .ppk)
         #expect(doc.comment == "p-ed25519")
         #expect(doc.publicKey.map { Base64.encode($0.blob) } == vectorPublic)
-        #expect(doc.protection == Protection(cipher: "aes256-cbc", kdf: "Argon2id", parameters: [
-            "memory": "8192", "passes": "13", "parallelism": "1", "salt": "b9a54518f2059bf538b648000dc67583"]))
+        #expect(doc.protection == Protection(cipher: .aes(keyBits: 256, mode: .cbc), kdf: .argon2(Argon2Parameters(
+            flavor: .argon2id, memory: 8192, passes: 13, parallelism: 1, salt: Hex.decode("b9a54518f2059bf538b648000dc67583")!))))
+        #expect(doc.protection.cipherName == "aes256-cbc" && doc.protection.kdfName == "Argon2id")
+        #expect(doc.formatVersion == 3)
         let details = Dictionary(uniqueKeysWithValues: doc.details)
         #expect(details["ppk version"] == "3")
         #expect(details["encryption"] == "aes256-cbc")
@@ -133,7 +136,7 @@ private func seed(_ key: PrivateKey?) -> String? {
     @Test func v2VectorDecodesAndReencodesByteIdentical() throws {
         let doc = try PPKFormat.decode(bytes(vectorV2))[0]
         #expect(doc.isLocked)
-        #expect(doc.protection.kdf.contains("SHA-1"))
+        #expect(doc.protection.kdfName.contains("SHA-1"))
         let key = try #require(try PPKFormat.unlock(doc, passphrase: puttypass).privateKey)
         #expect(seed(key) == vectorSeed)
         let out = try KeyFile.encode(key, to: .ppk, options: EncodeOptions(comment: "p-ed25519", passphrase: puttypass, ppkVersion: 2))
@@ -159,7 +162,7 @@ private func seed(_ key: PrivateKey?) -> String? {
             let text = vectorV3Plain.replacingOccurrences(of: "\n", with: ending)
             let doc = try PPKFormat.decode(bytes(text))[0]
             #expect(seed(doc.privateKey) == vectorSeed)
-            #expect(doc.observations.contains { $0.code == "ppk-crlf" })
+            #expect(doc.observations.contains { $0.code.rawValue == "ppk-crlf" })
         }
     }
 
@@ -235,16 +238,16 @@ private func seed(_ key: PrivateKey?) -> String? {
 
     @Test func obsoleteAndFutureVersionsAreNamed() {
         let v1 = "PuTTY-User-Key-File-1: ssh-rsa\nEncryption: none\nComment: old\nPublic-Lines: 0\nPrivate-Lines: 0\nPrivate-Hash: 00\n"
-        guard case let .unsupported(message)? = readError(bytes(v1)) else { Issue.record("expected unsupported"); return }
+        guard case let .unsupported(message, _)? = readError(bytes(v1)) else { Issue.record("expected unsupported"); return }
         #expect(message.hasPrefix("PPK version 1: obsolete"))
         let v4 = vectorV3.replacingOccurrences(of: "File-3", with: "File-4")
-        guard case let .unsupported(message4)? = readError(bytes(v4)) else { Issue.record("expected unsupported"); return }
+        guard case let .unsupported(message4, _)? = readError(bytes(v4)) else { Issue.record("expected unsupported"); return }
         #expect(message4.contains("version 4"))
     }
 
     @Test func sshOneKeyIsNamedNotGarbage() throws {
         let ssh1 = try Data(contentsOf: fixturesURL.appendingPathComponent("ppk/rsa1-ssh1.key"))
-        #expect(throws: KeyportError.unsupported("SSH-1 key: obsolete, not supported for conversion")) {
+        #expect(throws: KeyportError.unsupported("SSH-1 key: obsolete, not supported for conversion", reason: .ssh1)) {
             try KeyFile.read(Array(ssh1))
         }
     }
@@ -271,7 +274,7 @@ private func seed(_ key: PrivateKey?) -> String? {
 
     @Test func hostileArgon2ParametersAreRefusedBeforeAllocating() {
         let huge = vectorV3.replacingOccurrences(of: "Argon2-Memory: 8192", with: "Argon2-Memory: 4294967295")
-        guard case let .unsupported(message)? = readError(bytes(huge)) else { Issue.record("expected unsupported"); return }
+        guard case let .unsupported(message, _)? = readError(bytes(huge)) else { Issue.record("expected unsupported"); return }
         #expect(message.contains("Argon2 memory"))
         let shortSalt = vectorV3.replacingOccurrences(of: "Argon2-Salt: b9a54518f2059bf538b648000dc67583", with: "Argon2-Salt: b9a5")
         guard case let .crypto(text)? = readError(bytes(shortSalt)) else { Issue.record("expected crypto"); return }
@@ -283,7 +286,7 @@ private func seed(_ key: PrivateKey?) -> String? {
     @Test func leadingBlankLinesAreReadAndNoted() throws {
         let doc = try PPKFormat.decode(bytes("\n  \n" + vectorV3Plain))[0]
         #expect(seed(doc.privateKey) == vectorSeed)
-        #expect(doc.observations.contains { $0.code == "ppk-leading-whitespace" })
+        #expect(doc.observations.contains { $0.code.rawValue == "ppk-leading-whitespace" })
     }
 
     @Test func everyTruncationThrowsAKeyportError() {
@@ -314,9 +317,9 @@ private func seed(_ key: PrivateKey?) -> String? {
 
 @Suite struct PPKParameterTests {
     @Test func parsesPuttygenStyleParameters() throws {
-        let p = try PPKFormat.parseParameters("passes=5,memory=4096,parallelism=2,kdf=argon2i")
+        let p = try PPKParam.parse("passes=5,memory=4096,parallelism=2,kdf=argon2i")
         #expect(p == Argon2Parameters(flavor: .argon2i, memory: 4096, passes: 5, parallelism: 2))
-        let q = try PPKFormat.parseParameters("kdf=Argon2d, mem=1024")
+        let q = try PPKParam.parse("kdf=Argon2d, mem=1024")
         #expect(q.flavor == .argon2d)
         #expect(q.memory == 1024)
         #expect(q.passes == 0) // tuned when written
@@ -327,7 +330,7 @@ private func seed(_ key: PrivateKey?) -> String? {
                       "memory=8,parallelism=2", "parallelism=0"])
     func rejectsBadParameters(_ text: String) {
         #expect {
-            try PPKFormat.parseParameters(text)
+            try PPKParam.parse(text)
         } throws: { error in
             if case .usage? = error as? KeyportError { return true }
             return false
@@ -338,7 +341,7 @@ private func seed(_ key: PrivateKey?) -> String? {
         let key = try #require(try PPKFormat.decode(bytes(vectorV3Plain))[0].privateKey)
         let out = try KeyFile.encode(key, to: .ppk, options: EncodeOptions(comment: "tuned", passphrase: puttypass))
         let doc = try PPKFormat.decode(out.bytes)[0]
-        #expect(doc.protection.kdf == "Argon2id")
+        #expect(doc.protection.kdfName == "Argon2id")
         #expect(doc.protection.parameters["memory"] == "8192")
         #expect(doc.protection.parameters["parallelism"] == "1")
         let passes = Int(doc.protection.parameters["passes"] ?? "") ?? 0
@@ -386,7 +389,7 @@ private func seed(_ key: PrivateKey?) -> String? {
 
         var argon2 = Argon2Parameters()
         if let a = doc.protection.parameters["salt"] {
-            argon2 = Argon2Parameters(flavor: Argon2Parameters.Flavor(rawValue: doc.protection.kdf)!,
+            argon2 = Argon2Parameters(flavor: Argon2Parameters.Flavor(rawValue: doc.protection.kdfName)!,
                                       memory: Int(doc.protection.parameters["memory"]!)!, passes: Int(doc.protection.parameters["passes"]!)!,
                                       parallelism: Int(doc.protection.parameters["parallelism"]!)!, salt: Hex.decode(a)!)
         }

@@ -39,7 +39,7 @@ import Testing
         let start = Date()
         #expect(throws: KeyportError.self, sourceLocation: sourceLocation) { try KeyFile.unlock(doc, passphrase: SecureBytes("pw")) }
         do { _ = try KeyFile.unlock(doc, passphrase: SecureBytes("pw")) } catch let error as KeyportError {
-            guard case let .unsupported(message) = error else {
+            guard case let .unsupported(message, _) = error else {
                 Issue.record("expected .unsupported, got \(error)", sourceLocation: sourceLocation)
                 return
             }

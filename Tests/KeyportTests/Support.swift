@@ -1,6 +1,14 @@
 import Foundation
 import Testing
 @testable import Keyport
+@testable import KeyportCLI
+
+extension Protection {
+    /// The KDF parameters as `inspect` shows them (numbers as decimal text), for assertions.
+    var parameters: [String: String] {
+        Dictionary(uniqueKeysWithValues: InspectCommand.kdfParameters(self).map { ($0.0, $0.1.text) })
+    }
+}
 
 /// Shared helpers for tests that run the real peers (ssh-keygen, puttygen, openssl) and the keyport binary.
 enum Tool {

@@ -31,17 +31,22 @@ private let passphrase = SecureBytes("fuzz")
 /// parameter would make every execution slow and report a "timeout" that is the KDF doing its job.
 /// The bounds themselves are tested in RobustnessTests; here only cheap settings are unlocked.
 func cheapToUnlock(_ doc: KeyDocument) -> Bool {
-    let p = doc.protection.parameters
-    func value(_ name: String) -> Int { p[name].flatMap { Int($0) } ?? 0 }
-    if p["iterations"] == "huge" || p["N"] == "huge" { return false }
-    func product(_ names: String...) -> Int {
-        names.reduce(1) { total, name in
-            let (n, overflow) = total.multipliedReportingOverflow(by: max(value(name), 1))
+    let cheap = 1 << 16
+    // A count too large for Int is nil: never cheap.
+    func product(_ values: Int?...) -> Int {
+        values.reduce(1) { total, value in
+            guard let value else { return Int.max }
+            let (n, overflow) = total.multipliedReportingOverflow(by: max(value, 1))
             return overflow ? Int.max : n
         }
     }
-    return value("rounds") <= 64 && product("memory", "passes") <= 1 << 16 && value("iterations") <= 1 << 16
-        && product("N", "r", "p") <= 1 << 16
+    switch doc.protection.kdf {
+    case let .bcrypt(rounds, _): return rounds <= 64
+    case let .argon2(a): return product(a.memory, a.passes) <= cheap
+    case let .pbkdf2(_, iterations, _), let .pbes1(_, iterations, _), let .pkcs12(iterations, _): return product(iterations) <= cheap
+    case let .scrypt(n, r, p, _): return product(n, r, p) <= cheap
+    case .none, .ppkV2SHA1, .legacyMD5, .other: return true
+    }
 }
 
 /// A private-key file of one format family: decode, unlock with a fixed passphrase, validate.

@@ -20,10 +20,10 @@ enum Argon2 {
     static func derive(flavor: Argon2Parameters.Flavor, passphrase: SecureBytes, salt: [UInt8],
                        memory: Int, passes: Int, parallelism: Int, length: Int) throws -> SecureBytes {
         guard memory > 0, memory <= maximumMemory else {
-            throw KeyportError.unsupported("Argon2 memory \(memory) KiB is outside what keyport accepts (1 to \(maximumMemory) KiB)")
+            throw KeyportError.unsupported("Argon2 memory \(memory) KiB is outside what keyport accepts (1 to \(maximumMemory) KiB)", reason: .costAboveLimit)
         }
         guard parallelism <= maximumParallelism else {
-            throw KeyportError.unsupported("Argon2 parallelism \(parallelism) is more than keyport accepts (\(maximumParallelism) lanes)")
+            throw KeyportError.unsupported("Argon2 parallelism \(parallelism) is more than keyport accepts (\(maximumParallelism) lanes)", reason: .costAboveLimit)
         }
         guard let tCost = UInt32(exactly: passes), let mCost = UInt32(exactly: memory),
               let lanes = UInt32(exactly: parallelism), length > 0 else {

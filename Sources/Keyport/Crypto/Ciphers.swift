@@ -67,3 +67,17 @@ enum SymmetricCipher {
         return try crypt(key: key, iv: iv, input: input, encrypt: encrypt, tag: &tag)
     }
 }
+
+extension Cipher {
+    /// The libcrypto cipher for this cipher, where the key formats use one through EVP (OpenSSH's
+    /// chacha20-poly1305 has its own construction, see `OpenSSHChaChaPoly`).
+    var symmetric: SymmetricCipher? {
+        switch self {
+        case let .aes(bits, .ctr): return .aesCTR(keyBits: bits)
+        case let .aes(bits, .cbc): return .aesCBC(keyBits: bits)
+        case let .aes(bits, .gcm): return .aesGCM(keyBits: bits)
+        case .tripleDES: return .tripleDESCBC
+        default: return nil
+        }
+    }
+}

@@ -132,18 +132,18 @@ final class EVPKey {
             var length = 0
             guard EVP_PKEY_get_utf8_string_param(pointer, "group", &buffer, buffer.count, &length) == 1 else {
                 ERR_clear_error()
-                throw KeyportError.unsupported("EC key with explicit curve parameters: SSH needs a named curve (P-256, P-384 or P-521)")
+                throw KeyportError.unsupported("EC key with explicit curve parameters: SSH needs a named curve (P-256, P-384 or P-521)", reason: .keyShape)
             }
             let name = String(decoding: buffer.prefix(min(length, buffer.count)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
             switch name {
             case "prime256v1", "P-256": return .ecdsaP256
             case "secp384r1", "P-384": return .ecdsaP384
             case "secp521r1", "P-521": return .ecdsaP521
-            default: throw KeyportError.unsupported("EC curve \(PublicKey.printable(name)) has no SSH key type; SSH uses P-256, P-384 and P-521")
+            default: throw KeyportError.unsupported("EC curve \(PublicKey.printable(name)) has no SSH key type; SSH uses P-256, P-384 and P-521", reason: .keyType)
             }
         }
         let typeName = EVP_PKEY_get0_type_name(pointer).map { String(cString: $0) } ?? "unknown"
-        throw KeyportError.unsupported("\(typeName) key: no SSH key type exists for it")
+        throw KeyportError.unsupported("\(typeName) key: no SSH key type exists for it", reason: .keyType)
     }
 
     /// The public half.
@@ -168,7 +168,7 @@ final class EVPKey {
             guard EVP_PKEY_get_raw_public_key(pointer, &out, &length) == 1 else { throw KeyportError.crypto(opensslErrors("EdDSA public key")) }
             return PublicKey(algorithm: algorithm, parts: .eddsa(publicKey: out))
         case .skECDSAP256, .skEd25519:
-            throw KeyportError.unsupported("security keys have no EVP form")
+            throw KeyportError.unsupported("security keys have no EVP form", reason: .keyType)
         }
     }
 
@@ -185,7 +185,7 @@ final class EVPKey {
                 return EVP_PKEY_get_bn_param(pointer, "rsa-factor3", &third) == 1
             }
             if multiPrime {
-                throw KeyportError.unsupported("multi-prime RSA key: SSH formats hold two primes only")
+                throw KeyportError.unsupported("multi-prime RSA key: SSH formats hold two primes only", reason: .keyShape)
             }
             ERR_clear_error()
             secret = .rsa(d: try bn("d", secret: true).secureBytes, p: try bn("rsa-factor1", secret: true).secureBytes,
@@ -204,7 +204,7 @@ final class EVPKey {
             guard EVP_PKEY_get_raw_private_key(pointer, &out, &length) == 1 else { throw KeyportError.crypto(opensslErrors("EdDSA private key")) }
             secret = .eddsa(seed: SecureBytes(out))
         case .skECDSAP256, .skEd25519:
-            throw KeyportError.unsupported("security keys have no EVP form")
+            throw KeyportError.unsupported("security keys have no EVP form", reason: .keyType)
         }
         return PrivateKey(publicKey: publicKey, secret: secret)
     }
@@ -354,7 +354,7 @@ final class EVPKey {
         Libcrypto.ensureInitialized()
         guard let cipher = EVP_CIPHER_fetch(nil, cipherName, nil) else {
             ERR_clear_error()
-            throw KeyportError.unsupported("legacy PEM cipher \(PublicKey.printable(cipherName)) is not available in libcrypto")
+            throw KeyportError.unsupported("legacy PEM cipher \(PublicKey.printable(cipherName)) is not available in libcrypto", reason: .cipher)
         }
         defer { EVP_CIPHER_free(cipher) }
         guard iv.count == Int(EVP_CIPHER_get_iv_length(cipher)), iv.count >= 8 else {
@@ -423,7 +423,7 @@ final class EVPKey {
         }
         if badDecrypt { return .wrongPassphrase }
         let detail = messages.isEmpty ? "" : " (\(messages.joined(separator: "; ")))"
-        if unsupported { return .unsupported("the key's encryption algorithm is not available in libcrypto\(detail)") }
+        if unsupported { return .unsupported("the key's encryption algorithm is not available in libcrypto\(detail)", reason: .cipher) }
         return .crypto("\(context) failed\(detail)")
     }
 }

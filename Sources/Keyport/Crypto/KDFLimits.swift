@@ -30,10 +30,12 @@ public enum KDFLimits {
     public static let pbkdf2Iterations = 10_000_000
     /// Largest scrypt N × r × p.
     public static let scryptWork = 1 << 24
+    /// Largest Argon2 memory (KiB) keyport reads or writes.
+    public static let argon2Memory = Argon2.maximumMemory
 
     /// `what` names the parameter and its value, e.g. "bcrypt_pbkdf rounds 4294967295".
     static func refuse(_ what: String, _ bound: Int) -> KeyportError {
-        .unsupported("\(what) is above keyport's limit of \(bound): a key file this costly to open is refused rather than left to run for hours (see \"Robustness\" in the README)")
+        .unsupported("\(what) is above keyport's limit of \(bound): a key file this costly to open is refused rather than left to run for hours (see \"Robustness\" in the README)", reason: .costAboveLimit)
     }
 
     static func checkBcrypt(rounds: Int) throws {
@@ -47,17 +49,25 @@ public enum KDFLimits {
         }
     }
 
-    /// Checks the parameters `PEMFormat.pkcs8Protection` read; "huge" marks an INTEGER over 62 bits.
-    static func checkPKCS8(_ protection: Protection) throws {
-        let p = protection.parameters
-        if let text = p["iterations"] {
-            guard let n = Int(text), n <= pbkdf2Iterations else { throw refuse("\(protection.kdf) iterations \(text)", pbkdf2Iterations) }
-        }
-        if let n = p["N"], let r = p["r"], let q = p["p"] {
-            guard let nn = Int(n), let rr = Int(r), let pp = Int(q) else { throw refuse("scrypt N·r·p (N=\(n) r=\(r) p=\(q))", scryptWork) }
-            let (nr, o1) = nn.multipliedReportingOverflow(by: rr)
-            let (nrp, o2) = nr.multipliedReportingOverflow(by: pp)
-            guard !o1, !o2, nrp <= scryptWork else { throw refuse("scrypt N·r·p (N=\(n) r=\(r) p=\(q))", scryptWork) }
+    /// Checks the cost a PKCS#8 file asks for (`PEMFormat.pkcs8Protection`); a count too large for
+    /// `Int` is nil and refused.
+    static func check(_ kdf: KDF) throws {
+        func shown(_ n: Int?) -> String { n.map(String.init) ?? "above 2^62" }
+        switch kdf {
+        case let .bcrypt(rounds, _):
+            try checkBcrypt(rounds: rounds)
+        case let .argon2(a):
+            try checkArgon2(memory: a.memory, passes: a.passes)
+        case let .pbkdf2(_, iterations, _), let .pbes1(_, iterations, _), let .pkcs12(iterations, _):
+            guard let n = iterations, n <= pbkdf2Iterations else { throw refuse("\(kdf.name) iterations \(shown(iterations))", pbkdf2Iterations) }
+        case let .scrypt(n, r, p, _):
+            let what = "scrypt N·r·p (N=\(shown(n)) r=\(shown(r)) p=\(shown(p)))"
+            guard let n, let r, let p else { throw refuse(what, scryptWork) }
+            let (nr, o1) = n.multipliedReportingOverflow(by: r)
+            let (nrp, o2) = nr.multipliedReportingOverflow(by: p)
+            guard !o1, !o2, nrp <= scryptWork else { throw refuse(what, scryptWork) }
+        case .none, .ppkV2SHA1, .legacyMD5, .other:
+            break
         }
     }
 }

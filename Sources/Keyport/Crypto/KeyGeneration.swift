@@ -44,7 +44,7 @@ public enum KeyGenerator {
         case .rsa:
             let size = bits ?? 2048
             guard rsaBitRange.contains(size) else {
-                throw KeyportError.unsupported("RSA keys must have \(rsaBitRange.lowerBound) to \(rsaBitRange.upperBound) bits, not \(size)")
+                throw KeyportError.unsupported("RSA keys must have \(rsaBitRange.lowerBound) to \(rsaBitRange.upperBound) bits, not \(size)", reason: .keyShape)
             }
             return try generateRSA(bits: size)
         case .ecdsaP256, .ecdsaP384, .ecdsaP521:
@@ -54,16 +54,16 @@ public enum KeyGenerator {
             try expectFixedBits(algorithm, bits)
             return try generateEdDSA(algorithm)
         case .dsa:
-            guard bits == nil || bits == 1024 else { throw KeyportError.unsupported("DSA keys are 1024 bits (as ssh-keygen makes them), not \(bits ?? 0)") }
+            guard bits == nil || bits == 1024 else { throw KeyportError.unsupported("DSA keys are 1024 bits (as ssh-keygen makes them), not \(bits ?? 0)", reason: .keyShape) }
             return try generateDSA()
         case .skECDSAP256, .skEd25519:
-            throw KeyportError.unsupported("security-key (\(algorithm.family)) keys are made on the authenticator; use ssh-keygen -t \(algorithm.family)")
+            throw KeyportError.unsupported("security-key (\(algorithm.family)) keys are made on the authenticator; use ssh-keygen -t \(algorithm.family)", reason: .keyType)
         }
     }
 
     static func expectFixedBits(_ algorithm: KeyAlgorithm, _ bits: Int?) throws {
         guard let bits, bits != algorithm.fixedBits else { return }
-        throw KeyportError.unsupported("\(algorithm.sshName) keys are \(algorithm.fixedBits ?? 0) bits, not \(bits)")
+        throw KeyportError.unsupported("\(algorithm.sshName) keys are \(algorithm.fixedBits ?? 0) bits, not \(bits)", reason: .keyShape)
     }
 }
 

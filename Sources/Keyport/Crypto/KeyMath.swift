@@ -105,7 +105,7 @@ extension PrivateKey {
             // g^x mod p costs |x|·|p|²: a hostile file with a 400 KB p and x ran for hours. FIPS 186-4
             // DSA has |p| ≤ 3072 and |q| ≤ 256 with 0 < x < q; keyport allows up to 16384 and 512.
             guard p.bitCount <= Self.maximumDSAModulusBits, q.bitCount <= 512 else {
-                throw KeyportError.unsupported("DSA key with a \(p.bitCount)-bit p and \(q.bitCount)-bit q: keyport reads DSA keys up to \(Self.maximumDSAModulusBits) bits with q up to 512 bits")
+                throw KeyportError.unsupported("DSA key with a \(p.bitCount)-bit p and \(q.bitCount)-bit q: keyport reads DSA keys up to \(Self.maximumDSAModulusBits) bits with q up to 512 bits", reason: .keyShape)
             }
             guard !x.isZero, withExtendedLifetime((x, q), { BN_cmp(x.pointer, q.pointer) < 0 }) else { throw KeyportError.keyMismatch("DSA x is not between 0 and q") }
             guard !p.isZero, ctx.modExp(g, x, p) == y else { throw KeyportError.keyMismatch("DSA y is not g^x mod p") }

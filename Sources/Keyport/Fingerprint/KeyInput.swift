@@ -135,12 +135,12 @@ public final class KeyInput {
     public init(path: String) throws {
         self.path = path
         fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw KeyportError.io(path: path, reason: String(cString: strerror(errno)).lowercased()) }
+        guard fd >= 0 else { throw KeyportError.io(path: path, reason: FileIO.errorText(), cause: .read(errno: errno)) }
         var st = stat()
         let known = fstat(fd, &st) == 0
         if known, (st.st_mode & S_IFMT) == S_IFDIR {
             if fd != STDIN_FILENO { close(fd) }
-            throw KeyportError.io(path: path, reason: "is a directory")
+            throw KeyportError.io(path: path, reason: "is a directory", cause: .read(errno: EISDIR))
         }
         isRegularFile = known && (st.st_mode & S_IFMT) == S_IFREG
         let buffers: [UnsafeMutableBufferPointer<UInt8>] = [.allocate(capacity: Self.chunkSize), .allocate(capacity: Self.chunkSize)]
@@ -152,9 +152,9 @@ public final class KeyInput {
             let n = read(fd, buffers[0].baseAddress! + count, Self.chunkSize - count)
             if n < 0, errno == EINTR { continue }
             if n < 0 {
-                let reason = String(cString: strerror(errno)).lowercased()
+                let code = errno
                 Self.release(buffers, fd: fd)
-                throw KeyportError.io(path: path, reason: reason)
+                throw KeyportError.io(path: path, reason: FileIO.errorText(code), cause: .read(errno: code))
             }
             if n == 0 { break }
             count += n
@@ -193,10 +193,10 @@ public final class KeyInput {
             var probe: UInt8 = 0
             let n = room > 0 ? read(fd, buffer.baseAddress! + filled, room) : read(fd, &probe, 1)
             if n < 0, errno == EINTR { continue }
-            if n < 0 { throw KeyportError.io(path: path, reason: String(cString: strerror(errno)).lowercased()) }
+            if n < 0 { throw KeyportError.io(path: path, reason: FileIO.errorText(), cause: .read(errno: errno)) }
             if n == 0 { break }
             if room == 0 {
-                throw KeyportError.io(path: path, reason: "larger than \(KeyFile.maximumSize / 1024) KiB; not a key file")
+                throw KeyportError.io(path: path, reason: "larger than \(KeyFile.maximumSize / 1024) KiB; not a key file", cause: .tooLarge)
             }
             filled += n
         }
@@ -266,7 +266,7 @@ public final class KeyInput {
                 let (carried, end, error) = Self.skipLine(fd: fd, buffer: buffers[current])
                 if let error {
                     flushFailures()
-                    report(nil, KeyportError.io(path: path, reason: "read failed: \(String(cString: strerror(error)).lowercased())"))
+                    report(nil, KeyportError.io(path: path, reason: "read failed: \(FileIO.errorText(error))", cause: .read(errno: error)))
                     return
                 }
                 if end && carried == 0 { break }
@@ -329,7 +329,7 @@ public final class KeyInput {
             if let code = chunk.readError {
                 // A read error midway: say so, the output so far is not the whole file.
                 flushFailures()
-                report(nil, KeyportError.io(path: path, reason: "read failed: \(String(cString: strerror(code)).lowercased())"))
+                report(nil, KeyportError.io(path: path, reason: "read failed: \(FileIO.errorText(code))", cause: .read(errno: code)))
                 return
             }
             if !more { break }

@@ -56,31 +56,6 @@ public struct EncodeOptions: Sendable {
     }
 }
 
-/// Argon2 settings of a PPK v3 file.
-public struct Argon2Parameters: Sendable, Equatable {
-    /// The Argon2 variant (PPK v3 files name it in the `Key-Derivation` header).
-    public enum Flavor: String, Sendable, CaseIterable { case argon2d = "Argon2d", argon2i = "Argon2i", argon2id = "Argon2id" }
-    /// Argon2d, Argon2i or Argon2id (puttygen's default).
-    public var flavor: Flavor
-    /// KiB.
-    public var memory: Int
-    /// Number of passes (time cost); 0 lets the encoder tune them to about 100 ms, as puttygen does.
-    public var passes: Int
-    /// Lanes (parallelism).
-    public var parallelism: Int
-    /// Salt; empty lets the encoder draw 16 random bytes when it encrypts.
-    public var salt: [UInt8]
-
-    /// Argon2id, 8192 KiB, 13 passes and one lane unless given; pass `passes: 0` to have them tuned.
-    public init(flavor: Flavor = .argon2id, memory: Int = 8192, passes: Int = 13, parallelism: Int = 1, salt: [UInt8] = []) {
-        self.flavor = flavor
-        self.memory = memory
-        self.passes = passes
-        self.parallelism = parallelism
-        self.salt = salt
-    }
-}
-
 /// The encoded form of a key, with anything the user should be told (a dropped comment, ...).
 public struct EncodedKey: Sendable {
     /// The file content to write.
@@ -139,7 +114,7 @@ public enum KeyFile {
         case .ppk:
             return try PPKFormat.decode(bytes).map { KeyEntry(line: nil, result: .success($0)) }
         case .ssh1Private:
-            throw KeyportError.unsupported("SSH-1 key: obsolete, not supported for conversion")
+            throw KeyportError.unsupported("SSH-1 key: obsolete, not supported for conversion", reason: .ssh1)
         case .rfc4716:
             return wholeFile(try RFC4716Format.decode(bytes))
         case .pem:
@@ -198,6 +173,9 @@ public enum KeyFile {
     /// Decrypts a locked document with a passphrase.
     public static func unlock(_ document: KeyDocument, passphrase: SecureBytes) throws -> KeyDocument {
         guard document.isLocked else { return document }
+        // A file may hold many encrypted keys and a run may read many files: the run's KDF budget,
+        // if the caller set one, bounds their total cost as KDFLimits bounds one key's.
+        try KDFLimits.spend(on: document.protection.kdf)
         switch document.format {
         case .opensshPrivate: return try OpenSSHPrivateFormat.unlock(document, passphrase: passphrase)
         case .ppk: return try PPKFormat.unlock(document, passphrase: passphrase)
@@ -222,7 +200,7 @@ public enum KeyFile {
         case .pem, .pkcs8:
             return try PEMFormat.encodePublic(key, as: format, comment: options.comment)
         case .ppk:
-            throw KeyportError.cannotEncode("a PPK file holds a private key; give a private key to convert --to ppk, or --to openssh for the public line")
+            throw KeyportError.cannotEncode("a PPK file holds a private key", remedy: .givePrivateKey)
         }
     }
 
@@ -238,16 +216,14 @@ public enum KeyFile {
         case .ppk: return try PPKFormat.encode(key, options: options)
         case .pem, .pkcs8: return try PEMFormat.encodePrivate(key, as: format, options: options)
         case .rfc4716:
-            throw KeyportError.cannotEncode(rfc4716PrivateMessage)
+            throw KeyportError.cannotEncode("RFC 4716 holds public keys only", remedy: .writePublicOnly)
         }
     }
-
-    static let rfc4716PrivateMessage = "RFC 4716 holds public keys only; use --public, or --to openssh|ppk|pem|pkcs8"
 
     /// Throws unless `format` can hold a private key; callers check before asking for passphrases.
     public static func requirePrivateCapable(_ format: OutputFormat) throws {
         if format == .rfc4716 {
-            throw KeyportError.cannotEncode(rfc4716PrivateMessage)
+            throw KeyportError.cannotEncode("RFC 4716 holds public keys only", remedy: .writePublicOnly)
         }
     }
 }

@@ -45,48 +45,12 @@ enum OpenSSHPrivateFormat {
 
     // MARK: - Ciphers
 
-    /// One row of OpenSSH's cipher table (cipher.c) for the ciphers a key file may use.
-    struct CipherSpec: Sendable {
-        enum Kind: Sendable { case none, aesCTR, aesCBC, aesGCM, tripleDES, chachaPoly }
-        let name: String
-        let kind: Kind
-        let keyLength: Int
-        let ivLength: Int
-        let blockSize: Int
-        let tagLength: Int
-
-        var symmetric: SymmetricCipher? {
-            switch kind {
-            case .aesCTR: return .aesCTR(keyBits: keyLength * 8)
-            case .aesCBC: return .aesCBC(keyBits: keyLength * 8)
-            case .aesGCM: return .aesGCM(keyBits: keyLength * 8)
-            case .tripleDES: return .tripleDESCBC
-            case .none, .chachaPoly: return nil
-            }
-        }
-    }
-
-    static let ciphers: [CipherSpec] = [
-        CipherSpec(name: "none", kind: .none, keyLength: 0, ivLength: 0, blockSize: 8, tagLength: 0),
-        CipherSpec(name: "aes128-ctr", kind: .aesCTR, keyLength: 16, ivLength: 16, blockSize: 16, tagLength: 0),
-        CipherSpec(name: "aes192-ctr", kind: .aesCTR, keyLength: 24, ivLength: 16, blockSize: 16, tagLength: 0),
-        CipherSpec(name: "aes256-ctr", kind: .aesCTR, keyLength: 32, ivLength: 16, blockSize: 16, tagLength: 0),
-        CipherSpec(name: "aes128-cbc", kind: .aesCBC, keyLength: 16, ivLength: 16, blockSize: 16, tagLength: 0),
-        CipherSpec(name: "aes192-cbc", kind: .aesCBC, keyLength: 24, ivLength: 16, blockSize: 16, tagLength: 0),
-        CipherSpec(name: "aes256-cbc", kind: .aesCBC, keyLength: 32, ivLength: 16, blockSize: 16, tagLength: 0),
-        CipherSpec(name: "aes128-gcm@openssh.com", kind: .aesGCM, keyLength: 16, ivLength: 12, blockSize: 16, tagLength: 16),
-        CipherSpec(name: "aes256-gcm@openssh.com", kind: .aesGCM, keyLength: 32, ivLength: 12, blockSize: 16, tagLength: 16),
-        CipherSpec(name: "chacha20-poly1305@openssh.com", kind: .chachaPoly, keyLength: 64, ivLength: 0, blockSize: 8, tagLength: 16),
-        CipherSpec(name: "3des-cbc", kind: .tripleDES, keyLength: 24, ivLength: 8, blockSize: 8, tagLength: 0),
-    ]
-
-    static func cipher(named name: String) -> CipherSpec? { ciphers.first { $0.name == name } }
 
     // MARK: - Container
 
     /// The outer structure, everything readable without a passphrase.
     struct Container {
-        var cipher: CipherSpec
+        var cipher: Cipher
         var kdfName: String
         var salt: [UInt8]
         var rounds: Int
@@ -95,11 +59,11 @@ enum OpenSSHPrivateFormat {
         var tag: [UInt8]
         var observations: [Observation]
 
-        var isEncrypted: Bool { cipher.kind != .none }
+        var isEncrypted: Bool { cipher != .none }
 
         var protection: Protection {
             guard isEncrypted else { return .none }
-            return Protection(cipher: cipher.name, kdf: kdfName, parameters: ["rounds": String(rounds), "salt": Hex.encode(salt)])
+            return Protection(cipher: cipher, kdf: .bcrypt(rounds: rounds, salt: salt))
         }
     }
 
@@ -113,11 +77,11 @@ enum OpenSSHPrivateFormat {
         let lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
         if let crIndex = bytes.firstIndex(of: cr) {
             let crlf = bytes.index(after: crIndex) < bytes.endIndex && bytes[bytes.index(after: crIndex)] == lf
-            observations.append(crlf ? Observation("crlf", "lines end in CRLF; ssh-keygen refuses the file (invalid format)")
-                                     : Observation("crlf", "the file holds a stray carriage return"))
+            observations.append(crlf ? Observation(.crlf, "lines end in CRLF; ssh-keygen refuses the file (invalid format)")
+                                     : Observation(.crlf, "the file holds a stray carriage return"))
         }
         if let last = bytes.last, last != lf {
-            observations.append(Observation("crlf-no-final-newline", "the file does not end with a newline; ssh-keygen refuses it (invalid format)"))
+            observations.append(Observation(.noFinalNewline, "the file does not end with a newline; ssh-keygen refuses it (invalid format)"))
         }
         // Split on LF bytes: as Characters, "\r\n" is one grapheme and would not split on "\n".
         let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line -> Substring in
@@ -132,14 +96,14 @@ enum OpenSSHPrivateFormat {
             throw KeyportError.truncated(format: formatName, field: "armour (no \(endMarker) line)")
         }
         if lines[end] != endMarker {
-            observations.append(Observation("trailing-data", "text follows the END marker on its line; ssh-keygen refuses the file (invalid format)"))
+            observations.append(Observation(.trailingData, "text follows the END marker on its line; ssh-keygen refuses the file (invalid format)"))
         }
         if lines[(end + 1)...].contains(where: { !$0.allSatisfy({ $0 == " " || $0 == "\t" }) }) {
-            observations.append(Observation("trailing-data", "text follows the END line"))
+            observations.append(Observation(.trailingData, "text follows the END line"))
         }
         let bodyLines = lines[(begin + 1)..<end]
         if bodyLines.dropLast().contains(where: { $0.utf8.count != lineWidth }) || (bodyLines.last?.utf8.count ?? 0) > lineWidth {
-            observations.append(Observation("line-width", "base64 lines are not \(lineWidth) characters as ssh-keygen writes them"))
+            observations.append(Observation(.lineWidth, "base64 lines are not \(lineWidth) characters as ssh-keygen writes them"))
         }
         var base64: [UInt8] = []
         defer { wipe(&base64) }
@@ -163,21 +127,21 @@ enum OpenSSHPrivateFormat {
         let cipherName = try r.readText("cipher name")
         let kdfName = try r.readText("kdf name")
         let kdfOptions = try r.readString("kdf options")
-        guard let cipher = cipher(named: cipherName) else {
-            throw KeyportError.unsupported("\(formatName): unknown cipher \"\(PublicKey.printable(cipherName))\"")
+        guard let cipher = Cipher(sshName: cipherName) else {
+            throw KeyportError.unsupported("\(formatName): unknown cipher \"\(PublicKey.printable(cipherName))\"", reason: .cipher)
         }
         var salt: [UInt8] = []
         var rounds = 0
         switch kdfName {
         case "none":
-            guard cipher.kind == .none else {
+            guard cipher == .none else {
                 throw KeyportError.malformed(format: formatName, field: "kdf name", reason: "cipher \(cipherName) needs a KDF, but the KDF is none")
             }
             guard kdfOptions.isEmpty else {
                 throw KeyportError.malformed(format: formatName, field: "kdf options", reason: "options given for KDF none")
             }
         case "bcrypt":
-            guard cipher.kind != .none else {
+            guard cipher != .none else {
                 throw KeyportError.malformed(format: formatName, field: "kdf name", reason: "KDF bcrypt with cipher none")
             }
             var o = SSHReader(kdfOptions, context: "\(formatName) bcrypt options")
@@ -194,14 +158,14 @@ enum OpenSSHPrivateFormat {
             }
             rounds = Int(r32)
         default:
-            throw KeyportError.unsupported("\(formatName): unknown KDF \"\(PublicKey.printable(kdfName))\"")
+            throw KeyportError.unsupported("\(formatName): unknown KDF \"\(PublicKey.printable(kdfName))\"", reason: .kdf)
         }
         let count = try r.readUInt32("number of keys")
         guard count >= 1 else {
             throw KeyportError.malformed(format: formatName, field: "number of keys", reason: "the file holds no key")
         }
         if count > 1 {
-            observations.append(Observation("several-keys", "the file holds \(count) keys; OpenSSH reads only files with one"))
+            observations.append(Observation(.severalKeys, "the file holds \(count) keys; OpenSSH reads only files with one"))
         }
         var publicKeys: [PublicKey] = []
         for index in 0..<Int(count) {
@@ -210,7 +174,7 @@ enum OpenSSHPrivateFormat {
             publicKeys.append(try PublicKey(blob: blob))
         }
         let section = try r.readString("private section")
-        let tag = try r.readRaw(cipher.tagLength, "authentication tag")
+        let tag = try r.readRaw(cipher.tagSize, "authentication tag")
         try r.expectEnd("end of file")
         guard section.count >= 8, section.count % cipher.blockSize == 0 else {
             throw KeyportError.malformed(format: formatName, field: "private section",
@@ -227,7 +191,7 @@ enum OpenSSHPrivateFormat {
         defer { wipe(&container.privateSection) }
         let total = container.publicKeys.count
         func details(_ index: Int) -> [(String, String)] {
-            var d: [(String, String)] = [("cipher", container.cipher.name), ("kdf", container.kdfName)]
+            var d: [(String, String)] = [("cipher", container.cipher.sshName), ("kdf", container.kdfName)]
             if container.isEncrypted {
                 d.append(("rounds", String(container.rounds)))
                 d.append(("salt", "\(container.salt.count) bytes"))
@@ -287,29 +251,29 @@ enum OpenSSHPrivateFormat {
     private static func decrypt(_ container: Container, passphrase: SecureBytes) throws -> [UInt8] {
         let spec = container.cipher
         let derived = try BcryptPBKDF.derive(passphrase: passphrase, salt: container.salt, rounds: container.rounds,
-                                             keyLength: spec.keyLength + spec.ivLength)
+                                             keyLength: spec.keySize + spec.ivSize)
         var material = derived.bytes
         defer { wipe(&material) }
-        var key = Array(material[0..<spec.keyLength])
-        var iv = Array(material[spec.keyLength...])
+        var key = Array(material[0..<spec.keySize])
+        var iv = Array(material[spec.keySize...])
         defer { wipe(&key); wipe(&iv) }
         do {
-            if spec.kind == .chachaPoly {
+            if spec == .chacha20Poly1305 {
                 return try OpenSSHChaChaPoly.open(key: key, ciphertext: container.privateSection, tag: container.tag)
             }
-            guard let symmetric = spec.symmetric else { throw KeyportError.crypto("no cipher for \(spec.name)") }
+            guard let symmetric = spec.symmetric else { throw KeyportError.crypto("no cipher for \(spec.sshName)") }
             var tag = container.tag
             return try symmetric.crypt(key: key, iv: iv, input: container.privateSection, encrypt: false, tag: &tag)
-        } catch KeyportError.wrongPassphrase where spec.tagLength > 0 {
+        } catch KeyportError.wrongPassphrase where spec.tagSize > 0 {
             // An AEAD tag fails both for a wrong passphrase and for a damaged file. Decrypting without
             // the tag tells them apart: with the right key the two check integers agree (a wrong key
             // makes them agree by chance once in 2^32). The plaintext is only looked at, then wiped.
             var plain: [UInt8]
-            if spec.kind == .chachaPoly {
+            if spec == .chacha20Poly1305 {
                 plain = try OpenSSHChaChaPoly.decryptUnauthenticated(key: key, ciphertext: Array(container.privateSection.prefix(16)))
             } else {
                 // GCM with a 96-bit IV is AES-CTR from counter block IV ‖ 00000002 (SP 800-38D §7.1).
-                plain = try SymmetricCipher.aesCTR(keyBits: spec.keyLength * 8)
+                plain = try SymmetricCipher.aesCTR(keyBits: spec.keySize * 8)
                     .crypt(key: key, iv: iv + [0, 0, 0, 2], input: Array(container.privateSection.prefix(16)), encrypt: false)
             }
             defer { wipe(&plain) }
@@ -394,7 +358,7 @@ enum OpenSSHPrivateFormat {
     static func readPrivateKey(_ r: inout SSHReader, index: Int) throws -> PrivateKey {
         let typeName = try r.readText("key type of key \(index)")
         guard let (algorithm, isCertificate) = KeyAlgorithm.named(typeName) else {
-            throw KeyportError.unsupported("\(formatName): unknown key type \"\(PublicKey.printable(typeName))\"")
+            throw KeyportError.unsupported("\(formatName): unknown key type \"\(PublicKey.printable(typeName))\"", reason: .keyType)
         }
         if isCertificate {
             let blob = try r.readString("certificate")
@@ -518,9 +482,9 @@ enum OpenSSHPrivateFormat {
     /// byte for byte. `cipherName` "none" writes an unencrypted file (passphrase, rounds, salt unused).
     static func encode(keys: [(key: PrivateKey, comment: String)], cipherName: String, passphrase: SecureBytes?,
                        rounds: Int, salt: [UInt8], checkInt: UInt32) throws -> [UInt8] {
-        guard let spec = cipher(named: cipherName) else { throw KeyportError.cannotEncode("unknown cipher \(cipherName)") }
+        guard let spec = Cipher(sshName: cipherName) else { throw KeyportError.cannotEncode("unknown cipher \(cipherName)") }
         guard !keys.isEmpty else { throw KeyportError.cannotEncode("no key to write") }
-        let encrypted = spec.kind != .none
+        let encrypted = spec != .none
         if encrypted {
             guard passphrase?.isEmpty == false else { throw KeyportError.usage("\(cipherName) needs a passphrase") }
             guard rounds >= 1, rounds <= Int(UInt32.max), !salt.isEmpty else {
@@ -554,13 +518,13 @@ enum OpenSSHPrivateFormat {
             o.writeString(salt)
             o.writeUInt32(UInt32(rounds))
             kdfOptions = o.bytes
-            let derived = try BcryptPBKDF.derive(passphrase: passphrase, salt: salt, rounds: rounds, keyLength: spec.keyLength + spec.ivLength)
+            let derived = try BcryptPBKDF.derive(passphrase: passphrase, salt: salt, rounds: rounds, keyLength: spec.keySize + spec.ivSize)
             var material = derived.bytes
             defer { wipe(&material) }
-            var cipherKey = Array(material[0..<spec.keyLength])
-            var iv = Array(material[spec.keyLength...])
+            var cipherKey = Array(material[0..<spec.keySize])
+            var iv = Array(material[spec.keySize...])
             defer { wipe(&cipherKey); wipe(&iv) }
-            if spec.kind == .chachaPoly {
+            if spec == .chacha20Poly1305 {
                 (ciphertext, tag) = try OpenSSHChaChaPoly.seal(key: cipherKey, plaintext: plaintext)
             } else if let symmetric = spec.symmetric {
                 ciphertext = try symmetric.crypt(key: cipherKey, iv: iv, input: plaintext, encrypt: true, tag: &tag)
@@ -569,7 +533,7 @@ enum OpenSSHPrivateFormat {
 
         var w = SSHWriter(capacity: ciphertext.count + 1024)
         w.writeRaw(magic)
-        w.writeString(spec.name)
+        w.writeString(spec.sshName)
         w.writeString(encrypted ? "bcrypt" : "none")
         w.writeString(kdfOptions)
         w.writeUInt32(UInt32(keys.count))

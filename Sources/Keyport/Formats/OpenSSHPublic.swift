@@ -49,7 +49,7 @@ public enum OpenSSHPublicFormat {
             throw KeyportError.malformed(format: "public key line", field: "key", reason: "no key after \"\(PublicKey.printable(typeToken))\"")
         }
         guard let (algorithm, isCertificate) = KeyAlgorithm.named(typeToken) else {
-            throw KeyportError.unsupported("unknown key type \"\(PublicKey.printable(typeToken))\"")
+            throw KeyportError.unsupported("unknown key type \"\(PublicKey.printable(typeToken))\"", reason: .keyType)
         }
         while i < end, text[i] == space || text[i] == tab { i += 1 }
         let b64Start = i
@@ -149,7 +149,7 @@ public enum OpenSSHPublicFormat {
             }
         }
         if marker == nil, isSSH1(line) {
-            return .failure(.unsupported("SSH-1 key: obsolete, not supported for conversion"))
+            return .failure(.unsupported("SSH-1 key: obsolete, not supported for conversion", reason: .ssh1))
         }
         guard let end = skipToken(line) else {
             return .failure(bareError ?? .malformed(format: "public key line", field: "line", reason: "no key found (an unterminated quote or a single word)"))
@@ -168,7 +168,7 @@ public enum OpenSSHPublicFormat {
             if token.count >= 16, token.allSatisfy({ Base64.isAlphabet($0) }) {
                 return .failure(.malformed(format: "public key line", field: "line", reason: "no key type before a base64 token"))
             }
-            return .failure(.unsupported("unknown key type \"\(PublicKey.printable(String(decoding: token, as: UTF8.self)))\""))
+            return .failure(.unsupported("unknown key type \"\(PublicKey.printable(String(decoding: token, as: UTF8.self)))\"", reason: .keyType))
         }
         do {
             (key, commentStart) = try parseKey(rest)

@@ -252,9 +252,9 @@ public enum PEMFormat {
             if block.label == "EC PARAMETERS" { continue }
             guard let structure = Structure(label: block.label) else {
                 if block.label == "OPENSSH PRIVATE KEY" {
-                    throw KeyportError.unsupported("OpenSSH private key after other text: remove the text before -----BEGIN")
+                    throw KeyportError.unsupported("OpenSSH private key after other text: remove the text before -----BEGIN", reason: .structure)
                 }
-                throw KeyportError.unsupported("PEM block \"\(PublicKey.printable(block.label))\" (line \(block.line)) is not a key keyport reads; expected RSA/DSA/EC PRIVATE KEY, PRIVATE KEY, ENCRYPTED PRIVATE KEY, PUBLIC KEY or RSA PUBLIC KEY")
+                throw KeyportError.unsupported("PEM block \"\(PublicKey.printable(block.label))\" (line \(block.line)) is not a key keyport reads; expected RSA/DSA/EC PRIVATE KEY, PRIVATE KEY, ENCRYPTED PRIVATE KEY, PUBLIC KEY or RSA PUBLIC KEY", reason: .structure)
             }
             let context = "PEM \(structure.label)"
             var document: KeyDocument
@@ -267,7 +267,7 @@ public enum PEMFormat {
                 }
                 let (cipher, iv) = try dekInfo(block, context: context)
                 document = KeyDocument(format: .pemTraditional, content: .locked(publicKey: nil),
-                                       protection: Protection(cipher: cipher, kdf: "MD5 (EVP_BytesToKey)", parameters: ["iv": Hex.encode(iv)]),
+                                       protection: Protection(cipher: Cipher(opensslName: cipher), kdf: .legacyMD5(iv: iv)),
                                        details: [("pem label", block.label), ("structure", structure.name),
                                                  ("encryption", "legacy PEM: \(cipher), key from the passphrase by one MD5 round (EVP_BytesToKey)")],
                                        sealed: block.text)
@@ -285,10 +285,10 @@ public enum PEMFormat {
         // worth a note (a pasted shell prompt, a second half of a file, a sign of tampering).
         func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
         if let first = blocks.first, bytes[..<first.start].contains(where: { !isBlank($0) }) {
-            documents[0].observations.append(Observation("leading-text", "text before the first BEGIN line, which PuTTY refuses"))
+            documents[0].observations.append(Observation(.leadingText, "text before the first BEGIN line, which PuTTY refuses"))
         }
         if let last = blocks.last, bytes[last.end...].contains(where: { !isBlank($0) }) {
-            documents[documents.count - 1].observations.append(Observation("trailing-data", "text follows the last END line"))
+            documents[documents.count - 1].observations.append(Observation(.trailingData, "text follows the last END line"))
         }
         return documents
     }
@@ -307,7 +307,7 @@ public enum PEMFormat {
             throw KeyportError.malformed(format: context, field: "label", reason: "the label says \(expected.label) but the content is a \(structure.name)")
         }
         if structure == .encryptedPKCS8 {
-            let protection = (try? pkcs8Protection(der)) ?? Protection(cipher: "unknown", kdf: "unknown")
+            let protection = (try? pkcs8Protection(der)) ?? Protection(cipher: .other("unknown"), kdf: .other("unknown"))
             return KeyDocument(format: .pkcs8Encrypted, content: .locked(publicKey: nil), protection: protection,
                                details: [("structure", structure.name), ("encryption", describe(protection))], sealed: sealed)
         }
@@ -331,7 +331,7 @@ public enum PEMFormat {
         let key = try EVPKey.decode(der: der, structure: name, keyType: keyType,
                                     selection: isPrivate ? EVPKey.keyPairSelection : EVPKey.publicSelection, what: context)
         if key.decodedFromExplicitParameters {
-            observations.append(Observation("explicit-curve", "the EC key spells out its curve parameters instead of naming the curve"))
+            observations.append(Observation(.explicitCurve, "the EC key spells out its curve parameters instead of naming the curve"))
         }
         if isPrivate {
             let privateKey = try key.privateKey()
@@ -424,7 +424,7 @@ public enum PEMFormat {
                                     observations: inout [Observation]) throws -> KeyDocument.Content {
         // The iteration count (or scrypt cost) is the file's choice: refuse absurd ones before
         // libcrypto spends hours on them.
-        try KDFLimits.checkPKCS8(try pkcs8Protection(der))
+        try KDFLimits.check(try pkcs8Protection(der).kdf)
         let plain = try EVPKey.decryptPKCS8(der, passphrase: passphrase)
         return try decrypted(plain, expected: .pkcs8, context: context, observations: &observations)
     }
@@ -445,20 +445,25 @@ public enum PEMFormat {
 
     // MARK: - Encryption parameters (for inspect)
 
-    private static let oidNames: [String: String] = [
-        "2.16.840.1.101.3.4.1.2": "AES-128-CBC", "2.16.840.1.101.3.4.1.22": "AES-192-CBC", "2.16.840.1.101.3.4.1.42": "AES-256-CBC",
-        "1.2.840.113549.3.7": "DES-EDE3-CBC", "1.3.14.3.2.7": "DES-CBC", "1.2.840.113549.3.2": "RC2-CBC",
-        "1.2.840.113549.2.7": "HMAC-SHA1", "1.2.840.113549.2.8": "HMAC-SHA224", "1.2.840.113549.2.9": "HMAC-SHA256",
-        "1.2.840.113549.2.10": "HMAC-SHA384", "1.2.840.113549.2.11": "HMAC-SHA512",
+    private static let cipherOIDs: [String: Cipher] = [
+        "2.16.840.1.101.3.4.1.2": .aes(keyBits: 128, mode: .cbc), "2.16.840.1.101.3.4.1.22": .aes(keyBits: 192, mode: .cbc),
+        "2.16.840.1.101.3.4.1.42": .aes(keyBits: 256, mode: .cbc),
+        "1.2.840.113549.3.7": .tripleDES, "1.3.14.3.2.7": .des, "1.2.840.113549.3.2": .rc2(keyBits: nil),
     ]
 
-    /// PBES1 (RFC 8018 §6.1) and PKCS#12 (RFC 7292 App. C) schemes: OID → (cipher, KDF).
-    private static let pbes1: [String: (String, String)] = [
-        "1.2.840.113549.1.5.3": ("DES-CBC", "PBKDF1-MD5"), "1.2.840.113549.1.5.6": ("RC2-64-CBC", "PBKDF1-MD5"),
-        "1.2.840.113549.1.5.10": ("DES-CBC", "PBKDF1-SHA1"), "1.2.840.113549.1.5.11": ("RC2-64-CBC", "PBKDF1-SHA1"),
-        "1.2.840.113549.1.12.1.1": ("RC4-128", "PKCS#12 KDF (SHA-1)"), "1.2.840.113549.1.12.1.2": ("RC4-40", "PKCS#12 KDF (SHA-1)"),
-        "1.2.840.113549.1.12.1.3": ("DES-EDE3-CBC", "PKCS#12 KDF (SHA-1)"), "1.2.840.113549.1.12.1.4": ("DES-EDE-CBC", "PKCS#12 KDF (SHA-1)"),
-        "1.2.840.113549.1.12.1.5": ("RC2-128-CBC", "PKCS#12 KDF (SHA-1)"), "1.2.840.113549.1.12.1.6": ("RC2-40-CBC", "PKCS#12 KDF (SHA-1)"),
+    private static let prfOIDs: [String: KDF.PRF] = [
+        "1.2.840.113549.2.7": .hmacSHA1, "1.2.840.113549.2.8": .hmacSHA224, "1.2.840.113549.2.9": .hmacSHA256,
+        "1.2.840.113549.2.10": .hmacSHA384, "1.2.840.113549.2.11": .hmacSHA512,
+    ]
+
+    /// PBES1 (RFC 8018 §6.1) and PKCS#12 (RFC 7292 App. C) schemes: OID → cipher and PBES1 digest
+    /// (nil for the PKCS#12 KDF, which is always SHA-1 here).
+    private static let pbes1: [String: (cipher: Cipher, hash: KDF.PBES1Hash?)] = [
+        "1.2.840.113549.1.5.3": (.des, .md5), "1.2.840.113549.1.5.6": (.rc2(keyBits: 64), .md5),
+        "1.2.840.113549.1.5.10": (.des, .sha1), "1.2.840.113549.1.5.11": (.rc2(keyBits: 64), .sha1),
+        "1.2.840.113549.1.12.1.1": (.rc4(keyBits: 128), nil), "1.2.840.113549.1.12.1.2": (.rc4(keyBits: 40), nil),
+        "1.2.840.113549.1.12.1.3": (.tripleDES, nil), "1.2.840.113549.1.12.1.4": (.twoKeyTripleDES, nil),
+        "1.2.840.113549.1.12.1.5": (.rc2(keyBits: 128), nil), "1.2.840.113549.1.12.1.6": (.rc2(keyBits: 40), nil),
     ]
 
     /// Reads the encryptionAlgorithm of an EncryptedPrivateKeyInfo:
@@ -466,51 +471,61 @@ public enum PEMFormat {
     ///   PBKDF2-params SEQ{ salt OCTET, iterationCount INT, keyLength INT OPT, prf AlgId DEFAULT hmacWithSHA1 }
     ///   scrypt-params SEQ{ salt OCTET, N INT, r INT, p INT, keyLength INT OPT }   (RFC 7914 §7)
     ///   PBES1-params  SEQ{ salt OCTET, iterationCount INT }
+    /// Counts too large for `Int` are nil (`KDFLimits` refuses them).
     static func pkcs8Protection(_ der: [UInt8]) throws -> Protection {
         var outer = DERReader(der, context: "PKCS#8 encryption")
         var info = try outer.readSequence("EncryptedPrivateKeyInfo")
         var algorithm = try info.readSequence("encryptionAlgorithm")
         let oid = try algorithm.readOID("encryption OID")
-        if let (cipher, kdf) = pbes1[oid] {
+        if let (cipher, hash) = pbes1[oid] {
             var params = try algorithm.readSequence("PBES1 parameters")
-            let salt = try params.read("salt", expecting: DERReader.octetString).content
+            let salt = Array(try params.read("salt", expecting: DERReader.octetString).content)
             let iterations = try params.readSmallInt("iterations")
-            return Protection(cipher: cipher, kdf: kdf, parameters: ["scheme": "PBES1", "salt": Hex.encode(salt), "iterations": iterations.map(String.init) ?? "huge"])
+            var kdf = KDF.pkcs12(iterations: iterations, salt: salt)
+            if let hash { kdf = .pbes1(hash: hash, iterations: iterations, salt: salt) }
+            return Protection(cipher: cipher, kdf: kdf)
         }
-        guard oid == "1.2.840.113549.1.5.13" else { return Protection(cipher: "OID \(oid)", kdf: "unknown") }
+        guard oid == "1.2.840.113549.1.5.13" else { return Protection(cipher: .other("OID \(oid)"), kdf: .other("unknown")) }
         var params = try algorithm.readSequence("PBES2 parameters")
         var kdfAlgorithm = try params.readSequence("keyDerivationFunc")
         var scheme = try params.readSequence("encryptionScheme")
         let cipherOID = try scheme.readOID("cipher")
-        let cipher = oidNames[cipherOID] ?? "OID \(cipherOID)"
+        let cipher = cipherOIDs[cipherOID] ?? .other("OID \(cipherOID)")
         let kdfOID = try kdfAlgorithm.readOID("KDF")
         var kdfParams = try kdfAlgorithm.readSequence("KDF parameters")
-        let salt = try kdfParams.read("salt", expecting: DERReader.octetString).content
-        var parameters = ["scheme": "PBES2", "salt": Hex.encode(salt)]
+        let salt = Array(try kdfParams.read("salt", expecting: DERReader.octetString).content)
         switch kdfOID {
         case "1.2.840.113549.1.5.12":
-            parameters["iterations"] = try kdfParams.readSmallInt("iterations").map(String.init) ?? "huge"
+            let iterations = try kdfParams.readSmallInt("iterations")
             if kdfParams.peekTag == DERReader.integer { _ = try kdfParams.read("keyLength") }
-            var prf = "HMAC-SHA1"
+            var prf = KDF.PRF.hmacSHA1
             if kdfParams.peekTag == DERReader.sequence {
                 var prfAlgorithm = try kdfParams.readSequence("prf")
                 let prfOID = try prfAlgorithm.readOID("prf")
-                prf = oidNames[prfOID] ?? "OID \(prfOID)"
+                prf = prfOIDs[prfOID] ?? .other(oid: prfOID)
             }
-            return Protection(cipher: cipher, kdf: "PBKDF2-\(prf)", parameters: parameters)
+            return Protection(cipher: cipher, kdf: .pbkdf2(prf: prf, iterations: iterations, salt: salt))
         case "1.3.6.1.4.1.11591.4.11":
-            for name in ["N", "r", "p"] { parameters[name] = try kdfParams.readSmallInt("scrypt \(name)").map(String.init) ?? "huge" }
-            return Protection(cipher: cipher, kdf: "scrypt", parameters: parameters)
+            let n = try kdfParams.readSmallInt("scrypt N")
+            let r = try kdfParams.readSmallInt("scrypt r")
+            let p = try kdfParams.readSmallInt("scrypt p")
+            return Protection(cipher: cipher, kdf: .scrypt(n: n, r: r, p: p, salt: salt))
         default:
-            return Protection(cipher: cipher, kdf: "OID \(kdfOID)", parameters: parameters)
+            return Protection(cipher: cipher, kdf: .other("OID \(kdfOID)"))
         }
     }
 
+    /// The `encryption` detail `inspect` shows for an encrypted PKCS#8 key.
     private static func describe(_ protection: Protection) -> String {
-        var text = "\(protection.parameters["scheme"] ?? "PKCS#8"): \(protection.kdf)"
-        if let iterations = protection.parameters["iterations"] { text += ", \(iterations) iterations" }
-        if let n = protection.parameters["N"], let r = protection.parameters["r"], let p = protection.parameters["p"] { text += " N=\(n) r=\(r) p=\(p)" }
-        return text + ", \(protection.cipher)"
+        func count(_ n: Int?) -> String { n.map(String.init) ?? "over 2^62" }
+        var text: String
+        switch protection.kdf {
+        case let .pbkdf2(_, iterations, _): text = "PBES2: \(protection.kdfName), \(count(iterations)) iterations"
+        case let .scrypt(n, r, p, _): text = "PBES2: scrypt N=\(count(n)) r=\(count(r)) p=\(count(p))"
+        case let .pbes1(_, iterations, _), let .pkcs12(iterations, _): text = "PBES1: \(protection.kdfName), \(count(iterations)) iterations"
+        default: text = "PKCS#8: \(protection.kdfName)"
+        }
+        return text + ", \(protection.cipherName)"
     }
 
     // MARK: - Encoding
@@ -559,10 +574,10 @@ public enum PEMFormat {
 
     private static func checkEncodable(_ key: PublicKey) throws {
         if key.certificate != nil {
-            throw KeyportError.cannotEncode("an OpenSSH certificate has no PEM form; write it --to openssh, or convert the key without its certificate")
+            throw KeyportError.cannotEncode("an OpenSSH certificate has no PEM form", remedy: .writeOpenSSHWithoutCertificate)
         }
         if key.algorithm.isSecurityKey {
-            throw KeyportError.cannotEncode("\(key.algorithm.sshName) is a security-key (FIDO) key, which has no PEM or PKCS#8 form; use --to openssh")
+            throw KeyportError.cannotEncode("\(key.algorithm.sshName) is a security-key (FIDO) key, which has no PEM or PKCS#8 form", remedy: .writeOpenSSH)
         }
     }
 }

@@ -44,7 +44,7 @@ public enum PPKFormat {
         // Unencrypted files store the private blob in clear.
         defer { if !file.isEncrypted { wipe(&file.privateStored) } }
         var document = KeyDocument(format: .ppk, content: .locked(publicKey: file.publicKey),
-                                   comment: file.comment, protection: file.protection,
+                                   comment: file.comment, protection: file.protection, formatVersion: file.version,
                                    details: file.details, observations: file.observations)
         if file.isEncrypted {
             document.sealed = bytes
@@ -87,48 +87,6 @@ public enum PPKFormat {
         let bytes = try encode(key, comment: options.comment, passphrase: passphrase,
                                version: options.ppkVersion, argon2: argon2)
         return EncodedKey(bytes: bytes, isSecret: true, warnings: warnings)
-    }
-
-    /// Parses the `--ppk-param` text: comma-separated `kdf=argon2id|argon2i|argon2d`, `memory=KiB`
-    /// (alias `mem`), `passes=N`, `parallelism=N` (alias `parallel`), as puttygen's `--ppk-param`
-    /// spells them. Left-out values take puttygen's defaults; without `passes` the result has
-    /// `passes == 0`, which the PPK writer reads as "tune passes to about 100 ms".
-    public static func parseParameters(_ text: String) throws -> Argon2Parameters {
-        var result = Argon2Parameters(passes: 0)
-        for item in text.split(separator: ",", omittingEmptySubsequences: false) {
-            let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = pair[0].trimmingBlanks.lowercased()
-            guard pair.count == 2 else {
-                throw KeyportError.usage("--ppk-param: \"\(PublicKey.printable(String(item)))\" is not NAME=VALUE (names: kdf, memory, passes, parallelism)")
-            }
-            let value = pair[1].trimmingBlanks
-            func number(_ minimum: Int, _ maximum: Int) throws -> Int {
-                guard let n = Int(value), n >= minimum, n <= maximum else {
-                    throw KeyportError.usage("--ppk-param: \(name) must be a whole number from \(minimum) to \(maximum), not \"\(PublicKey.printable(value))\"")
-                }
-                return n
-            }
-            switch name {
-            case "kdf":
-                guard let flavor = Argon2Parameters.Flavor.allCases.first(where: { $0.rawValue.lowercased() == value.lowercased() }) else {
-                    throw KeyportError.usage("--ppk-param: kdf must be argon2id, argon2i or argon2d, not \"\(PublicKey.printable(value))\"")
-                }
-                result.flavor = flavor
-            case "memory", "mem": result.memory = try number(8, Argon2.maximumMemory)
-            case "passes": result.passes = try number(1, Int(UInt32.max))
-            case "parallelism", "parallel": result.parallelism = try number(1, 0xFF_FFFF)
-            case "version":
-                throw KeyportError.usage("--ppk-param: give the PPK version with --ppk-version 2|3")
-            case "time":
-                throw KeyportError.usage("--ppk-param: time= is not supported; give passes=N, or leave passes out to tune them to about 100 ms as puttygen does")
-            default:
-                throw KeyportError.usage("--ppk-param: unknown parameter \"\(PublicKey.printable(name))\" (names: kdf, memory, passes, parallelism)")
-            }
-        }
-        guard result.memory >= 8 * result.parallelism else {
-            throw KeyportError.usage("--ppk-param: Argon2 needs memory of at least 8 KiB per lane (\(8 * result.parallelism) KiB for parallelism \(result.parallelism))")
-        }
-        return result
     }
 
     // MARK: - Writing
@@ -219,7 +177,7 @@ public enum PPKFormat {
             }
             seed.withUnsafeBytes { appendString(&blob, $0) }
         case .securityKey:
-            throw KeyportError.cannotEncode("PuTTY cannot hold security-key (FIDO) keys; use --to openssh")
+            throw KeyportError.cannotEncode("PuTTY cannot hold security-key (FIDO) keys", remedy: .writeOpenSSH)
         }
         return blob
     }
@@ -323,10 +281,10 @@ public enum PPKFormat {
 
         var protection: Protection {
             guard isEncrypted else { return .none }
-            guard let a = argon2 else { return Protection(cipher: encryption, kdf: "SHA-1 (PPK v2)") }
-            return Protection(cipher: encryption, kdf: a.flavor.rawValue, parameters: [
-                "memory": String(a.memory), "passes": String(a.passes), "parallelism": String(a.parallelism), "salt": Hex.encode(a.salt),
-            ])
+            // Only aes256-cbc passes `parse`.
+            let cipher = Cipher.aes(keyBits: 256, mode: .cbc)
+            guard let a = argon2 else { return Protection(cipher: cipher, kdf: .ppkV2SHA1) }
+            return Protection(cipher: cipher, kdf: .argon2(a))
         }
 
         var details: [(String, String)] {
@@ -347,7 +305,7 @@ public enum PPKFormat {
         var lines = LineReader(bytes)
         var observations: [Observation] = []
         if bytes.contains(0x0D) {
-            observations.append(Observation("ppk-crlf", "the file has CR or CRLF line ends; puttygen writes LF"))
+            observations.append(Observation(.ppkCRLF, "the file has CR or CRLF line ends; puttygen writes LF"))
         }
 
         // Detection skips leading blanks, so do the same here (PuTTY would not) and tell lint.
@@ -356,7 +314,7 @@ public enum PPKFormat {
             lines.position += 1
         }
         if lines.position > 0 {
-            observations.append(Observation("ppk-leading-whitespace", "blank space before the first header, which PuTTY refuses"))
+            observations.append(Observation(.ppkLeadingWhitespace, "blank space before the first header, which PuTTY refuses"))
         }
 
         // The first header's name carries the version.
@@ -369,29 +327,29 @@ public enum PPKFormat {
         switch versionText {
         case "2", "3": break
         case "1":
-            throw KeyportError.unsupported("PPK version 1: obsolete, not supported for conversion (load it in puttygen and save it again to upgrade it)")
+            throw KeyportError.unsupported("PPK version 1: obsolete, not supported for conversion (load it in puttygen and save it again to upgrade it)", reason: .ppkVersion1)
         default:
             if let v = Int(versionText), v > 3 {
-                throw KeyportError.unsupported("PPK version \(v) is newer than keyport knows (it reads versions 2 and 3)")
+                throw KeyportError.unsupported("PPK version \(v) is newer than keyport knows (it reads versions 2 and 3)", reason: .ppkVersionNewer)
             }
             throw KeyportError.malformed(format: format, field: "first line", reason: "\"\(PublicKey.printable(versionText))\" is not a PPK version")
         }
         let version = versionText == "2" ? 2 : 3
         let typeName = String(decoding: algorithmName, as: UTF8.self)
         guard let (algorithm, _) = KeyAlgorithm.named(typeName) else {
-            throw KeyportError.unsupported("PPK: unknown key type \"\(PublicKey.printable(typeName))\"")
+            throw KeyportError.unsupported("PPK: unknown key type \"\(PublicKey.printable(typeName))\"", reason: .keyType)
         }
         if algorithm.isSecurityKey {
-            throw KeyportError.unsupported("PPK: key type \(typeName) does not exist in PuTTY")
+            throw KeyportError.unsupported("PPK: key type \(typeName) does not exist in PuTTY", reason: .keyType)
         }
 
         let encryption = String(decoding: try lines.expect("Encryption"), as: UTF8.self)
         guard encryption == "none" || encryption == "aes256-cbc" else {
-            throw KeyportError.unsupported("PPK: encryption \"\(PublicKey.printable(encryption))\" is not supported (none, aes256-cbc)")
+            throw KeyportError.unsupported("PPK: encryption \"\(PublicKey.printable(encryption))\" is not supported (none, aes256-cbc)", reason: .cipher)
         }
         let comment = try lines.expect("Comment")
         if String(validating: comment, as: UTF8.self) == nil {
-            observations.append(Observation("ppk-comment-encoding", "the comment is not UTF-8; it is shown with replacement characters"))
+            observations.append(Observation(.ppkCommentEncoding, "the comment is not UTF-8; it is shown with replacement characters"))
         }
         let publicLines = try lines.count("Public-Lines")
         let publicBlob = try lines.blob(publicLines, counter: "Public-Lines", observations: &observations)
@@ -413,7 +371,7 @@ public enum PPKFormat {
         if version == 3, encryption != "none" {
             let kdf = String(decoding: try lines.expect("Key-Derivation", after: "Public-Lines"), as: UTF8.self)
             guard let flavor = Argon2Parameters.Flavor(rawValue: kdf) else {
-                throw KeyportError.unsupported("PPK: key derivation \"\(PublicKey.printable(kdf))\" is not supported (Argon2id, Argon2i, Argon2d)")
+                throw KeyportError.unsupported("PPK: key derivation \"\(PublicKey.printable(kdf))\" is not supported (Argon2id, Argon2i, Argon2d)", reason: .kdf)
             }
             let memory = try lines.uint32("Argon2-Memory")
             let passes = try lines.uint32("Argon2-Passes")
@@ -433,10 +391,10 @@ public enum PPKFormat {
             throw KeyportError.malformed(format: format, field: "Private-MAC", reason: "expected \(macDigits) hex digits for PPK version \(version)")
         }
         if macText != macText.lowercased() {
-            observations.append(Observation("ppk-mac-uppercase", "Private-MAC is in upper-case hex, which PuTTY refuses"))
+            observations.append(Observation(.ppkMACUppercase, "Private-MAC is in upper-case hex, which PuTTY refuses"))
         }
         if !lines.restIsBlank {
-            observations.append(Observation("ppk-trailing-data", "data follows the Private-MAC line"))
+            observations.append(Observation(.ppkTrailingData, "data follows the Private-MAC line"))
         }
         if encryption != "none", privateStored.count % 16 != 0 {
             throw KeyportError.malformed(format: format, field: "Private-Lines", reason: "\(privateStored.count) bytes of ciphertext is not a whole number of 16-byte AES blocks")
@@ -506,7 +464,7 @@ public enum PPKFormat {
             }
             secret = .eddsa(seed: seed)
         case .skECDSAP256, .skEd25519:
-            throw KeyportError.unsupported("PPK: security-key types are not PPK key types")
+            throw KeyportError.unsupported("PPK: security-key types are not PPK key types", reason: .keyType)
         }
         guard r.remaining < 16 else {
             throw KeyportError.malformed(format: format, field: "private blob", reason: "\(r.remaining) unexpected bytes after the key fields")
@@ -623,17 +581,11 @@ public enum PPKFormat {
                     throw KeyportError.malformed(format: PPKFormat.format, field: counter, reason: "line \(number) is not base64")
                 }
                 if text.count > 64 || text.count % 4 != 0 {
-                    observations.append(Observation("ppk-line-width", "line \(number) has \(text.count) base64 characters; PuTTY needs at most 64 and a multiple of 4"))
+                    observations.append(Observation(.ppkLineWidth, "line \(number) has \(text.count) base64 characters; PuTTY needs at most 64 and a multiple of 4"))
                 }
                 out += decoded
             }
             return out
         }
-    }
-}
-
-private extension Substring {
-    var trimmingBlanks: String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
     }
 }

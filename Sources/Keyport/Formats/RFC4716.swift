@@ -32,7 +32,7 @@ public enum RFC4716Format {
             let trimmed = lines[i].text.trimmingSpaces()
             if trimmed.isEmpty { i += 1; continue }
             if trimmed.hasPrefix(privateBegin) {
-                throw KeyportError.unsupported("SSH.com (SSH2) private key: not supported; convert it with puttygen first")
+                throw KeyportError.unsupported("SSH.com (SSH2) private key: not supported; convert it with puttygen first", reason: .sshComPrivateKey)
             }
             guard trimmed == begin else {
                 throw KeyportError.malformed(format: "RFC 4716", field: "line \(lines[i].number)", reason: documents.isEmpty ? "expected \(begin)" : "text after the END line")
@@ -47,7 +47,7 @@ public enum RFC4716Format {
             while i < lines.count {
                 var line = Substring(lines[i].text)
                 if line.trimmingSpaces() == end { sawEnd = true; i += 1; break }
-                if line.utf8.count > 72 { observations.append(Observation("rfc4716-long-line", "line \(lines[i].number) is longer than 72 bytes")) }
+                if line.utf8.count > 72 { observations.append(Observation(.rfc4716LongLine, "line \(lines[i].number) is longer than 72 bytes")) }
                 if inHeaders, let colon = line.firstIndex(of: ":") {
                     // A header; gather continuation lines ending in a backslash.
                     var value = String(line[line.index(after: colon)...])

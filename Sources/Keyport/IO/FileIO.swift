@@ -19,16 +19,17 @@ public enum FileIO {
     public static func read(_ path: String, limit: Int = KeyFile.maximumSize, growingTo largerLimit: Int? = nil,
                             when accept: (([UInt8]) -> Bool)? = nil) throws -> [UInt8] {
         let fd = path == "-" ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw KeyportError.io(path: path, reason: errorText()) }
+        guard fd >= 0 else { throw KeyportError.io(path: path, reason: errorText(), cause: .read(errno: errno)) }
         defer { if fd != STDIN_FILENO { close(fd) } }
         let ceiling = accept == nil ? limit : max(limit, largerLimit ?? limit)
         func tooLarge(_ bound: Int) -> KeyportError {
-            .io(path: path, reason: bound == limit ? "larger than \(limit / 1024) KiB; not a key file" : "larger than \(bound >> 20) MiB")
+            .io(path: path, reason: bound == limit ? "larger than \(limit / 1024) KiB; not a key file" : "larger than \(bound >> 20) MiB",
+                cause: .tooLarge)
         }
         var st = stat()
         var expected = 0
         if fstat(fd, &st) == 0 {
-            if (st.st_mode & S_IFMT) == S_IFDIR { throw KeyportError.io(path: path, reason: "is a directory") }
+            if (st.st_mode & S_IFMT) == S_IFDIR { throw KeyportError.io(path: path, reason: "is a directory", cause: .read(errno: EISDIR)) }
             if (st.st_mode & S_IFMT) == S_IFREG {
                 if Int(st.st_size) > ceiling { throw tooLarge(ceiling) }
                 expected = Int(st.st_size)
@@ -44,9 +45,9 @@ public enum FileIO {
             let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
             if n < 0 {
                 if errno == EINTR { continue }
-                let reason = errorText()
+                let code = errno
                 wipe(&out)
-                throw KeyportError.io(path: path, reason: reason)
+                throw KeyportError.io(path: path, reason: errorText(code), cause: .read(errno: code))
             }
             if n == 0 { break }
             if out.count + n > bound {
@@ -107,7 +108,7 @@ public enum FileIO {
         }
         var template = Array("\(directory)/.keyport-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw KeyportError.io(path: path, reason: "cannot create a file in \(directory): \(errorText())") }
+        guard fd >= 0 else { throw KeyportError.io(path: path, reason: "cannot create a file in \(directory): \(errorText())", cause: .create(errno: errno)) }
         let tempPath = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         var committed = false
         defer {
@@ -120,32 +121,33 @@ public enum FileIO {
             let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
             if n < 0 {
                 if errno == EINTR { continue }
-                let reason = errorText()
+                let code = errno
                 close(fd)
-                throw KeyportError.io(path: path, reason: "write failed: \(reason)")
+                throw KeyportError.io(path: path, reason: "write failed: \(errorText(code))", cause: .write(errno: code))
             }
             offset += n
         }
         if fsync(fd) != 0 {
-            let reason = errorText()
+            let code = errno
             close(fd)
-            throw KeyportError.io(path: path, reason: "write failed: \(reason)")
+            throw KeyportError.io(path: path, reason: "write failed: \(errorText(code))", cause: .write(errno: code))
         }
         close(fd)
         if force {
-            guard rename(tempPath, path) == 0 else { throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())") }
+            guard rename(tempPath, path) == 0 else { throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())", cause: .create(errno: errno)) }
         } else {
             // link(2) fails if the destination appeared meanwhile: never clobber without --force.
             guard link(tempPath, path) == 0 else {
                 if errno == EEXIST { throw KeyportError.outputExists(path: path) }
-                throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())")
+                throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())", cause: .create(errno: errno))
             }
             unlink(tempPath)
         }
         committed = true
     }
 
-    static func errorText() -> String {
-        String(cString: strerror(errno)).lowercased()
+    /// strerror's text for `code` (by default the current errno), lowercased.
+    public static func errorText(_ code: Int32 = errno) -> String {
+        String(cString: strerror(code)).lowercased()
     }
 }

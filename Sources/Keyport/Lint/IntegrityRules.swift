@@ -1,11 +1,6 @@
 // Integrity rules: keys and files that are damaged or inconsistent, from the decoded model and from
-// the observations decoders record while reading (so lint never parses a file twice).
-//
-// Observation codes decoders should use (KeyDocument.observations): "explicit-curve" (EC key with
-// explicit domain parameters instead of a named curve), "trailing-data" (bytes after the key or
-// armour), "crlf" (CR LF line endings or stray CRs; codes starting "crlf-" for other line-ending
-// damage such as a missing final newline), "non-minimal-mpint", "line-width" and any other code for
-// further irregularities (reported under format-irregularity).
+// the observations decoders record while reading (so lint never parses a file twice). Every
+// ObservationCode maps to one rule in `rule(for:)`; a new code must be placed there.
 
 enum IntegrityRules {
     static let offCurve = LintRule(
@@ -73,12 +68,19 @@ enum IntegrityRules {
             }
         }
         for observation in doc.observations {
-            let code = observation.code.lowercased()
-            let rule = code.contains("explicit") ? explicitCurve
-                : code.contains("trailing") ? trailingData
-                : code.contains("crlf") || code.contains("carriage") ? crlf
-                : irregular
-            context.report(rule, line: line, observation.message)
+            context.report(rule(for: observation.code), line: line, observation.message)
+        }
+    }
+
+    /// The rule that reports an observation.
+    static func rule(for code: ObservationCode) -> LintRule {
+        switch code {
+        case .explicitCurve: return explicitCurve
+        case .trailingData, .ppkTrailingData: return trailingData
+        case .crlf, .noFinalNewline, .ppkCRLF: return crlf
+        case .leadingText, .lineWidth, .severalKeys, .nonMinimalInteger, .ppkLeadingWhitespace, .ppkCommentEncoding,
+             .ppkMACUppercase, .ppkLineWidth, .rfc4716LongLine:
+            return irregular
         }
     }
 
@@ -87,21 +89,21 @@ enum IntegrityRules {
     /// private-key-mismatch; anything else is an unreadable key.
     static func checkReadFailure(_ error: KeyportError, line: Int?, context: inout LintContext) {
         let message = error.description
+        let kind = error.kind
         if case .keyMismatch = error {
             context.report(keyMismatch, line: line, message)
             return
         }
-        let lower = message.lowercased()
-        let head = line == nil ? context.input.head.map { String(decoding: $0, as: UTF8.self) } ?? "" : ""
-        let trimmedHead = head.drop(while: { $0.isWhitespace })
-        // An SSH-1 public line (`bits e n comment`) alone in a file reads as unrecognised text.
-        let firstLine = Array(trimmedHead.utf8.prefix { $0 != 0x0a })[...]
-        if lower.contains("ssh-1") || lower.contains("ssh1") || trimmedHead.hasPrefix("SSH PRIVATE KEY FILE FORMAT 1.1")
-            || OpenSSHPublicFormat.isSSH1(firstLine) {
-            context.report(PolicyRules.ssh1, line: line, lower.hasPrefix("ssh-1 key") ? message : "SSH-1 key: \(message)")
-        } else if trimmedHead.hasPrefix("PuTTY-User-Key-File-1:") || lower.contains("ppk v1") || lower.contains("ppk version 1")
-                    || lower.contains("putty-user-key-file-1") {
-            context.report(PolicyRules.ppkV1, line: line, lower.hasPrefix("ppk version 1") ? message : "PuTTY key file version 1: \(message)")
+        // A whole file's first bytes (not an error's text) also tell SSH-1 and PPK v1 apart: an SSH-1
+        // public line (`bits e n comment`) alone in a file reads as unrecognised text.
+        let head = line == nil ? context.input.head ?? [] : []
+        let trimmedHead = head.drop(while: { $0 == 0x20 || (0x09...0x0D).contains($0) })
+        let firstLine = trimmedHead.prefix { $0 != 0x0a }
+        if kind == .unsupported(.ssh1) || trimmedHead.starts(with: Array("SSH PRIVATE KEY FILE FORMAT 1.1".utf8))
+            || OpenSSHPublicFormat.isSSH1(Array(firstLine)[...]) {
+            context.report(PolicyRules.ssh1, line: line, kind == .unsupported(.ssh1) ? message : "SSH-1 key: \(message)")
+        } else if kind == .unsupported(.ppkVersion1) || trimmedHead.starts(with: Array("PuTTY-User-Key-File-1:".utf8)) {
+            context.report(PolicyRules.ppkV1, line: line, kind == .unsupported(.ppkVersion1) ? message : "PuTTY key file version 1: \(message)")
         } else {
             context.report(unreadable, line: line, message)
         }

@@ -71,7 +71,7 @@ public struct LintInput: Sendable {
             })
             // No key in the first MiB (or an endless line that is no key line): not a key file.
             if input.stoppedEarly {
-                throw KeyportError.io(path: path, reason: "larger than \(KeyFile.maximumSize / 1024) KiB; not a key file")
+                throw KeyportError.io(path: path, reason: "larger than \(KeyFile.maximumSize / 1024) KiB; not a key file", cause: .tooLarge)
             }
             if readError != nil { entries.removeAll() }
             // Failed lines are reported apart from (and sometimes after) the keys: back to line order.

@@ -53,7 +53,7 @@ enum PolicyRules {
         if doc.format == .ssh1 {
             context.report(ssh1, line: line, "SSH-1 key")
         }
-        if doc.format == .ppk, doc.details.contains(where: { $0.0.lowercased() == "ppk version" && $0.1 == "1" }) {
+        if doc.format == .ppk, doc.formatVersion == 1 {
             context.report(ppkV1, line: line, "PuTTY key file version 1")
         }
         guard let key = doc.publicKey else { return }

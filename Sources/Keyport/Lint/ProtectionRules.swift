@@ -72,27 +72,31 @@ enum ProtectionRules {
             }
             return
         }
-        let kdf = p.kdf.lowercased(), cipher = p.cipher.lowercased()
-        if doc.format == .pemTraditional || kdf.contains("md5") || cipher.hasPrefix("des") || cipher.contains("-des") {
+        let legacyKDF: Bool
+        switch p.kdf {
+        case .legacyMD5, .pbes1(hash: .md5, _, _): legacyKDF = true
+        default: legacyKDF = false
+        }
+        if legacyKDF || p.cipher.isDESFamily {
             var what: [String] = []
-            if doc.format == .pemTraditional {
+            if case .legacyMD5 = p.kdf {
                 what.append("one MD5 round of key derivation")
-            } else if kdf.contains("md5") {
+            } else if legacyKDF {
                 // PKCS#8 PBES1 (PBKDF1-MD5): iterated, but MD5 with a 64-bit salt and at most DES.
-                what.append("\(p.kdf) key derivation")
+                what.append("\(p.kdfName) key derivation")
             }
-            if cipher.contains("des") { what.append("\(p.cipher) cipher") }
+            if p.cipher.isDESFamily { what.append("\(p.cipherName) cipher") }
             let scheme = doc.format == .pemTraditional ? "legacy PEM encryption" : "legacy PKCS#8 encryption (PBES1)"
             context.report(legacyPEM, line: line, "\(scheme): \(what.joined(separator: " and "))")
         }
-        if doc.format == .ppk, doc.details.contains(where: { $0.0.lowercased() == "ppk version" && $0.1 == "2" }) {
+        if doc.format == .ppk, doc.formatVersion == 2 {
             context.report(ppkV2, line: line, "PPK v2 encryption: the key is derived with unsalted SHA-1")
         }
-        if kdf.contains("bcrypt"), let rounds = p.parameters["rounds"].flatMap({ Int($0) }), rounds < context.policy.minBcryptRounds {
+        if case let .bcrypt(rounds, _) = p.kdf, rounds < context.policy.minBcryptRounds {
             context.report(bcryptRounds, line: line, "bcrypt_pbkdf with \(rounds) rounds, below the minimum of \(context.policy.minBcryptRounds)")
         }
-        if kdf.contains("argon2"), let memory = p.parameters["memory"].flatMap({ Int($0) }), memory < context.policy.minArgon2Memory {
-            context.report(argon2Memory, line: line, "Argon2 memory of \(memory) KiB, below the minimum of \(context.policy.minArgon2Memory) KiB")
+        if case let .argon2(a) = p.kdf, a.memory < context.policy.minArgon2Memory {
+            context.report(argon2Memory, line: line, "Argon2 memory of \(a.memory) KiB, below the minimum of \(context.policy.minArgon2Memory) KiB")
         }
     }
 

@@ -47,41 +47,6 @@ public enum FormatID: String, Sendable, CaseIterable, Codable {
     }
 }
 
-/// How a private key is protected at rest.
-public struct Protection: Sendable, Equatable, Codable {
-    /// `none`, `aes256-ctr`, `aes256-cbc`, `AES-128-CBC`, `PBES2/PBKDF2/AES-256-CBC`, ...
-    public var cipher: String
-    /// `none`, `bcrypt`, `Argon2id`, `PBKDF2-HMAC-SHA256`, `MD5 (EVP_BytesToKey)`, ...
-    public var kdf: String
-    /// KDF parameters by name (`rounds`, `memory`, `passes`, `parallelism`, `iterations`, `salt`).
-    public var parameters: [String: String]
-
-    /// A protection description.
-    public init(cipher: String, kdf: String, parameters: [String: String] = [:]) {
-        self.cipher = cipher
-        self.kdf = kdf
-        self.parameters = parameters
-    }
-
-    /// Not encrypted.
-    public static let none = Protection(cipher: "none", kdf: "none")
-    /// True unless the cipher is `none`.
-    public var isEncrypted: Bool { cipher != "none" }
-}
-
-/// A non-fatal oddity noticed while decoding, for `lint` to report without parsing again.
-public struct Observation: Sendable, Equatable, Codable {
-    /// Stable kebab-case code (`crlf-line-endings`, `non-minimal-mpint`, ...).
-    public var code: String
-    /// What was noticed, for people.
-    public var message: String
-    /// An observation with its code and message.
-    public init(_ code: String, _ message: String) {
-        self.code = code
-        self.message = message
-    }
-}
-
 /// What a decoder returns for each key it finds in a file.
 public struct KeyDocument: Sendable {
     /// What the document holds.
@@ -116,6 +81,8 @@ public struct KeyDocument: Sendable {
     public var verbatimLeading: [UInt8]?
     /// `@cert-authority` or `@revoked` in known_hosts.
     public var marker: String?
+    /// The version of its format the file states, where the format has versions (PPK: 2 or 3).
+    public var formatVersion: Int?
     /// Format-specific details for `inspect` (PPK version, KDF parameters, PEM label ...), in order.
     public var details: [(String, String)]
     /// Non-fatal oddities noticed while decoding, for lint.
@@ -125,12 +92,13 @@ public struct KeyDocument: Sendable {
 
     /// A document as a decoder makes it.
     public init(format: FormatID, content: Content, comment: String = "", protection: Protection = .none,
-                line: Int? = nil, details: [(String, String)] = [], observations: [Observation] = [], sealed: [UInt8] = []) {
+                line: Int? = nil, formatVersion: Int? = nil, details: [(String, String)] = [], observations: [Observation] = [], sealed: [UInt8] = []) {
         self.format = format
         self.content = content
         self.comment = comment
         self.protection = protection
         self.line = line
+        self.formatVersion = formatVersion
         self.details = details
         self.observations = observations
         self.sealed = sealed

@@ -163,7 +163,7 @@ public struct PublicKey: Sendable, Hashable {
         var r = SSHReader(blob, context: "public key blob")
         let typeName = try r.readText("key type")
         guard let (algorithm, isCertificate) = KeyAlgorithm.named(typeName) else {
-            throw KeyportError.unsupported("unknown key type \"\(Self.printable(typeName))\"")
+            throw KeyportError.unsupported("unknown key type \"\(Self.printable(typeName))\"", reason: .keyType)
         }
         if isCertificate {
             self = try Certificate.decode(blob: blob, algorithm: algorithm, reader: &r)
@@ -175,5 +175,5 @@ public struct PublicKey: Sendable, Hashable {
     }
 
     /// Shortens and escapes untrusted text for error messages (`SafeText`'s one rule).
-    static func printable(_ text: String, limit: Int = 40) -> String { SafeText.quote(text, limit: limit) }
+    public static func printable(_ text: String, limit: Int = 40) -> String { SafeText.quote(text, limit: limit) }
 }
