@@ -192,8 +192,9 @@ struct LintCommand: ParsableCommand {
             }
         }
         // PEM and PKCS#8 encrypt the public half too: without the passphrase nothing about
-        // the key itself can be checked, which must not look like a clean result.
-        for entry in input.entries {
+        // the key itself can be checked, which must not look like a clean result. (With
+        // --passphrase-file, a key still locked here was already reported with the reason.)
+        for entry in input.entries where unlock.passphraseFile == nil {
             guard case let .success(doc) = entry.result, doc.isLocked, doc.publicKey == nil else { continue }
             Terminal.warn("\(input.path)\(entry.line.map { ":\($0)" } ?? ""): \(doc.format.displayName) hides its public key too; only its protection was checked (give --passphrase-file to check the key)")
         }
