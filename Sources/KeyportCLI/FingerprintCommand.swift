@@ -19,7 +19,7 @@ struct FingerprintCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customShort("E"), help: ArgumentHelp("Fingerprint hash: sha256 (default), md5, sha1 or sha512, in any case.", valueName: "hash"))
+    @Option(name: .customShort("E"), help: ArgumentHelp("Fingerprint hash, in any case.", valueName: "hash"))
     var hash: FingerprintHash = .sha256
 
     @Flag(name: .shortAndLong, help: "Also print the randomart picture, as ssh-keygen -lv.")
@@ -30,7 +30,7 @@ struct FingerprintCommand: ParsableCommand {
 
     @OptionGroup var unlock: UnlockOptions
 
-    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"), completion: .file())
     var files: [String]
 
     mutating func run() throws {
