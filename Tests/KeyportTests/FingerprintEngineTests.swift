@@ -7,7 +7,7 @@ import Testing
 /// past lines too long to be keys.
 @Suite struct FingerprintEngineTests {
     static let styles: [FingerprintStyle] = FingerprintHash.allCases.flatMap { hash in
-        [FingerprintStyle(hash: hash), FingerprintStyle(hash: hash, json: true)]
+        [FingerprintStyle(hash: hash), FingerprintStyle(hash: hash, json: true), FingerprintStyle(hash: hash, randomart: true, json: true)]
     }
 
     /// Every line of every text fixture, then thousands of lines made from real keys of each type
@@ -73,23 +73,19 @@ import Testing
     @Test func fastPathMatchesTheGeneralPathByteForByteOrDeclines() throws {
         let fast = LineFingerprinter()
         let path = "dir/\"odd\" name"
-        var file = ""
-        JSON.escape(path, into: &file)
-        let fileJSON = Array(file.utf8)
         var taken = 0, declined = 0
         for (index, line) in try Self.lines().enumerated() {
             let number = index + 1
             let general: KeyDocument?
             if case let .key(doc) = OpenSSHPublicFormat.parseLine(line[...], lineNumber: number) { general = doc } else { general = nil }
             for style in Self.styles {
-                let capacity = LineFingerprinter.jsonCapacity(lineLength: line.count, fileJSON: fileJSON.count)
+                let layout = LineFingerprinter.JSONLayout(style: style, fileName: FingerprintStyle.fileName(path))
+                let capacity = LineFingerprinter.jsonCapacity(lineLength: line.count, layout: layout)
                 let out = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
                 defer { out.deallocate() }
                 let n = line.withUnsafeBufferPointer { l in
-                    fileJSON.withUnsafeBufferPointer { f in
-                        style.json ? fast.renderJSON(line: l, number: number, fileJSON: f, style: style, into: out)
-                            : fast.render(line: l, hash: style.hash, into: out)
-                    }
+                    style.json ? fast.renderJSON(line: l, number: number, layout: layout, into: out)
+                        : fast.render(line: l, hash: style.hash, into: out)
                 }
                 guard n > 0 else { declined += 1; continue }
                 taken += 1

@@ -43,7 +43,7 @@ public struct FingerprintStyle: Sendable, Equatable {
         case hosts
         /// The known_hosts marker (`@cert-authority`, `@revoked`); left out when there is none.
         case marker
-        /// The randomart picture of the `-E` hash (with `-v`), lines joined by LF.
+        /// The randomart picture of `-v`, lines joined by newlines.
         case randomart
 
         /// The member name in the object.
@@ -70,13 +70,16 @@ public struct FingerprintStyle: Sendable, Equatable {
 
     /// The members of every JSON object, in order. Both encoders (`FingerprintOutput.json` and
     /// `LineFingerprinter`'s fast path) write from this list, so a change here changes both.
-    /// `-E sha1`/`-E sha512` add that fingerprint and `-v` the randomart (schema/keyport.schema.json).
+    /// SHA-256 and MD5 always; `-E sha1`/`-E sha512` add that hash, `-v` the randomart.
     public var jsonFields: [JSONField] {
         var fields: [JSONField] = [.file, .line, .type, .bits, .comment, .fingerprint(.sha256), .fingerprint(.md5)]
-        if hash == .sha1 || hash == .sha512 { fields.append(.fingerprint(hash)) }
+        if hash != .sha256 && hash != .md5 { fields.append(.fingerprint(hash)) }
         if randomart { fields.append(.randomart) }
         return fields + [.format, .options, .hosts, .marker]
     }
+
+    /// The name under which the input at `path` appears in output (the `file` member).
+    public static func fileName(_ path: String) -> String { FileIO.displayName(path) }
 }
 
 /// The `ssh-keygen -l` line and the JSON object of a key, as `keyport fingerprint` prints them.
@@ -99,7 +102,7 @@ public enum FingerprintOutput {
         for field in style.jsonFields {
             let value: JSON?
             switch field {
-            case .file: value = .string(FileIO.displayName(path))
+            case .file: value = .string(FingerprintStyle.fileName(path))
             case .line: value = doc.keyLine.map { .int($0) }
             case .type: value = .string(key.sshType)
             case .bits: value = .int(key.bits)

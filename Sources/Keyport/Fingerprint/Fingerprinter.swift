@@ -11,15 +11,13 @@ public struct FingerprintLineHandler: LineHandler {
     /// The input's name as printed.
     public let path: String
     private let fast = LineFingerprinter()
-    private let fileJSON: [UInt8]
+    private let layout: LineFingerprinter.JSONLayout
 
     /// A handler for lines of `path`; make one per worker thread.
     public init(path: String, style: FingerprintStyle) {
         self.path = path
         self.style = style
-        var quoted = ""
-        JSON.escape(FileIO.displayName(path), into: &quoted)
-        fileJSON = Array(quoted.utf8)
+        layout = LineFingerprinter.JSONLayout(style: style, fileName: FingerprintStyle.fileName(path))
     }
 
     /// Renders line `number` into `out` (or records why it is not a key).
@@ -27,10 +25,8 @@ public struct FingerprintLineHandler: LineHandler {
         if !style.randomart {
             let written: Int
             if style.json {
-                written = fileJSON.withUnsafeBufferPointer { file in
-                    out.write(maximumCount: LineFingerprinter.jsonCapacity(lineLength: line.count, fileJSON: file.count)) {
-                        fast.renderJSON(line: line, number: number, fileJSON: file, style: style, into: $0)
-                    }
+                written = out.write(maximumCount: LineFingerprinter.jsonCapacity(lineLength: line.count, layout: layout)) {
+                    fast.renderJSON(line: line, number: number, layout: layout, into: $0)
                 }
             } else {
                 written = out.write(maximumCount: line.count + LineFingerprinter.outputSlack) {

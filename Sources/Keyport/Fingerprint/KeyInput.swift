@@ -33,14 +33,16 @@ public protocol LineHandler {
 
 /// What a worker produced for its piece of a chunk: rendered bytes, failed lines, keys seen.
 public final class LineOutput: @unchecked Sendable {
-    private(set) var bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
+    // One worker uses an output at a time (the engine hands each its own): no exclusivity checks
+    // on the per-line path.
+    @exclusivity(unchecked) private(set) var bytes = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: 1 << 16)
     /// Bytes written so far.
-    public private(set) var count = 0
+    @exclusivity(unchecked) public private(set) var count = 0
     /// Lines that failed, with their numbers, in order.
     public private(set) var failures: [(line: Int, error: KeyportError)] = []
     /// Keys handled so far (a file with at least one key is a key file; its bad lines are then
     /// reported one by one).
-    public private(set) var keys = 0
+    @exclusivity(unchecked) public private(set) var keys = 0
     /// Documents kept by handlers that hand over keys rather than text (lint), with their lines.
     public private(set) var documents: [(line: Int, document: KeyDocument)] = []
 

@@ -39,10 +39,6 @@ public final class LineFingerprinter {
     /// Room `render(line:hash:into:)` may need beyond the length of the line itself.
     public static let outputSlack = 160
 
-    /// Room `renderJSON` may need for a line of `length` bytes: every comment byte may be escaped,
-    /// and the file name and the fingerprints come on top.
-    public static func jsonCapacity(lineLength length: Int, fileJSON: Int) -> Int { 2 * length + fileJSON + 512 }
-
     /// Appends the `ssh-keygen -l` line for `line` (without its LF) to `out` and returns true, or
     /// returns false, leaving `out` unchanged, when the line needs the general path.
     public func append(line: UnsafeBufferPointer<UInt8>, hash: FingerprintHash, to out: inout [UInt8]) -> Bool {
@@ -121,8 +117,11 @@ public final class LineFingerprinter {
                     }
                 }
             } else {
-                o = Self.copy(hash.label, to: dst, at: o)
-                dst[o] = UInt8(ascii: ":"); o += 1
+                switch hash {
+                case .sha1: o = Self.copy("SHA1:", to: dst, at: o)
+                case .sha512: o = Self.copy("SHA512:", to: dst, at: o)
+                default: o = Self.copy("SHA256:", to: dst, at: o)
+                }
                 o += Self.writeBase64NoPadding(UnsafeBufferPointer(start: p, count: hash.digest.size), to: dst + o)
             }
         }
@@ -153,38 +152,76 @@ public final class LineFingerprinter {
         return o
     }
 
+    /// The constant parts of `fingerprint --json` objects for one file and style, worked out once:
+    /// each member's prefix (`{"file":"…"`, `,"line":`, …) in `style.jsonFields` order. Members
+    /// a plain key line does not have are written as `FingerprintOutput.json` writes them for such
+    /// a line: left out, or `null` into the prefix.
+    public struct JSONLayout: Sendable {
+        /// Every prefix, one after the other; `members` says where each ends and what follows it
+        /// (one array for all, so a line costs no reference counting).
+        let bytes: [UInt8]
+        let members: [(end: Int, field: FingerprintStyle.JSONField?)]
+        let randomart: Bool
+        /// Bytes of the constant parts, for sizing the output.
+        let constantBytes: Int
+
+        /// The layout for keys of the file named `fileName` (as printed) in `style`.
+        public init(style: FingerprintStyle, fileName: String) {
+            var bytes: [UInt8] = []
+            var members: [(end: Int, field: FingerprintStyle.JSONField?)] = []
+            var pending = "{"
+            var separator = ""
+            for field in style.jsonFields {
+                let absent: Bool
+                switch field {
+                case .options, .hosts, .marker, .randomart: absent = true
+                default: absent = false
+                }
+                if absent && !field.nullWhenAbsent { continue }
+                pending += separator + "\"" + field.name + "\":"
+                separator = ","
+                if absent {
+                    pending += "null"
+                } else if field == .file {
+                    // Constant for the file: part of the prefix.
+                    JSON.escape(fileName, into: &pending)
+                } else {
+                    bytes += pending.utf8
+                    members.append((bytes.count, field))
+                    pending = ""
+                }
+            }
+            bytes += (pending + "}\n").utf8
+            members.append((bytes.count, nil))
+            self.bytes = bytes
+            self.members = members
+            randomart = style.randomart
+            constantBytes = bytes.count
+        }
+    }
+
+    /// Room `renderJSON` may need for a line of `length` bytes: every comment byte may be escaped,
+    /// and the fingerprints come on top of the layout's constant parts.
+    public static func jsonCapacity(lineLength length: Int, layout: JSONLayout) -> Int { 2 * length + layout.constantBytes + 512 }
+
     /// Writes the `fingerprint --json` line (object and LF) for `line`, line `number` of the file
-    /// whose name is `fileJSON` (already a JSON string), to `dst`, which must have room for
-    /// `jsonCapacity(lineLength:fileJSON:)` bytes; returns its length, 0 when the line needs the
-    /// general path. Members follow `style.jsonFields`, valued as `FingerprintOutput.json` values
-    /// them for a plain key line (no options, hosts or marker; format `openssh-public`).
-    public func renderJSON(line: UnsafeBufferPointer<UInt8>, number: Int, fileJSON: UnsafeBufferPointer<UInt8>,
-                           style: FingerprintStyle, into dst: UnsafeMutablePointer<UInt8>) -> Int {
-        // The randomart is the general path's.
-        guard !style.randomart, let plain = scan(line) else { return 0 }
+    /// `layout` was made for, to `dst`, which must have room for `jsonCapacity(lineLength:layout:)`
+    /// bytes; returns its length, 0 when the line needs the general path. Members follow the
+    /// layout, valued as `FingerprintOutput.json` values them for a plain key line (no options,
+    /// hosts or marker; format `openssh-public`).
+    public func renderJSON(line: UnsafeBufferPointer<UInt8>, number: Int, layout: JSONLayout, into dst: UnsafeMutablePointer<UInt8>) -> Int {
+        // The picture is drawn by the general path only.
+        guard !layout.randomart, let plain = scan(line) else { return 0 }
         var o = 0
-        dst[o] = UInt8(ascii: "{"); o += 1
-        var first = true
-        for field in style.jsonFields {
-            let absent: Bool
+        return layout.bytes.withUnsafeBufferPointer { constant in
+        layout.members.withUnsafeBufferPointer { members in
+        var start = 0
+        for (end, field) in members {
+            (dst + o).update(from: constant.baseAddress! + start, count: end - start)
+            o += end - start
+            start = end
+            guard let field else { break }
             switch field {
-            case .options, .hosts, .marker: absent = true
-            default: absent = false
-            }
-            if absent, !field.nullWhenAbsent { continue }
-            if !first { dst[o] = UInt8(ascii: ","); o += 1 }
-            first = false
-            dst[o] = UInt8(ascii: "\""); o += 1
-            o = Self.copy(field.name, to: dst, at: o)
-            dst[o] = UInt8(ascii: "\""); dst[o + 1] = UInt8(ascii: ":"); o += 2
-            if absent {
-                o = Self.copy("null", to: dst, at: o)
-                continue
-            }
-            switch field {
-            case .file:
-                (dst + o).update(from: fileJSON.baseAddress!, count: fileJSON.count)
-                o += fileJSON.count
             case .line:
                 o += Self.writeDecimal(number, to: dst + o)
             case .type:
@@ -209,12 +246,14 @@ public final class LineFingerprinter {
                 dst[o] = UInt8(ascii: "\""); o += 1
             case .format:
                 o = Self.quoted(FormatID.opensshPublic.rawValue, to: dst, at: o)
-            case .options, .hosts, .marker, .randomart:
+            case .file, .options, .hosts, .marker, .randomart:
+                // Constant or absent: already in the prefixes.
                 break
             }
         }
-        dst[o] = UInt8(ascii: "}"); dst[o + 1] = UInt8(ascii: "\n"); o += 2
         return o
+        }
+        }
     }
 
     /// `"text"` for text that needs no JSON escaping (names of types and formats).
