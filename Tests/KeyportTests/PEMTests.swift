@@ -169,11 +169,16 @@ struct PEMTests {
         return list
     }
 
-    @Test("keyport reads what openssl writes", arguments: PEMKeyType.allCases)
-    func readsOpenSSL(_ type: PEMKeyType) throws {
+    /// A temporary folder with the passphrase file and a key of `type` made by openssl.
+    func generated(_ type: PEMKeyType) throws -> (TempDir, passFile: String, base: String) {
         let dir = try TempDir()
         let passFile = try dir.write("pass", passphrase + "\n")
-        let base = try type.generate(in: dir, name: "base.pem")
+        return (dir, passFile, try type.generate(in: dir, name: "base.pem"))
+    }
+
+    @Test("keyport reads what openssl writes", arguments: PEMKeyType.allCases)
+    func readsOpenSSL(_ type: PEMKeyType) throws {
+        let (dir, passFile, base) = try generated(type)
         let (baseDocument, reference) = try readPrivate(base)
         #expect(baseDocument.format == .pkcs8)
         #expect(reference.publicKey.algorithm == type.algorithm)
@@ -263,9 +268,7 @@ struct PEMTests {
 
     @Test("openssl reads what keyport writes", arguments: PEMKeyType.allCases)
     func opensslReadsKeyport(_ type: PEMKeyType) throws {
-        let dir = try TempDir()
-        let passFile = try dir.write("pass", passphrase + "\n")
-        let base = try type.generate(in: dir, name: "base.pem")
+        let (dir, passFile, base) = try generated(type)
         let (_, key) = try readPrivate(base)
         let referenceSPKI = try opensslSPKI(base)
         let cases: [(OutputFormat, Bool, String)] = [
@@ -500,12 +503,9 @@ struct PEMTests {
     @Test("committed fixtures match their manifest")
     func fixtures() throws {
         let directory = fixturesURL.appendingPathComponent("pem")
-        let manifest = try String(contentsOf: directory.appendingPathComponent("manifest.txt"), encoding: .utf8)
         var checked = 0
-        for line in manifest.split(separator: "\n") where !line.hasPrefix("#") {
-            // file | format | cipher or - | passphrase or - | OpenSSH public line
-            let fields = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            try #require(fields.count == 5, "manifest line: \(line)")
+        // file | format | cipher or - | passphrase or - | OpenSSH public line
+        for fields in try manifestRows(directory, "manifest.txt", fields: 5) {
             let bytes = Array(try Data(contentsOf: directory.appendingPathComponent(fields[0])))
             let documents = try KeyFile.read(bytes).map { try $0.result.get() }
             var document = try #require(documents.last)

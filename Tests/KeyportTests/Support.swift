@@ -148,3 +148,14 @@ enum JSONContract {
         }
     }
 }
+
+/// The rows of a fixture folder's manifest (`#` lines skipped), as fields split at `|` and trimmed;
+/// each row must have `fields` fields.
+func manifestRows(_ directory: URL, _ name: String, fields: Int) throws -> [[String]] {
+    let manifest = try String(contentsOf: directory.appendingPathComponent(name), encoding: .utf8)
+    return try manifest.split(separator: "\n").filter { !$0.hasPrefix("#") }.map { line in
+        let row = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        try #require(row.count == fields, "manifest line: \(line)")
+        return row
+    }
+}

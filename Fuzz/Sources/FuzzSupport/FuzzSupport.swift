@@ -50,10 +50,10 @@ func cheapToUnlock(_ doc: KeyDocument) -> Bool {
 }
 
 /// A private-key file of one format family: decode, unlock with a fixed passphrase, validate.
-/// Inputs detected as another family are skipped, so each harness explores its own decoder.
+/// Inputs detected as another family (by `KeyFormat.name`) are skipped, so each harness explores its own decoder.
 /// Errors are fine; traps are not.
-public func fuzzPrivateKeyFile(_ bytes: [UInt8], kinds: [KeyFile.Kind]) {
-    guard kinds.contains(KeyFile.detect(bytes)), let entries = try? KeyFile.read(bytes) else { return }
+public func fuzzPrivateKeyFile(_ bytes: [UInt8], formats: [String]) {
+    guard formats.contains(KeyFile.detect(bytes).name), let entries = try? KeyFile.read(bytes) else { return }
     for case let .success(doc) in entries.map(\.result) where cheapToUnlock(doc) {
         if let unlocked = try? KeyFile.unlock(doc, passphrase: passphrase), let key = unlocked.privateKey {
             _ = try? key.validate()

@@ -164,7 +164,7 @@ public final class KeyInput {
         self.buffers = buffers
         firstCount = count
         head = Array(buffers[0][0..<min(count, 4096)])
-        isLineFile = count > 0 && KeyFile.detect(head) == .publicLines
+        isLineFile = count > 0 && KeyFile.detect(head).isKeyLines
     }
 
     deinit { Self.release(buffers, fd: fd) }

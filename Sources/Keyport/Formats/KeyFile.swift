@@ -1,9 +1,10 @@
-// Detection from content and dispatch to the format codecs: the one place that knows every format.
+// The entry point for reading and writing key files. Every format-specific step goes through the
+// table of formats (`formats`, see KeyFormat.swift); nothing here knows a format by name.
 //
-// Detection checks cheap markers in a fixed order and never falls back silently: once a format is
-// chosen, its error is final. Order: openssh-key-v1 armour, PPK header, SSH-1 private magic, RFC 4716
-// armour, PEM armour (anywhere, so `openssl -text` preambles work), DER (0x30), a raw SSH blob, and
-// finally OpenSSH public lines (public keys, authorized_keys, known_hosts).
+// Detection checks cheap markers in a fixed order (the table's) and never falls back silently: once
+// a format is chosen, its error is final. Order: openssh-key-v1 armour, PPK header, SSH-1 private
+// magic, RFC 4716 armour, PEM armour (anywhere, so `openssl -text` preambles work) or DER (0x30),
+// and finally OpenSSH public content (a raw SSH blob, or public lines, authorized_keys, known_hosts).
 
 /// One key found in a file, or the reason a part of the file is not one.
 public struct KeyEntry: Sendable {
@@ -76,68 +77,25 @@ public enum KeyFile {
     /// Largest key file read whole; authorized_keys and known_hosts files are streamed instead.
     public static let maximumSize = 1 << 20
 
-    /// What the content looks like, and why.
-    public enum Kind: Sendable, Equatable {
-        /// One case per family of formats that `read` dispatches to.
-        case opensshPrivate, ppk, ssh1Private, rfc4716, pem, der, rawBlob, publicLines
-    }
+    /// Every format family, in detection order; the last one (public lines) takes anything.
+    public static let formats: [any KeyFormat.Type] = [
+        OpenSSHPrivateFormat.self, PPKFormat.self, SSH1Format.self, RFC4716Format.self, PEMFormat.self, OpenSSHPublicFormat.self,
+    ]
 
-    /// Picks the format family from the content.
-    public static func detect(_ bytes: [UInt8]) -> Kind {
+    /// Picks the format family from the content, and says why.
+    public static func detect(_ bytes: [UInt8]) -> Detection {
         let head = String(decoding: bytes.prefix(4096), as: UTF8.self)
-        let trimmed = Substring(head).drop(while: { $0.isWhitespace })
-        if trimmed.hasPrefix("-----BEGIN OPENSSH PRIVATE KEY-----") { return .opensshPrivate }
-        if trimmed.hasPrefix("PuTTY-User-Key-File-") { return .ppk }
-        if trimmed.hasPrefix("SSH PRIVATE KEY FILE FORMAT 1.1") { return .ssh1Private }
-        if trimmed.hasPrefix("---- BEGIN SSH2") { return .rfc4716 }
-        if head.contains("-----BEGIN ") { return .pem }
-        // DER: a SEQUENCE tag (0x30, which is also '0'); a text file such as a known_hosts file whose
-        // first host starts with '0' is all printable, where DER always holds control bytes (tags).
-        if bytes.first == 0x30, bytes.count > 2,
-           bytes.prefix(256).contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0a && $0 != 0x0d || $0 >= 0x7f }) {
-            return .der
+        let text = Substring(head).drop(while: { $0.isWhitespace })
+        for format in formats {
+            if let reason = format.detect(bytes, text: text) { return Detection(format: format, reason: reason) }
         }
-        if bytes.count > 8, bytes[0] == 0, bytes[1] == 0, bytes[2] == 0, bytes[3] > 0, bytes[3] < 64,
-           let name = String(validating: bytes[4..<min(bytes.count, 4 + Int(bytes[3]))], as: UTF8.self),
-           KeyAlgorithm.named(name) != nil {
-            return .rawBlob
-        }
-        return .publicLines
+        return Detection(format: OpenSSHPublicFormat.self, reason: "text lines")
     }
 
     /// Reads every key in a file. Throws when the file as a whole is not a key file keyport knows;
     /// per-key problems of line-oriented files come back as failed entries so the good keys still count.
     public static func read(_ bytes: [UInt8]) throws -> [KeyEntry] {
-        switch detect(bytes) {
-        case .opensshPrivate:
-            return wholeFile(try OpenSSHPrivateFormat.decode(bytes))
-        case .ppk:
-            return try PPKFormat.decode(bytes).map { KeyEntry(line: nil, result: .success($0)) }
-        case .ssh1Private:
-            throw KeyportError.unsupported("SSH-1 key: obsolete, not supported for conversion", reason: .ssh1)
-        case .rfc4716:
-            return wholeFile(try RFC4716Format.decode(bytes))
-        case .pem:
-            return wholeFile(try PEMFormat.decode(bytes))
-        case .der:
-            return try PEMFormat.decodeDER(bytes).map { KeyEntry(line: nil, result: .success($0)) }
-        case .rawBlob:
-            return [KeyEntry(line: nil, result: .success(KeyDocument(format: .opensshPublic, content: .publicKey(try PublicKey(blob: bytes)))))]
-        case .publicLines:
-            var entries: [KeyEntry] = []
-            OpenSSHPublicFormat.decodeLines(bytes) { number, line in
-                switch line {
-                case .skip: break
-                case let .key(doc): entries.append(KeyEntry(line: number, result: .success(doc)))
-                case let .failure(error): entries.append(KeyEntry(line: number, result: .failure(error)))
-                }
-            }
-            if entries.allSatisfy({ if case .failure = $0.result { return true } else { return false } }),
-               let error = noKeyError(head: bytes, failedLines: entries.count) {
-                throw error
-            }
-            return entries
-        }
+        try detect(bytes).format.read(bytes)
     }
 
     /// For a file of lines none of which held a key: the one error that describes the whole file, or
@@ -170,38 +128,27 @@ public enum KeyFile {
         return "text starting \"\(PublicKey.printable(firstLine))\""
     }
 
-    /// Decrypts a locked document with a passphrase.
+    /// Decrypts a locked document with a passphrase, from the state its format kept (`sealed`).
     public static func unlock(_ document: KeyDocument, passphrase: SecureBytes) throws -> KeyDocument {
         guard document.isLocked else { return document }
+        guard let sealed = document.sealed else {
+            throw KeyportError.unsupported("\(document.format.displayName) cannot be unlocked")
+        }
         // A file may hold many encrypted keys and a run may read many files: the run's KDF budget,
         // if the caller set one, bounds their total cost as KDFLimits bounds one key's.
         try KDFLimits.spend(on: document.protection.kdf)
-        switch document.format {
-        case .opensshPrivate: return try OpenSSHPrivateFormat.unlock(document, passphrase: passphrase)
-        case .ppk: return try PPKFormat.unlock(document, passphrase: passphrase)
-        case .pemTraditional, .pkcs8Encrypted, .pkcs8: return try PEMFormat.unlock(document, passphrase: passphrase)
-        default: throw KeyportError.unsupported("\(document.format.displayName) cannot be unlocked")
-        }
+        return try sealed.unlock(document, passphrase: passphrase)
+    }
+
+    /// The format family that writes `format`.
+    static func writer(of format: OutputFormat) -> any KeyFormat.Type {
+        // Every OutputFormat has a writer in `formats`; the first family stands in if one were missing.
+        formats.first { $0.writes.contains(format) } ?? formats[0]
     }
 
     /// Encodes a public key.
     public static func encode(_ key: PublicKey, to format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
-        // Both text formats end the comment at the end of a line: a line break would split the key.
-        if format == .openssh || format == .rfc4716, options.comment.utf8.contains(where: { $0 == 0x0a || $0 == 0x0d }) {
-            throw KeyportError.cannotEncode("\(format == .openssh ? "an OpenSSH public key line" : "an RFC 4716 header") holds a one-line comment; this comment contains a line break")
-        }
-        switch format {
-        case .openssh:
-            let line = options.publicOfPrivate ? OpenSSHPublicFormat.encodeLine(key, comment: options.comment)
-                                               : OpenSSHPublicFormat.encode(key, comment: options.comment)
-            return EncodedKey(bytes: Array(line.utf8), isSecret: false, warnings: [])
-        case .rfc4716:
-            return EncodedKey(bytes: Array(RFC4716Format.encode(key, comment: options.comment).utf8), isSecret: false, warnings: [])
-        case .pem, .pkcs8:
-            return try PEMFormat.encodePublic(key, as: format, comment: options.comment)
-        case .ppk:
-            throw KeyportError.cannotEncode("a PPK file holds a private key", remedy: .givePrivateKey)
-        }
+        try writer(of: format).encode(key, as: format, options: options)
     }
 
     /// Encodes a private key (or, with `options.publicOnly`, its public half).
@@ -211,20 +158,11 @@ public enum KeyFile {
             options.publicOfPrivate = true
             return try encode(key.publicKey, to: format == .ppk ? .openssh : format, options: options)
         }
-        switch format {
-        case .openssh: return try OpenSSHPrivateFormat.encode(key, options: options)
-        case .ppk: return try PPKFormat.encode(key, options: options)
-        case .pem, .pkcs8: return try PEMFormat.encodePrivate(key, as: format, options: options)
-        case .rfc4716:
-            throw KeyportError.cannotEncode("RFC 4716 holds public keys only", remedy: .writePublicOnly)
-        }
+        return try writer(of: format).encode(key, as: format, options: options)
     }
 
     /// Throws unless `format` can hold a private key; callers check before asking for passphrases.
     public static func requirePrivateCapable(_ format: OutputFormat) throws {
-        if format == .rfc4716 {
-            throw KeyportError.cannotEncode("RFC 4716 holds public keys only", remedy: .writePublicOnly)
-        }
+        if format == .rfc4716 { throw RFC4716Format.privateKeyRefusal }
     }
 }
-

@@ -188,7 +188,8 @@ enum OpenSSHPrivateFormat {
 
     static func decode(_ bytes: [UInt8]) throws -> [KeyDocument] {
         var container = try parseContainer(bytes)
-        defer { wipe(&container.privateSection) }
+        // In clear only when unencrypted; an encrypted section is kept for unlocking.
+        defer { if !container.isEncrypted { wipe(&container.privateSection) } }
         let total = container.publicKeys.count
         func details(_ index: Int) -> [(String, String)] {
             var d: [(String, String)] = [("cipher", container.cipher.sshName), ("kdf", container.kdfName)]
@@ -203,7 +204,7 @@ enum OpenSSHPrivateFormat {
         if container.isEncrypted {
             return container.publicKeys.enumerated().map { index, key in
                 KeyDocument(format: .opensshPrivate, content: .locked(publicKey: key), comment: "", protection: container.protection,
-                            details: details(index), observations: container.observations, sealed: bytes)
+                            details: details(index), observations: container.observations, sealed: Sealed(container: container))
             }
         }
         let opened = try openSection(container, plaintext: container.privateSection, encrypted: false)
@@ -213,17 +214,22 @@ enum OpenSSHPrivateFormat {
         }
     }
 
-    static func unlock(_ document: KeyDocument, passphrase: SecureBytes) throws -> KeyDocument {
-        guard document.isLocked else { return document }
-        let opened = try open(document.sealed, passphrase: passphrase)
-        let wanted = document.publicKey?.blob
-        guard let entry = opened.keys.first(where: { wanted == nil || $0.key.publicKey.blob == wanted }) else {
-            throw KeyportError.keyMismatch("the unlocked file does not hold the key that was listed")
+    /// A locked openssh-key-v1 key keeps the parsed container: unlocking runs bcrypt and decrypts.
+    struct Sealed: SealedKey {
+        var container: Container
+
+        func unlock(_ document: KeyDocument, passphrase: SecureBytes) throws -> KeyDocument {
+            let opened = try open(container, passphrase: passphrase)
+            let wanted = document.publicKey?.blob
+            guard let entry = opened.keys.first(where: { wanted == nil || $0.key.publicKey.blob == wanted }) else {
+                throw KeyportError.keyMismatch("the unlocked file does not hold the key that was listed")
+            }
+            var unlocked = document
+            unlocked.content = .privateKey(entry.key)
+            unlocked.comment = entry.comment
+            unlocked.sealed = nil
+            return unlocked
         }
-        var unlocked = document
-        unlocked.content = .privateKey(entry.key)
-        unlocked.comment = entry.comment
-        return unlocked
     }
 
     /// Everything in a file once opened: its keys with comments, the check integer and the container.
@@ -235,7 +241,12 @@ enum OpenSSHPrivateFormat {
 
     /// Opens a whole file with a passphrase (ignored for unencrypted files).
     static func open(_ bytes: [UInt8], passphrase: SecureBytes?) throws -> Opened {
-        var container = try parseContainer(bytes)
+        try open(try parseContainer(bytes), passphrase: passphrase)
+    }
+
+    /// Opens a parsed container with a passphrase (ignored for unencrypted files).
+    static func open(_ container: Container, passphrase: SecureBytes?) throws -> Opened {
+        var container = container
         guard container.isEncrypted else {
             defer { wipe(&container.privateSection) }
             return try openSection(container, plaintext: container.privateSection, encrypted: false)

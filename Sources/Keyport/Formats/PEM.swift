@@ -157,8 +157,6 @@ public enum PEMFormat {
         var der: [UInt8]
         /// 1-based line of the BEGIN line.
         var line: Int
-        /// The block's bytes from BEGIN to END, for `sealed`.
-        var text: [UInt8]
         /// Byte offsets of the BEGIN line's start and of the END line's end in the file.
         var start: Int
         var end: Int
@@ -228,7 +226,6 @@ public enum PEMFormat {
                 throw KeyportError.malformed(format: "PEM", field: "lines \(beginIndex + 2)-\(endIndex)", reason: "the \(PublicKey.printable(label)) body is not valid base64 (damaged file?)")
             }
             result.append(Block(label: label, headers: headers, der: der, line: beginIndex + 1,
-                                text: Array(bytes[lines[beginIndex].lowerBound..<lines[endIndex].upperBound]) + [0x0A],
                                 start: lines[beginIndex].lowerBound, end: lines[endIndex].upperBound))
         }
         return result
@@ -270,9 +267,9 @@ public enum PEMFormat {
                                        protection: Protection(cipher: Cipher(opensslName: cipher), kdf: .legacyMD5(iv: iv)),
                                        details: [("pem label", block.label), ("structure", structure.name),
                                                  ("encryption", "legacy PEM: \(cipher), key from the passphrase by one MD5 round (EVP_BytesToKey)")],
-                                       sealed: block.text)
+                                       sealed: Sealed(body: block.der, structure: structure, context: context, legacy: (cipher, iv)))
             } else {
-                document = try decodeStructure(block.der, expected: structure, context: context, sealed: block.text)
+                document = try decodeStructure(block.der, expected: structure, context: context)
                 document.details.insert(("pem label", block.label), at: 0)
             }
             document.line = block.line
@@ -295,21 +292,23 @@ public enum PEMFormat {
 
     /// Decodes a raw DER file holding one key structure.
     static func decodeDER(_ bytes: [UInt8]) throws -> [KeyDocument] {
-        var document = try decodeStructure(bytes, expected: nil, context: "DER", sealed: bytes)
+        var document = try decodeStructure(bytes, expected: nil, context: "DER")
         document.details.insert(("encoding", "DER"), at: 0)
         return [document]
     }
 
     /// Checks the structure (and the label's claim), then decodes it, or returns a locked document.
-    private static func decodeStructure(_ der: [UInt8], expected: Structure?, context: String, sealed: [UInt8]) throws -> KeyDocument {
+    private static func decodeStructure(_ der: [UInt8], expected: Structure?, context: String) throws -> KeyDocument {
         let structure = try classify(der, context: context)
         if let expected, expected != structure {
             throw KeyportError.malformed(format: context, field: "label", reason: "the label says \(expected.label) but the content is a \(structure.name)")
         }
         if structure == .encryptedPKCS8 {
-            let protection = (try? pkcs8Protection(der)) ?? Protection(cipher: .other("unknown"), kdf: .other("unknown"))
+            let parsed = Result { try pkcs8Protection(der) }
+            let protection = (try? parsed.get()) ?? Protection(cipher: .other("unknown"), kdf: .other("unknown"))
             return KeyDocument(format: .pkcs8Encrypted, content: .locked(publicKey: nil), protection: protection,
-                               details: [("structure", structure.name), ("encryption", describe(protection))], sealed: sealed)
+                               details: [("structure", structure.name), ("encryption", describe(protection))],
+                               sealed: Sealed(body: der, structure: structure, context: context, legacy: nil, protection: parsed))
         }
         var observations: [Observation] = []
         let content = try der.withUnsafeBytes { try decodeKey($0, structure: structure, context: context, observations: &observations) }
@@ -396,37 +395,32 @@ public enum PEMFormat {
 
     // MARK: - Unlocking
 
-    /// Decrypts a locked document from `decode`/`decodeDER`. Wrong passphrases throw `wrongPassphrase`.
-    static func unlock(_ document: KeyDocument, passphrase: SecureBytes) throws -> KeyDocument {
-        guard document.isLocked else { return document }
-        let sealed = document.sealed
-        var result = document
-        if sealed.starts(with: Array("-----BEGIN ".utf8)) {
-            guard let block = try blocks(sealed).first, let structure = Structure(label: block.label) else {
-                throw KeyportError.malformed(format: "PEM", field: "sealed block", reason: "no key block")
-            }
-            let context = "PEM \(structure.label)"
-            if structure.isTraditionalPrivate {
-                let (cipher, iv) = try dekInfo(block, context: context)
-                let plain = try EVPKey.decryptLegacyPEM(cipherName: cipher, iv: iv, body: block.der, passphrase: passphrase)
+    /// What a locked PEM or DER key keeps: the encrypted body (a legacy PEM body, or the DER of an
+    /// EncryptedPrivateKeyInfo), its structure, and what its headers or AlgorithmIdentifier said.
+    struct Sealed: SealedKey {
+        var body: [UInt8]
+        var structure: Structure
+        var context: String
+        /// Legacy PEM: the DEK-Info cipher name and IV.
+        var legacy: (cipher: String, iv: [UInt8])?
+        /// PKCS#8: the encryption parameters, or why they could not be read.
+        var protection: Result<Protection, Error> = .success(.none)
+
+        func unlock(_ document: KeyDocument, passphrase: SecureBytes) throws -> KeyDocument {
+            var result = document
+            if let (cipher, iv) = legacy {
+                let plain = try EVPKey.decryptLegacyPEM(cipherName: cipher, iv: iv, body: body, passphrase: passphrase)
                 result.content = try decrypted(plain, expected: structure, context: context, observations: &result.observations)
             } else {
-                result.content = try unlockPKCS8(block.der, passphrase: passphrase, context: context, observations: &result.observations)
+                // The iteration count (or scrypt cost) is the file's choice: refuse absurd ones before
+                // libcrypto spends hours on them.
+                try KDFLimits.check(try protection.get().kdf)
+                let plain = try EVPKey.decryptPKCS8(body, passphrase: passphrase)
+                result.content = try decrypted(plain, expected: .pkcs8, context: context, observations: &result.observations)
             }
-        } else {
-            result.content = try unlockPKCS8(sealed, passphrase: passphrase, context: "DER", observations: &result.observations)
+            result.sealed = nil
+            return result
         }
-        result.sealed = []
-        return result
-    }
-
-    private static func unlockPKCS8(_ der: [UInt8], passphrase: SecureBytes, context: String,
-                                    observations: inout [Observation]) throws -> KeyDocument.Content {
-        // The iteration count (or scrypt cost) is the file's choice: refuse absurd ones before
-        // libcrypto spends hours on them.
-        try KDFLimits.check(try pkcs8Protection(der).kdf)
-        let plain = try EVPKey.decryptPKCS8(der, passphrase: passphrase)
-        return try decrypted(plain, expected: .pkcs8, context: context, observations: &observations)
     }
 
     /// A padding check passes by chance (about 1 in 256) with a wrong passphrase, leaving garbage:

@@ -47,21 +47,23 @@ public enum PPKFormat {
                                    comment: file.comment, protection: file.protection, formatVersion: file.version,
                                    details: file.details, observations: file.observations)
         if file.isEncrypted {
-            document.sealed = bytes
+            document.sealed = Sealed(file: file)
         } else {
             document.content = .privateKey(try open(file, passphrase: SecureBytes([UInt8]())))
         }
         return [document]
     }
 
-    /// Decrypts a locked PPK document with a passphrase.
-    static func unlock(_ document: KeyDocument, passphrase: SecureBytes) throws -> KeyDocument {
-        guard document.isLocked else { return document }
-        let file = try parse(document.sealed)
-        var unlocked = document
-        unlocked.content = .privateKey(try open(file, passphrase: passphrase))
-        unlocked.sealed = []
-        return unlocked
+    /// A locked PPK key keeps its parsed file: unlocking derives the keys, checks the MAC and decrypts.
+    struct Sealed: SealedKey {
+        var file: ParsedFile
+
+        func unlock(_ document: KeyDocument, passphrase: SecureBytes) throws -> KeyDocument {
+            var unlocked = document
+            unlocked.content = .privateKey(try open(file, passphrase: passphrase))
+            unlocked.sealed = nil
+            return unlocked
+        }
     }
 
     /// Writes a PPK file as puttygen does: v3 (Argon2id, 8192 KiB, parallelism 1, passes tuned to

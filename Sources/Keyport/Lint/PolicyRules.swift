@@ -50,12 +50,8 @@ enum PolicyRules {
     static let rules = [rsaTooShort, dsa, rsaExponentInvalid, rsaExponentUnusual, ecdsaCurve, ssh1, ppkV1]
 
     static func check(_ doc: KeyDocument, line: Int?, context: inout LintContext) {
-        if doc.format == .ssh1 {
-            context.report(ssh1, line: line, "SSH-1 key")
-        }
-        if doc.format == .ppk, doc.formatVersion == 1 {
-            context.report(ppkV1, line: line, "PuTTY key file version 1")
-        }
+        // SSH-1 keys and PPK v1 files never decode; they come to lint as read failures
+        // (IntegrityRules.checkReadFailure), which report these two rules.
         guard let key = doc.publicKey else { return }
         switch key.parts {
         case let .rsa(e, n):

@@ -17,7 +17,7 @@ extension FormatID {
     public var storesComment: Bool {
         switch self {
         case .opensshPublic, .authorizedKeys, .knownHosts, .rfc4716, .opensshPrivate, .ppk: return true
-        case .pemTraditional, .pkcs8, .pkcs8Encrypted, .spki, .pkcs1Public, .der, .ssh1: return false
+        case .pemTraditional, .pkcs8, .pkcs8Encrypted, .spki, .pkcs1Public: return false
         }
     }
 }
@@ -62,18 +62,6 @@ extension KeyDocument {
         }
         if !current.isEmpty { items.append(current) }
         return items
-    }
-}
-
-extension KeyFile {
-    /// Entries of an armoured format (PEM, RFC 4716, openssh-key-v1): each with the line of its
-    /// BEGIN when the file holds several keys, without a line when the key is the whole file.
-    static func wholeFile(_ documents: [KeyDocument]) -> [KeyEntry] {
-        documents.map { doc in
-            var doc = doc
-            if documents.count == 1 { doc.line = nil }
-            return KeyEntry(line: doc.line, result: .success(doc))
-        }
     }
 }
 

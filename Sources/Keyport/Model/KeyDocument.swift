@@ -22,10 +22,6 @@ public enum FormatID: String, Sendable, CaseIterable, Codable {
     case spki = "spki"
     /// PKCS#1 `RSA PUBLIC KEY`.
     case pkcs1Public = "pkcs1-public"
-    /// Binary DER of any of the PEM structures.
-    case der = "der"
-    /// SSH protocol 1 key (recognised, not supported).
-    case ssh1 = "ssh1"
 
     /// A human name for `inspect`.
     public var displayName: String {
@@ -41,8 +37,6 @@ public enum FormatID: String, Sendable, CaseIterable, Codable {
         case .pkcs8Encrypted: return "PKCS#8 encrypted private key"
         case .spki: return "SubjectPublicKeyInfo public key"
         case .pkcs1Public: return "PKCS#1 RSA public key"
-        case .der: return "DER"
-        case .ssh1: return "SSH-1 key"
         }
     }
 }
@@ -87,12 +81,12 @@ public struct KeyDocument: Sendable {
     public var details: [(String, String)]
     /// Non-fatal oddities noticed while decoding, for lint.
     public var observations: [Observation]
-    /// What the format's `unlock` needs (the encrypted file bytes); empty for unencrypted input.
-    public var sealed: [UInt8]
+    /// For a locked key: what its format parsed, from which `KeyFile.unlock` decrypts it; nil otherwise.
+    public var sealed: (any SealedKey)?
 
     /// A document as a decoder makes it.
     public init(format: FormatID, content: Content, comment: String = "", protection: Protection = .none,
-                line: Int? = nil, formatVersion: Int? = nil, details: [(String, String)] = [], observations: [Observation] = [], sealed: [UInt8] = []) {
+                line: Int? = nil, formatVersion: Int? = nil, details: [(String, String)] = [], observations: [Observation] = [], sealed: (any SealedKey)? = nil) {
         self.format = format
         self.content = content
         self.comment = comment

@@ -2,30 +2,14 @@ import Foundation
 import Testing
 @testable import Keyport
 
-/// Regression tests for discrepancies found by checking `keyport generate` and `keyport lint`
-/// (issues 6 and 7) against ssh-keygen, puttygen and openssl. Keys are made at test time by the peers.
-@Suite struct QA2Tests {
+/// `keyport lint` on keys made by ssh-keygen, puttygen and openssl: each damage under its rule, once.
+@Suite struct LintParityTests {
     func run(_ tool: String, _ args: [String], cwd: URL? = nil, sourceLocation: SourceLocation = #_sourceLocation) throws -> Tool.Output {
         let out = try Tool.run(tool, args, cwd: cwd)
         #expect(out.status == 0, "\(tool) \(args): \(out.stderr)", sourceLocation: sourceLocation)
         return out
     }
 
-    // MARK: - generate
-
-    /// An output that cannot be created is exit 73 ("cannot create output", as documented), not 66
-    /// ("input missing"), for generate and convert alike; nothing is left behind.
-    @Test func unwritableOutputIsExit73() throws {
-        let dir = try TempDir()
-        let gen = try Tool.keyport(["generate", "-t", "ed25519", "--no-passphrase", "-C", "a@example.com", "-f", dir.path("missing/key")])
-        #expect(gen.status == 73, "\(gen.stderr)")
-        #expect(!dir.exists("missing"))
-        let key = try sshKeygen(dir, name: "k", type: "ed25519")
-        let convert = try Tool.keyport(["convert", "--to", "pkcs8", "--no-passphrase", "-o", dir.path("missing/out.pem"), key])
-        #expect(convert.status == 73, "\(convert.stderr)")
-    }
-
-    // MARK: - lint: integrity
 
     /// `openssl ecparam -param_enc explicit` keys (SEC1, PKCS#8, SubjectPublicKeyInfo, and an
     /// encrypted SEC1 once unlocked) raise ec-explicit-parameters; OpenSSL 3 names the curve of such a
