@@ -1,6 +1,6 @@
 # keyport: build, install and uninstall.
 #
-#   make                               release binary in .build-release (static Swift runtime)
+#   make                               release binary in .build-release (see "What is linked how")
 #   make install PREFIX=/usr/local     binary, man pages, bash/zsh/fish completions
 #   make uninstall PREFIX=/usr/local   removes exactly what install wrote
 #   make test                          scripts/dev test (build, whole suite, man pages current)
@@ -9,15 +9,30 @@
 # DESTDIR stages an install for packaging (make install DESTDIR=pkgroot PREFIX=/usr).
 # BUILD_DIR=DIR installs a keyport binary already built in DIR without building (the install test
 # uses the debug build this way).
+#
+# What is linked how (the one release build: `make`, `make install`, `scripts/dev release` and
+# Benchmarks/compare all come through the `build` target below):
+#   static   the Swift runtime and Foundation essentials, libstdc++, libcrypto, libgmp, libargon2:
+#            no symbol lookups or relocations of those shared libraries at start-up (about 4.5 M
+#            instructions of the 5.9 M a dynamic keyport spends before main; Benchmarks/MEASUREMENTS.md)
+#   dynamic  glibc (libc, libm, libgcc_s): getpwuid/getpwnam go through NSS (LDAP, SSSD, systemd
+#            users), and dlopen works, which OpenSSL needs to load the legacy provider module
+#            (ossl-modules/legacy.so) for old PKCS#8 encryption. A fully static glibc has neither.
+# The archives are taken from where the C compiler finds them; STATIC_LIBS_DIR holds links to them and
+# pkg-config files pointing there, so that SwiftPM's -lcrypto, -largon2, -lgmp and -lstdc++ resolve
+# to the archives. No $ORIGIN rpath: nothing is loaded from beside the binary.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 SWIFT ?= swift
 INSTALL ?= install
 
-RELEASE_SCRATCH := .build-release
+CC ?= cc
+RELEASE_SCRATCH ?= .build-release
 RELEASE_DIR := $(RELEASE_SCRATCH)/release
 BUILD_DIR ?= $(RELEASE_DIR)
+STATIC_LIBS_DIR := $(abspath $(RELEASE_SCRATCH))/static-libs
+STATIC_ARCHIVES := libcrypto.a libgmp.a libargon2.a libstdc++.a
 
 BINDIR := $(DESTDIR)$(PREFIX)/bin
 MANDIR := $(DESTDIR)$(PREFIX)/share/man/man1
@@ -33,7 +48,19 @@ all: build
 
 build:
 ifeq ($(BUILD_DIR),$(RELEASE_DIR))
-	$(SWIFT) build -c release --static-swift-stdlib --scratch-path $(RELEASE_SCRATCH)
+	@mkdir -p $(STATIC_LIBS_DIR)
+	@for a in $(STATIC_ARCHIVES); do \
+	    path=$$($(CC) -print-file-name=$$a); \
+	    test -f "$$path" || { echo "$$a not found (install libssl-dev libgmp-dev libargon2-dev g++)" >&2; exit 1; }; \
+	    ln -sf "$$path" $(STATIC_LIBS_DIR)/$$a; \
+	done
+	@for pc in libcrypto libargon2; do \
+	    printf 'Name: %s\nDescription: %s archive for the keyport release binary\nVersion: %s\nLibs: -L%s -l%s\nCflags: %s\n' \
+	        $$pc $$pc "$$(pkg-config --modversion $$pc)" $(STATIC_LIBS_DIR) $${pc#lib} "$$(pkg-config --cflags $$pc)" \
+	        > $(STATIC_LIBS_DIR)/$$pc.pc; \
+	done
+	$(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath \
+	    --pkg-config-path $(STATIC_LIBS_DIR) -Xlinker -L$(STATIC_LIBS_DIR) --scratch-path $(RELEASE_SCRATCH)
 else
 	@test -x $(BUILD_DIR)/keyport || { echo "no keyport binary in $(BUILD_DIR)" >&2; exit 1; }
 endif

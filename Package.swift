@@ -15,10 +15,13 @@ let package = Package(
         .systemLibrary(name: "CLibcrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CArgon2", pkgConfig: "libargon2", providers: [.apt(["libargon2-dev"])]),
         .systemLibrary(name: "CGMP", providers: [.apt(["libgmp-dev"])]),
-        .target(name: "Keyport", dependencies: ["CLibcrypto", "CArgon2", "CGMP"]),
+        // Signal handlers (async-signal-safe C) that remove temporary key files and restore the
+        // terminal, and O_TMPFILE; used by Sources/Keyport/IO and the tool's passphrase prompt.
+        .target(name: "CKeyportSys"),
+        .target(name: "Keyport", dependencies: ["CLibcrypto", "CArgon2", "CGMP", "CKeyportSys"]),
         .executableTarget(
             name: "KeyportCLI",
-            dependencies: ["Keyport", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Keyport", "CKeyportSys", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         // Regressions/ holds fuzzer-found inputs as plain files, read by path (like Fixtures/).
         .testTarget(name: "KeyportTests", dependencies: ["Keyport", "KeyportCLI"], exclude: ["Regressions"]),

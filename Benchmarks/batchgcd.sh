@@ -20,7 +20,7 @@ SIZES=${*:-10000 100000}
 FLAGS="-c release -Xswiftc -enable-testing --scratch-path $SCRATCH"
 swift build --build-tests $FLAGS >/dev/null
 ref=$(mktemp -d)/batchgcd-reference
-cc -O2 Benchmarks/batchgcd-reference.c -lgmp -o "$ref"
+cc -O2 -fopenmp Benchmarks/batchgcd-reference.c -lgmp -o "$ref"
 
 peak() { grep -E "Maximum resident|Elapsed|User time|System time" "$1" | sed 's/^[[:space:]]*/    /'; }
 log=$(mktemp)

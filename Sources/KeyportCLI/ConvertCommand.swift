@@ -12,9 +12,12 @@ struct ConvertCommand: ParsableCommand {
         Public keys convert to openssh (a .pub line) and rfc4716, and to pem/pkcs8 public forms. \
         Private keys convert to openssh (openssh-key-v1), ppk, pem and pkcs8; --public writes only \
         the public half (like ssh-keygen -y). Output goes to standard output unless -o is given; \
-        -o writes atomically (temporary file and rename), private keys with mode 0600, and never \
-        replaces an existing file without --force. An encrypted input is never written \
-        unencrypted unless --no-passphrase is given.
+        -o writes atomically through an unnamed temporary file, so an interrupted or killed run \
+        leaves nothing behind; private keys get mode 0600, public ones 0644 less the umask (as \
+        ssh-keygen's). An existing file is never replaced without --force, and --force replaces \
+        only a regular file or a symbolic link (the link itself): a directory, FIFO, socket or \
+        device is refused. An encrypted input is never written unencrypted unless \
+        --no-passphrase is given.
         """
     )
 
@@ -78,7 +81,7 @@ struct ConvertCommand: ParsableCommand {
         }
         // Before any passphrase is asked for or any KDF runs.
         if wantsPrivate { try KeyFile.requirePrivateCapable(to) }
-        if let output, !force, FileIO.exists(output) { throw KeyportError.outputExists(path: output) }
+        if let output { try FileIO.checkReplaceable(output, force: force) }
         for loaded in keys {
             var doc = loaded.document
             options.comment = comment ?? doc.comment
@@ -111,7 +114,7 @@ struct ConvertCommand: ParsableCommand {
             }
         }
         if let output {
-            try FileIO.writeAtomically(output, result, secret: secret, force: force)
+            try FileIO.writeAtomically(output, result, secret: secret, force: force, unnamed: OutputFiles.unnamed)
         }
         if output == nil {
             // A failed write ends the run only after `result` (perhaps a private key) is wiped.

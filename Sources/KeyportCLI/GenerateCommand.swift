@@ -1,4 +1,5 @@
 import ArgumentParser
+import CKeyportSys
 import Keyport
 #if canImport(Glibc)
 import Glibc
@@ -10,8 +11,9 @@ struct GenerateCommand: ParsableCommand {
         abstract: "Generate a new key pair, as ssh-keygen -t does.",
         discussion: """
         Writes FILE (the private key: mode 0600, atomically) and FILE.pub (the OpenSSH public \
-        line, also for --format ppk). Neither file is replaced without --force; if either exists \
-        nothing is written. Without -f the key goes to ~/.ssh/id_<type> (id_<type>.ppk for \
+        line, also for --format ppk; 0644 less the umask). Neither file is replaced without \
+        --force (which replaces only regular files and symbolic links); if either exists nothing \
+        is written. An interrupted run (SIGINT, SIGTERM, SIGHUP) removes what it wrote. Without -f the key goes to ~/.ssh/id_<type> (id_<type>.ppk for \
         --format ppk), asked for on a terminal.
 
         Defaults: RSA 2048 bits with e = 65537; ECDSA 256 (also 384 and 521); Ed25519. DSA and RSA \
@@ -76,9 +78,7 @@ struct GenerateCommand: ParsableCommand {
         }
         let path = try resolvePath(algorithm)
         let publicPath = path + ".pub"
-        if !force {
-            for p in [path, publicPath] where FileIO.exists(p) { throw KeyportError.outputExists(path: p) }
-        }
+        for p in [path, publicPath] { try FileIO.checkReplaceable(p, force: force) }
         let keyComment = comment ?? Self.defaultComment()
         if !Self.looksLikeEmail(keyComment), !Terminal.quiet {
             Terminal.writeError("keyport: hint: the comment \"\(SafeText.escape(keyComment))\" is not an email address; many hosting providers ask for one (-C you@example.com)\n")
@@ -98,11 +98,15 @@ struct GenerateCommand: ParsableCommand {
         for warning in Set(encoded.warnings).sorted() { Terminal.warn(warning) }
         let publicLine = try KeyFile.encode(key.publicKey, to: .openssh, options: EncodeOptions(comment: keyComment))
 
-        // Which files this run created, so a failure removes only what it wrote.
+        // Which files this run created, so a failure removes only what it wrote. Until the pair
+        // is written and read back, SIGINT, SIGTERM, SIGHUP and SIGQUIT remove new files too: an
+        // interrupted run leaves no private key without its .pub or its check.
         let existedBefore = FileIO.exists(path)
-        try FileIO.writeAtomically(path, encoded.bytes, secret: true, force: force)
+        let slots = [path, publicPath].filter { !FileIO.exists($0) }.map { (p: String) in keyport_pending_add(p) }
+        defer { for slot in slots { keyport_pending_remove(slot) } }
+        try FileIO.writeAtomically(path, encoded.bytes, secret: true, force: force, unnamed: OutputFiles.unnamed)
         do {
-            try FileIO.writeAtomically(publicPath, publicLine.bytes, secret: false, force: force)
+            try FileIO.writeAtomically(publicPath, publicLine.bytes, secret: false, force: force, unnamed: OutputFiles.unnamed)
         } catch {
             if !existedBefore { unlink(path) }
             throw error

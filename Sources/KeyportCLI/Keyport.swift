@@ -32,9 +32,10 @@ struct KeyportCommand: ParsableCommand {
         // Under a file size limit, write(2) then fails with EFBIG, which is reported and cleaned up
         // (no partial temporary file), instead of SIGXFSZ killing the process in the middle.
         signal(SIGXFSZ, SIG_IGN)
+        // Attached short-option values split off first, for every parser alike.
+        let arguments = ShortOptions.split(Array(CommandLine.arguments.dropFirst()))
         do {
-            // Attached short-option values split off first, for both parsers alike.
-            let arguments = ShortOptions.split(Array(CommandLine.arguments.dropFirst()))
+            try UsageErrors.check(arguments)
             // One key-derivation budget for the whole run: many keys or files cannot multiply the bound.
             let quick = try KDFLimits.$runBudget.withValue(KDFBudget()) {
                 try QuickStart.run(arguments)
@@ -55,16 +56,22 @@ struct KeyportCommand: ParsableCommand {
             Terminal.report(nil, error.message)
             Terminal.exit(ExitCode.of(error))
         } catch {
-            let code = Self.exitCode(for: error)
-            if code.rawValue == 0 {
-                // --help and --version: through the checked writer too.
-                StandardOutput.writer.write(Self.fullMessage(for: error) + "\n")
-                StandardOutput.finish()
-                Terminal.exit(.success)
+            var error = error
+            if Self.exitCode(for: error).rawValue == 0 {
+                // --help and --version, through the checked writer too; but a help request that
+                // came from inside a cluster such as -sha256 is an unknown option.
+                if let smuggled = UsageErrors.smuggledHelp(arguments) {
+                    error = smuggled
+                } else {
+                    StandardOutput.writer.write(Self.fullMessage(for: error) + "\n")
+                    StandardOutput.finish()
+                    Terminal.exit(.success)
+                }
             }
-            // Usage errors: ArgumentParser's message, then the sysexits usage code.
-            Terminal.writeError(Self.fullMessage(for: error) + "\n")
-            Terminal.exit(ExitCode.documented.contains(code.rawValue) ? code : .usage)
+            // Every other error here is a usage error: one line, exit 64.
+            StandardOutput.finish()
+            Terminal.report(nil, UsageErrors.line(error, args: arguments))
+            Terminal.exit(.usage)
         }
     }
 }

@@ -55,3 +55,10 @@ struct OutputBuffer {
 
     mutating func flush() { writer.flush() }
 }
+
+/// Output files (`FileIO.writeAtomically`): unnamed temporaries (O_TMPFILE) unless the
+/// environment sets `KEYPORT_NAMED_TEMPORARY_FILES`, which forces the named fallback that
+/// filesystems without O_TMPFILE get, so that `scripts/kill-test` can test it anywhere.
+enum OutputFiles {
+    static var unnamed: Bool { getenv("KEYPORT_NAMED_TEMPORARY_FILES") == nil }
+}

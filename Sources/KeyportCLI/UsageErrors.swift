@@ -30,8 +30,9 @@ enum UsageErrors {
     }
 
     static func unknownCommand(_ word: String) -> Failure {
-        let suggestion = commandNames.min { distance($0, word) < distance($1, word) }
-            .flatMap { distance($0, word) <= max(2, word.count / 3) || $0.hasPrefix(word) ? $0 : nil }
+        // A command the word starts (finger → fingerprint), else the nearest within a few typos.
+        let nearest = commandNames.min { distance($0, word) < distance($1, word) }.flatMap { distance($0, word) <= 2 ? $0 : nil }
+        let suggestion = word.count >= 3 ? commandNames.first { $0.hasPrefix(word.lowercased()) } ?? nearest : nearest
         return Failure(message: "unknown command '\(word)'" + (suggestion.map { "; did you mean '\($0)'?" } ?? ""), command: nil)
     }
 

@@ -106,6 +106,37 @@ import Testing
         }
     }
 
+    /// Above 2^(localLevels + 2) leaves the bottom of the tree is rebuilt per subtree on the way down;
+    /// g_i against gcd(N_i, (∏_{j<i} N_j · ∏_{j>i} N_j) mod N_i) from prefix and suffix products, with
+    /// a partial last subtree, carried nodes at several levels and planted shared factors.
+    @Test func sharedPartsWithRebuiltSubtreesMatchPrefixProducts() throws {
+        for count in [(1 << (BatchGCD.localLevels + 2)) + 1, 2_500] {
+            var values: [GMPInteger] = []
+            for k in 0..<count { values.append(try Self.randomOdd(bits: [64, 72, 90, 130, 257][k % 5])) }
+            for (a, b) in [(0, count - 1), (3, 700), (513, 514), (count / 2, count - 2)] {
+                let common = try Self.randomOdd(bits: 61)
+                values[a] = values[a].multiplied(by: common)
+                values[b] = values[b].multiplied(by: common)
+            }
+            let leaves = GMPArray(count: count)
+            for (k, v) in values.enumerated() { GMPInteger.load(leaves[k], v.bytes) }
+            let shared = BatchGCD.sharedParts(leaves)
+            var prefix = [GMPInteger(1)]
+            for v in values { prefix.append(prefix[prefix.count - 1].multiplied(by: v)) }
+            var suffix = GMPInteger(1)
+            var flagged = 0
+            for i in stride(from: count - 1, through: 0, by: -1) {
+                let n = values[i]
+                let others = prefix[i].modulo(n).multiplied(by: suffix.modulo(n)).modulo(n)
+                let direct = others.gcd(n)
+                #expect(GMPInteger.export(shared[i]) == direct.bytes, "count \(count), leaf \(i)")
+                if !direct.isOne { flagged += 1 }
+                suffix = suffix.multiplied(by: n)
+            }
+            #expect(flagged >= 8, "count \(count): the planted pairs are flagged")
+        }
+    }
+
     @Test func valuesBelowTwoTakeNoPart() throws {
         let p = try lintRandomPrime(bits: 128)
         let a = p.multiplied(by: try lintRandomPrime(bits: 128)).bytes

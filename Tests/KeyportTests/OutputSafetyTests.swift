@@ -86,7 +86,7 @@ import Testing
         writer.write(bytes: [UInt8](repeating: 1, count: 100))
         #expect(writer.failure == ENOSPC)
         #expect(calls == [ENOSPC])
-        #expect(throws: KeyportError.io(path: "standard output", reason: "write failed: no space left on device")) { try writer.finish() }
+        #expect(throws: KeyportError.io(path: "standard output", reason: "write failed: no space left on device", cause: .write(errno: ENOSPC))) { try writer.finish() }
     }
 
     // MARK: - Escaping

@@ -20,7 +20,10 @@
 // bound grows by at most 2⁴ per level). The root itself is never formed: the two top nodes L and R get
 // y_L = frac(R / L) and y_R = frac(L / R) by one division each, in parallel. Levels run on all cores
 // (the top levels have few but large nodes, which the two-node split keeps busy on two cores); each
-// product level is released as soon as the level below has its fractions.
+// product level is released as soon as the level below has its fractions. The bottom levels are not
+// kept at all: below level `localLevels` each subtree rebuilds its small products and finishes its
+// leaves on its own, subtrees on all cores (memory: the tree keeps log₂(n) − 8 input-sized levels,
+// not log₂(n)).
 //
 // The moduli with g_i ≠ 1 are then grouped by g_i (see `pairs`), which names the partners in time
 // linear in the output when the shared parts are distinct primes, as in every real data set; only
@@ -60,31 +63,38 @@ public enum BatchGCD {
         }
     }
 
+    /// Levels at the bottom of the product tree that are not kept: each subtree of 2^localLevels
+    /// leaves rebuilds its own products on the way down (a few per cent more multiplication, all of
+    /// it at small sizes) instead of holding them from the way up; every kept level of the tree is
+    /// as large as the input, so this saves that many input-sized levels of memory.
+    static let localLevels = 8
+
     /// g_i = gcd(N_i, ∏_{j≠i} N_j) for every leaf (1 when N_i shares nothing). Needs at least two
     /// leaves, all above 1.
     static func sharedParts(_ leaves: GMPArray) -> GMPArray {
-        // Product tree, bottom up, stopping at two nodes (the root is never needed).
-        var levels: [GMPArray] = [leaves]
-        while let top = levels.last, top.count > 2 {
-            let next = GMPArray(count: (top.count + 1) / 2)
-            parallelFor(next.count) { i in
-                if 2 * i + 1 < top.count {
-                    __gmpz_mul(next[i], top[2 * i], top[2 * i + 1])
-                } else {
-                    __gmpz_set(next[i], top[2 * i])
-                }
-            }
-            levels.append(next)
+        // Product tree, bottom up, stopping at two nodes (the root is never needed). Levels 1 up to
+        // localLevels − 1 are only passed through (nil): the subtrees rebuild them on the way down.
+        var depth = 0
+        do {
+            var count = leaves.count
+            while count > 2 { count = (count + 1) / 2; depth += 1 }
+        }
+        let local = depth > localLevels + 1 ? localLevels : 0
+        var levels: [GMPArray?] = [leaves]
+        var below = leaves
+        while below.count > 2 {
+            let next = productLevel(below)
+            levels.append(levels.count < local ? nil : next)
+            below = next
         }
         var minimumBits = Int.max
         for i in 0..<leaves.count { minimumBits = min(minimumBits, bits(leaves[i])) }
-        let guardBits = 64 + 4 * levels.count
-        /// Fraction bits kept for the node with product `p`.
-        func precision(_ p: UnsafeMutablePointer<__mpz_struct>) -> Int { 2 * bits(p) - minimumBits + guardBits }
+        let tree = Precision(minimumBits: minimumBits, guardBits: 64 + 4 * levels.count)
 
         // Top: y_L = frac(R / L), y_R = frac(L / R), as integers Y = ⌊y · 2^b⌋.
-        let top = levels.removeLast()
-        var topBits = (0..<top.count).map { precision(top[$0]) }
+        let top = below
+        levels.removeLast()
+        var topBits = (0..<top.count).map { tree.bits(top[$0]) }
         var fractions = GMPArray(count: top.count)
         do {
             let nodes = top, out = fractions, b = topBits
@@ -98,41 +108,95 @@ public enum BatchGCD {
                 }
             }
         }
-        // Down the tree: Y_c = ⌊(Y_v · P_s² mod 2^b_v) / 2^(b_v − b_c)⌋; a carried node keeps its parent's.
-        while let level = levels.popLast() {
-            let parent = fractions, parentBits = topBits
-            let levelBits = (0..<level.count).map { precision(level[$0]) }
-            let next = GMPArray(count: level.count)
-            parallelFor(level.count) { i in
-                let p = i / 2, s = i ^ 1
-                guard s < level.count else {
-                    __gmpz_set(next[i], parent[p])
-                    return
-                }
-                let t = GMPArray(count: 1)
-                withExtendedLifetime(t) {
-                    __gmpz_mul(t[0], level[s], level[s])
-                    __gmpz_mul(t[0], t[0], parent[p])
-                    __gmpz_fdiv_r_2exp(t[0], t[0], mp_bitcnt_t(parentBits[p]))
-                    __gmpz_fdiv_q_2exp(next[i], t[0], mp_bitcnt_t(parentBits[p] - levelBits[i]))
-                }
-            }
-            topBits = (0..<level.count).map { i in (i ^ 1) < level.count ? levelBits[i] : parentBits[i / 2] }
-            fractions = next
+        // Down the kept levels (to level `local`), each on all cores; each product level is released
+        // once the level below has its fractions.
+        while levels.count > local, let level = levels.popLast() ?? nil {
+            (fractions, topBits) = descend(level, parent: fractions, parentBits: topBits, tree: tree, parallel: true)
         }
-        // Leaves: z_i = ⌊(Y_i · N_i + 2^(b−1)) / 2^b⌋ (≡ Q_i mod N_i; it may round up to N_i, which
-        // the gcd treats as 0), g_i = gcd(N_i, z_i).
         let gcds = GMPArray(count: leaves.count)
-        let y = fractions, b = topBits
-        parallelFor(leaves.count) { i in
+        if local == 0 {
+            // Small inputs: the whole tree was kept and the fractions are at the leaves.
+            finish(leaves, range: 0..<leaves.count, fractions: fractions, offset: 0, bits: topBits, into: gcds)
+            return gcds
+        }
+        // The rest per subtree of 2^local leaves, the subtrees on all cores: rebuild the subtree's
+        // products, go down to its leaves, finish them.
+        let parents = fractions, parentBits = topBits, span = 1 << local
+        parallelFor(parents.count) { u in
+            let range = (u * span)..<min((u + 1) * span, leaves.count)
+            let own = GMPArray(count: range.count)
+            for (k, i) in range.enumerated() { __gmpz_set(own[k], leaves[i]) }
+            var subtree: [GMPArray] = [own]
+            for _ in 1..<local { subtree.append(productLevel(subtree[subtree.count - 1], parallel: false)) }
+            let y = GMPArray(count: 1)
+            __gmpz_set(y[0], parents[u])
+            var (f, b) = (y, [parentBits[u]])
+            while let level = subtree.popLast() {
+                (f, b) = descend(level, parent: f, parentBits: b, tree: tree, parallel: false)
+            }
+            finish(leaves, range: range, fractions: f, offset: range.lowerBound, bits: b, into: gcds)
+        }
+        return gcds
+    }
+
+    /// Fraction bits kept for a node: 2·bits(P_v) − bits(smallest leaf) + guard bits.
+    struct Precision: Sendable {
+        let minimumBits: Int, guardBits: Int
+        func bits(_ p: UnsafeMutablePointer<__mpz_struct>) -> Int { 2 * BatchGCD.bits(p) - minimumBits + guardBits }
+    }
+
+    /// The next level of a product tree (pairs multiplied; an odd last node is carried).
+    static func productLevel(_ below: GMPArray, parallel: Bool = true) -> GMPArray {
+        let next = GMPArray(count: (below.count + 1) / 2)
+        let body: @Sendable (Int) -> Void = { i in
+            if 2 * i + 1 < below.count {
+                __gmpz_mul(next[i], below[2 * i], below[2 * i + 1])
+            } else {
+                __gmpz_set(next[i], below[2 * i])
+            }
+        }
+        if parallel { parallelFor(next.count, body) } else { for i in 0..<next.count { body(i) } }
+        return next
+    }
+
+    /// One step down: Y_c = ⌊(Y_v · P_s² mod 2^b_v) / 2^(b_v − b_c)⌋ for every node c of `level`
+    /// (v its parent, s its sibling); a carried node keeps its parent's fraction and bits.
+    static func descend(_ level: GMPArray, parent: GMPArray, parentBits: [Int], tree: Precision,
+                        parallel: Bool) -> (GMPArray, [Int]) {
+        let levelBits = (0..<level.count).map { tree.bits(level[$0]) }
+        let next = GMPArray(count: level.count)
+        let body: @Sendable (Int) -> Void = { i in
+            let p = i / 2, s = i ^ 1
+            guard s < level.count else {
+                __gmpz_set(next[i], parent[p])
+                return
+            }
+            let t = GMPArray(count: 1)
+            withExtendedLifetime(t) {
+                __gmpz_mul(t[0], level[s], level[s])
+                __gmpz_mul(t[0], t[0], parent[p])
+                __gmpz_fdiv_r_2exp(t[0], t[0], mp_bitcnt_t(parentBits[p]))
+                __gmpz_fdiv_q_2exp(next[i], t[0], mp_bitcnt_t(parentBits[p] - levelBits[i]))
+            }
+        }
+        if parallel { parallelFor(level.count, body) } else { for i in 0..<level.count { body(i) } }
+        let bits = (0..<level.count).map { i in (i ^ 1) < level.count ? levelBits[i] : parentBits[i / 2] }
+        return (next, bits)
+    }
+
+    /// Leaves: z_i = ⌊(Y_i · N_i + 2^(b−1)) / 2^b⌋ (≡ Q_i mod N_i; it may round up to N_i, which the
+    /// gcd treats as 0), g_i = gcd(N_i, z_i). `fractions[i − offset]` belongs to leaf i.
+    static func finish(_ leaves: GMPArray, range: Range<Int>, fractions: GMPArray, offset: Int, bits: [Int],
+                       into gcds: GMPArray) {
+        for i in range {
+            let k = i - offset
             // ⌊(x + 2^(b−1)) / 2^b⌋ = ⌊(⌊x / 2^(b−1)⌋ + 1) / 2⌋
-            __gmpz_mul(gcds[i], y[i], leaves[i])
-            __gmpz_fdiv_q_2exp(gcds[i], gcds[i], mp_bitcnt_t(b[i] - 1))
+            __gmpz_mul(gcds[i], fractions[k], leaves[i])
+            __gmpz_fdiv_q_2exp(gcds[i], gcds[i], mp_bitcnt_t(bits[k] - 1))
             __gmpz_add_ui(gcds[i], gcds[i], 1)
             __gmpz_fdiv_q_2exp(gcds[i], gcds[i], 1)
             __gmpz_gcd(gcds[i], gcds[i], leaves[i])
         }
-        return gcds
     }
 
     static func bits(_ x: UnsafeMutablePointer<__mpz_struct>) -> Int {

@@ -133,7 +133,8 @@ public enum FingerprintOutput {
         // empty: the two-space form), else "no comment". PEM stores no comment; PPK keeps its own.
         // A FILE.pub whose line has no comment names itself (authfile.c sshkey_try_load_public), and
         // its comment is the rest of the line up to the first CR, trailing blanks kept.
-        if path != "-", let sibling = try? KeyFile.read(FileIO.read(path + ".pub")),
+        // Only a regular FILE.pub is read: a FIFO there would block, a device feed garbage.
+        if path != "-", let sibling = try? FileIO.readRegularFile(path + ".pub").map(KeyFile.read),
            let pub = sibling.lazy.compactMap({ try? $0.result.get() }).first, pub.publicKey == doc.publicKey {
             let verbatim = (pub.verbatimComment ?? Array(pub.comment.utf8)).prefix { $0 != 0x0d && $0 != 0x0a }
             return visEscaped(verbatim.isEmpty ? Array((path + ".pub").utf8) : Array(verbatim))

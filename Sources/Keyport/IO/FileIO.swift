@@ -87,63 +87,34 @@ public enum FileIO {
         return lstat(path, &st) == 0
     }
 
+    /// The content of `path` if it is a regular file (symbolic links followed) of at most `limit`
+    /// bytes, else nil. For files read only if present, such as the FILE.pub beside a private key:
+    /// a FIFO there must not block keyport (it is opened non-blocking and never read), nor a device
+    /// feed it. The content is public; it is not wiped.
+    public static func readRegularFile(_ path: String, limit: Int = KeyFile.maximumSize) -> [UInt8]? {
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, Int(st.st_size) <= limit else { return nil }
+        var out = [UInt8](repeating: 0, count: Int(st.st_size) + 1)
+        var count = 0
+        while count < out.count {
+            let n = out.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, $0.count - count) }
+            if n < 0, errno == EINTR { continue }
+            if n < 0 { return nil }
+            if n == 0 { break }
+            count += n
+        }
+        // One byte more than the size was asked for: a file that grew past the limit is refused.
+        guard count <= limit else { return nil }
+        return Array(out[0..<count])
+    }
+
     /// Whether `path` is a directory (symbolic links followed).
     public static func isDirectory(_ path: String) -> Bool {
         var st = stat()
         return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-    }
-
-    /// Writes `bytes` to `path` through a temporary file in the same directory and a rename, so the
-    /// destination is either untouched or complete. Secret files get mode 0600 from creation on.
-    /// Without `force`, an existing destination is never replaced (checked atomically with link(2)).
-    /// A destination that cannot be made throws `io` with a reason starting "cannot create", which
-    /// the CLI reports as "cannot create output" (73) rather than "no input" (66).
-    public static func writeAtomically(_ path: String, _ bytes: [UInt8], secret: Bool, force: Bool) throws {
-        if !force, exists(path) { throw KeyportError.outputExists(path: path) }
-        let directory: String
-        if let slash = path.lastIndex(of: "/") {
-            directory = slash == path.startIndex ? "/" : String(path[..<slash])
-        } else {
-            directory = "."
-        }
-        var template = Array("\(directory)/.keyport-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw KeyportError.io(path: path, reason: "cannot create a file in \(directory): \(errorText())", cause: .create(errno: errno)) }
-        let tempPath = String(decoding: template.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        var committed = false
-        defer {
-            if !committed { unlink(tempPath) }
-        }
-        // mkstemp creates 0600; public files are made world-readable like ssh-keygen's .pub files.
-        if !secret { fchmod(fd, 0o644) }
-        var offset = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, bytes.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                let code = errno
-                close(fd)
-                throw KeyportError.io(path: path, reason: "write failed: \(errorText(code))", cause: .write(errno: code))
-            }
-            offset += n
-        }
-        if fsync(fd) != 0 {
-            let code = errno
-            close(fd)
-            throw KeyportError.io(path: path, reason: "write failed: \(errorText(code))", cause: .write(errno: code))
-        }
-        close(fd)
-        if force {
-            guard rename(tempPath, path) == 0 else { throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())", cause: .create(errno: errno)) }
-        } else {
-            // link(2) fails if the destination appeared meanwhile: never clobber without --force.
-            guard link(tempPath, path) == 0 else {
-                if errno == EEXIST { throw KeyportError.outputExists(path: path) }
-                throw KeyportError.io(path: path, reason: "cannot create the file: \(errorText())", cause: .create(errno: errno))
-            }
-            unlink(tempPath)
-        }
-        committed = true
     }
 
     /// strerror's text for `code` (by default the current errno), lowercased.

@@ -113,7 +113,7 @@ public final class OutputWriter: @unchecked Sendable {
     public func finish() throws {
         flush()
         if let failure {
-            throw KeyportError.io(path: name, reason: "write failed: \(String(cString: strerror(failure)).lowercased())")
+            throw KeyportError.io(path: name, reason: "write failed: \(FileIO.errorText(failure))", cause: .write(errno: failure))
         }
     }
 

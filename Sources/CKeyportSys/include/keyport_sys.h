@@ -1,0 +1,37 @@
+#ifndef KEYPORT_SYS_H
+#define KEYPORT_SYS_H
+// What keyport needs from the system that Swift cannot do safely itself: signal handlers (which
+// may only call async-signal-safe functions, so they are written in C) that remove a temporary
+// file holding a private key and restore the terminal before the process ends or stops, and the
+// Linux O_TMPFILE flag (a macro Swift does not import).
+
+#include <termios.h>
+
+/// O_TMPFILE where the platform has it (an unnamed file in a directory, given a name only by
+/// linkat), else 0.
+int keyport_o_tmpfile(void);
+
+/// Gives the unnamed (O_TMPFILE) file `fd` the name `path` with linkat(2): through /proc/self/fd
+/// (any user), else AT_EMPTY_PATH (which needs CAP_DAC_READ_SEARCH). 0, or -1 with errno
+/// (EEXIST when `path` exists: nothing is ever replaced).
+int keyport_link_unnamed(int fd, const char *path);
+
+/// Remembers `path` (copied) to be unlinked if SIGINT, SIGTERM, SIGHUP or SIGQUIT ends the
+/// process; returns a slot for keyport_pending_remove, or -1 when all slots are taken.
+int keyport_pending_add(const char *path);
+/// Forgets the path in `slot` (the file was renamed into place or removed).
+void keyport_pending_remove(int slot);
+
+/// While a passphrase is read with echo off on `fd`: a signal that ends the process restores
+/// `saved` first; SIGTSTP, SIGTTIN and SIGTTOU restore it before stopping and, on SIGCONT, set
+/// `quiet` again and write `prompt` again (as OpenSSH's readpassphrase does).
+void keyport_tty_guard(int fd, const struct termios *saved, const struct termios *quiet, const char *prompt);
+/// The terminal is back as it was: signals no longer touch it.
+void keyport_tty_release(void);
+
+/// Blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in this thread around a step that must not be cut
+/// in two (creating a file and registering it); keyport_signals_unblock delivers what came meanwhile.
+void keyport_signals_block(void);
+void keyport_signals_unblock(void);
+
+#endif

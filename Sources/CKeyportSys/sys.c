@@ -1,0 +1,141 @@
+// Signal handlers for keyport: see include/keyport_sys.h. Everything a handler touches is a
+// static buffer or a sig_atomic_t flag, and it calls only async-signal-safe functions (unlink,
+// tcsetattr, write, signal, sigprocmask, raise).
+#define _GNU_SOURCE
+#include "keyport_sys.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+int keyport_o_tmpfile(void) {
+#ifdef O_TMPFILE
+    return O_TMPFILE;
+#else
+    return 0;
+#endif
+}
+
+int keyport_link_unnamed(int fd, const char *path) {
+    char proc[64];
+    snprintf(proc, sizeof proc, "/proc/self/fd/%d", fd);
+    if (linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW) == 0) return 0;
+    if (errno != ENOENT) return -1;
+    return linkat(fd, "", AT_FDCWD, path, AT_EMPTY_PATH);
+}
+
+#define SLOTS 4
+static char pending[SLOTS][PATH_MAX];
+static volatile sig_atomic_t pending_used[SLOTS];
+
+static volatile sig_atomic_t tty_active;
+static int tty_fd = -1;
+static struct termios tty_saved, tty_quiet;
+static char tty_prompt[1024];
+
+static const int fatal_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+static const int stop_signals[] = {SIGTSTP, SIGTTIN, SIGTTOU};
+static pthread_once_t installed = PTHREAD_ONCE_INIT;
+
+static void reraise(int sig) {
+    signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
+    raise(sig);
+}
+
+static void on_fatal(int sig) {
+    if (tty_active) {
+        tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+        (void)!write(tty_fd, "\n", 1);
+    }
+    for (int i = 0; i < SLOTS; i++) {
+        if (pending_used[i]) unlink(pending[i]);
+    }
+    // Die of the signal itself, so the parent sees what happened (a shell prints nothing, exit 130).
+    reraise(sig);
+}
+
+static void install(int sig, void (*handler)(int), int flags);
+
+static void on_stop(int sig) {
+    int saved_errno = errno;
+    if (tty_active) tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+    reraise(sig);
+    // Continued (SIGCONT): catch the next stop again and hide the typing again.
+    install(sig, on_stop, SA_RESTART);
+    if (tty_active) {
+        tcsetattr(tty_fd, TCSAFLUSH, &tty_quiet);
+        (void)!write(tty_fd, tty_prompt, strlen(tty_prompt));
+    }
+    errno = saved_errno;
+}
+
+static void install(int sig, void (*handler)(int), int flags) {
+    struct sigaction old, sa;
+    // A signal the caller chose to ignore (nohup, a background job's SIGINT) stays ignored.
+    if (sigaction(sig, NULL, &old) != 0 || old.sa_handler == SIG_IGN) return;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = handler;
+    sa.sa_flags = flags;
+    sigemptyset(&sa.sa_mask);
+    // While one handler runs, the others wait; SIGTTOU too, so tcsetattr works from the background.
+    for (unsigned i = 0; i < sizeof fatal_signals / sizeof *fatal_signals; i++) sigaddset(&sa.sa_mask, fatal_signals[i]);
+    for (unsigned i = 0; i < sizeof stop_signals / sizeof *stop_signals; i++) sigaddset(&sa.sa_mask, stop_signals[i]);
+    sigaction(sig, &sa, NULL);
+}
+
+static void install_all(void) {
+    for (unsigned i = 0; i < sizeof fatal_signals / sizeof *fatal_signals; i++) install(fatal_signals[i], on_fatal, 0);
+    for (unsigned i = 0; i < sizeof stop_signals / sizeof *stop_signals; i++) install(stop_signals[i], on_stop, SA_RESTART);
+}
+
+int keyport_pending_add(const char *path) {
+    pthread_once(&installed, install_all);
+    size_t length = strlen(path);
+    if (length >= PATH_MAX) return -1;
+    for (int i = 0; i < SLOTS; i++) {
+        if (pending_used[i]) continue;
+        memcpy(pending[i], path, length + 1);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        pending_used[i] = 1;
+        return i;
+    }
+    return -1;
+}
+
+void keyport_pending_remove(int slot) {
+    if (slot >= 0 && slot < SLOTS) pending_used[slot] = 0;
+}
+
+void keyport_tty_guard(int fd, const struct termios *saved, const struct termios *quiet, const char *prompt) {
+    pthread_once(&installed, install_all);
+    tty_fd = fd;
+    tty_saved = *saved;
+    tty_quiet = *quiet;
+    size_t length = strlen(prompt);
+    if (length >= sizeof tty_prompt) length = sizeof tty_prompt - 1;
+    memcpy(tty_prompt, prompt, length);
+    tty_prompt[length] = 0;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    tty_active = 1;
+}
+
+void keyport_tty_release(void) { tty_active = 0; }
+
+static sigset_t blocked_before;
+
+void keyport_signals_block(void) {
+    sigset_t set;
+    sigemptyset(&set);
+    for (unsigned i = 0; i < sizeof fatal_signals / sizeof *fatal_signals; i++) sigaddset(&set, fatal_signals[i]);
+    pthread_sigmask(SIG_BLOCK, &set, &blocked_before);
+}
+
+void keyport_signals_unblock(void) { pthread_sigmask(SIG_SETMASK, &blocked_before, NULL); }
