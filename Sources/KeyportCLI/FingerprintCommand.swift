@@ -19,7 +19,7 @@ struct FingerprintCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .customShort("E"), help: ArgumentHelp("Fingerprint hash, in any case.", valueName: "hash"))
+    @Option(name: .customShort("E"), help: ArgumentHelp("Fingerprint hash: sha256 (default), md5, sha1 or sha512 as ssh-keygen; spki-sha256 (badkeys' key id), aws-md5 (AWS EC2, imported keys) or aws-sha1 (AWS EC2, keys AWS created; private keys only); in any case.", valueName: "hash"))
     var hash: FingerprintHash = .sha256
 
     @Flag(name: .shortAndLong, help: "Also print the randomart picture, as ssh-keygen -lv.")
@@ -41,6 +41,9 @@ struct FingerprintCommand: ParsableCommand {
     /// `Fingerprinter` over each file, its output to standard output (at once for pipes, so each
     /// key shows as soon as its line is read), its problems to standard error.
     static func execute(files: [String], hash: FingerprintHash, verbose: Bool, json: Bool, passphraseFile: String?) throws {
+        if verbose, !hash.isSSHKeygen {
+            throw KeyportError.usage("-v draws ssh-keygen's randomart, which exists only for -E sha256, md5, sha1 or sha512")
+        }
         var reader = KeyReader()
         var out = OutputBuffer()
         var passphrase: SecureBytes?

@@ -106,6 +106,7 @@ struct InspectCommand: ParsableCommand {
         if let key = doc.publicKey {
             rows.append(("sha256", key.fingerprint(.sha256)))
             rows.append(("md5", key.fingerprint(.md5)))
+            for kind in Self.otherFingerprints { rows.append((kind.rawValue, Self.otherFingerprint(kind, doc) ?? "(not available: \(Self.unavailableReason(kind, doc)))")) }
             rows.append(("public key", OpenSSHPublicFormat.encodeLine(key, comment: doc.comment).trimmingTrailingNewline()))
         }
         if let note { rows.append(("note", note)) }
@@ -186,6 +187,7 @@ struct InspectCommand: ParsableCommand {
         }
         o.add("sha256", doc.publicKey?.fingerprint(.sha256))
         o.add("md5", doc.publicKey?.fingerprint(.md5))
+        for kind in Self.otherFingerprints { o.add(kind.jsonName, Self.otherFingerprint(kind, doc)) }
         o.add("public_key", doc.publicKey.map { OpenSSHPublicFormat.encodeLine($0, comment: doc.comment).trimmingTrailingNewline() })
         o.add("options", raw: doc.optionList.map(JSONObject.array) ?? "null")
         o.add("hosts", raw: doc.hostPatterns.map(JSONObject.array) ?? "null")
@@ -302,4 +304,21 @@ struct InspectLineHandler: LineHandler {
 extension String {
     func trimmingTrailingNewline() -> String { hasSuffix("\n") ? String(dropLast()) : self }
     func replacingSpaces() -> String { String(map { $0 == " " ? "_" : $0 }) }
+}
+
+extension InspectCommand {
+    /// The other tools' fingerprints `inspect` shows after ssh-keygen's two.
+    static let otherFingerprints: [FingerprintHash] = FingerprintHash.allCases.filter { !$0.isSSHKeygen }
+
+    /// The fingerprint of `kind` of the document's key, nil when it has none (see `unavailableReason`).
+    static func otherFingerprint(_ kind: FingerprintHash, _ doc: KeyDocument) -> String? {
+        try? doc.fingerprint(kind)
+    }
+
+    /// Why `otherFingerprint` is nil, in a few words for the text output.
+    static func unavailableReason(_ kind: FingerprintHash, _ doc: KeyDocument) -> String {
+        if doc.publicKey?.subjectPublicKeyInfo == nil { return "no X.509 form" }
+        if !doc.isPrivate { return "needs the private key" }
+        return "the private key is encrypted"
+    }
 }

@@ -107,7 +107,7 @@ import Testing
         }
         #expect(text.components(separatedBy: ":file:_files'").count - 1 >= 8, "zsh: file arguments")
         for values in ["rsa ecdsa ed25519 dsa", "sha256 md5 sha1 sha512", "openssh rfc4716 ppk pem pkcs8", "openssh ppk pem pkcs8", "text json sarif", "2 3"] {
-            let list = "=('" + values.replacingOccurrences(of: " ", with: "' '") + "')"
+            let list = "=('" + values.replacingOccurrences(of: " ", with: "' '") + "'"
             #expect(text.contains(list), "zsh: \(list)")
         }
     }

@@ -54,7 +54,7 @@ public struct FingerprintStyle: Sendable, Equatable {
             case .type: return "type"
             case .bits: return "bits"
             case .comment: return "comment"
-            case let .fingerprint(hash): return hash.rawValue
+            case let .fingerprint(hash): return hash.jsonName
             case .format: return "format"
             case .options: return "options"
             case .hosts: return "hosts"
@@ -74,7 +74,7 @@ public struct FingerprintStyle: Sendable, Equatable {
     public var jsonFields: [JSONField] {
         var fields: [JSONField] = [.file, .line, .type, .bits, .comment, .fingerprint(.sha256), .fingerprint(.md5)]
         if hash != .sha256 && hash != .md5 { fields.append(.fingerprint(hash)) }
-        if randomart { fields.append(.randomart) }
+        if randomart, hash.isSSHKeygen { fields.append(.randomart) }
         return fields + [.format, .options, .hosts, .marker]
     }
 
@@ -86,18 +86,21 @@ public struct FingerprintStyle: Sendable, Equatable {
 public enum FingerprintOutput {
     /// The output for one key of `document` read from `path`: one text line (plus the randomart
     /// when asked), or one JSON line. Empty for known_hosts marker lines in text, which
-    /// `ssh-keygen -l` skips.
-    public static func render(_ key: PublicKey, document doc: KeyDocument, path: String, style: FingerprintStyle) -> String {
-        if style.json { return json(key, document: doc, path: path, style: style) + "\n" }
+    /// `ssh-keygen -l` skips. Another tool's kind (`spki-sha256`, `aws-md5`, `aws-sha1`) takes the
+    /// place of the hash in the same line; it has no randomart.
+    ///
+    /// - Throws: when the key has no fingerprint of that kind (see `PublicKey.fingerprint(_:privateKey:)`).
+    public static func render(_ key: PublicKey, document doc: KeyDocument, path: String, style: FingerprintStyle) throws -> String {
+        if style.json { return try json(key, document: doc, path: path, style: style) + "\n" }
         // ssh-keygen skips @cert-authority/@revoked lines (it skips only one token before the key).
         if doc.marker != nil { return "" }
-        var line = "\(key.bits) \(key.fingerprint(style.hash)) \(label(doc, path: path)) (\(key.displayType))\n"
-        if style.randomart { line += Randomart.render(key, hash: style.hash) + "\n" }
+        var line = "\(key.bits) \(try key.fingerprint(style.hash, privateKey: doc.privateKey)) \(label(doc, path: path)) (\(key.displayType))\n"
+        if style.randomart, style.hash.isSSHKeygen { line += Randomart.render(key, hash: style.hash) + "\n" }
         return line
     }
 
     /// The JSON object (without newline) for one key, members in `style.jsonFields` order.
-    public static func json(_ key: PublicKey, document doc: KeyDocument, path: String, style: FingerprintStyle) -> String {
+    public static func json(_ key: PublicKey, document doc: KeyDocument, path: String, style: FingerprintStyle) throws -> String {
         var members: [(String, JSON)] = []
         for field in style.jsonFields {
             let value: JSON?
@@ -107,7 +110,7 @@ public enum FingerprintOutput {
             case .type: value = .string(key.sshType)
             case .bits: value = .int(key.bits)
             case .comment: value = doc.knownComment.map { .string($0) }
-            case let .fingerprint(hash): value = .string(key.fingerprint(hash))
+            case let .fingerprint(hash): value = .string(try key.fingerprint(hash, privateKey: doc.privateKey))
             case .format: value = .string(doc.format.rawValue)
             case .options: value = doc.optionList.map { .array($0.map { .string($0) }) }
             case .hosts: value = doc.hostPatterns.map { .array($0.map { .string($0) }) }

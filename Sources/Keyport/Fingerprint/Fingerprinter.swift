@@ -22,7 +22,8 @@ public struct FingerprintLineHandler: LineHandler {
 
     /// Renders line `number` into `out` (or records why it is not a key).
     public mutating func handle(_ line: UnsafeBufferPointer<UInt8>, number: Int, into out: LineOutput) {
-        if !style.randomart {
+        // Only ssh-keygen's kinds hash the blob as read; the other tools' take the general path.
+        if !style.randomart, style.hash.isSSHKeygen {
             let written: Int
             if style.json {
                 written = out.write(maximumCount: LineFingerprinter.jsonCapacity(lineLength: line.count, layout: layout)) {
@@ -48,7 +49,12 @@ public struct FingerprintLineHandler: LineHandler {
         case let .failure(error): out.fail(line: number, error)
         case let .key(doc):
             out.noteKey()
-            if let key = doc.publicKey { out.append(FingerprintOutput.render(key, document: doc, path: path, style: style)) }
+            guard let key = doc.publicKey else { return }
+            do {
+                out.append(try FingerprintOutput.render(key, document: doc, path: path, style: style))
+            } catch {
+                out.fail(line: number, Fingerprinter.keyportError(error, path: path))
+            }
         }
     }
 }
@@ -112,7 +118,8 @@ public struct Fingerprinter: Sendable {
                 report(entry.line, error)
                 continue
             }
-            if doc.publicKey == nil {
+            // aws-sha1 hashes the private key: unlock an encrypted one for it.
+            if doc.publicKey == nil || (style.hash.needsPrivateKey && doc.isLocked) {
                 do {
                     guard let secret = try passphrase(doc) else { continue }
                     doc = try KeyFile.unlock(doc, passphrase: secret)
@@ -122,7 +129,11 @@ public struct Fingerprinter: Sendable {
                 }
             }
             guard let key = doc.publicKey else { continue }
-            text += FingerprintOutput.render(key, document: doc, path: path, style: style)
+            do {
+                text += try FingerprintOutput.render(key, document: doc, path: path, style: style)
+            } catch {
+                report(doc.line, Self.keyportError(error, path: path))
+            }
         }
         text.withUTF8 { output([UnsafeRawBufferPointer($0)], false) }
     }
