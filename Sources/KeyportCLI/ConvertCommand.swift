@@ -21,10 +21,10 @@ struct ConvertCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .long, help: "Output format: openssh, rfc4716, ppk, pem or pkcs8.")
+    @Option(name: .long, help: "Output format, in any case (putty is ppk).")
     var to: OutputFormat
 
-    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file instead of standard output (- is standard output).", valueName: "file"))
+    @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write to this file instead of standard output (- is standard output).", valueName: "file"), completion: .file())
     var outputOption: String?
 
     /// The output file; nil for standard output (`-o -` too, as `-` reads standard input).
@@ -42,7 +42,7 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("bcrypt rounds for encrypted OpenSSH output.", valueName: "n"))
     var kdfRounds: Int = 16
 
-    @Option(name: .long, help: ArgumentHelp("PPK version to write: 2 or 3.", valueName: "2|3"))
+    @Option(name: .long, help: ArgumentHelp("PPK version to write: 2 or 3.", valueName: "2|3"), completion: .list(["2", "3"]))
     var ppkVersion: Int = 3
 
     @Option(name: .long, help: ArgumentHelp("PPK v3 Argon2 parameters: passes=N,memory=KiB,parallelism=N,kdf=argon2id|argon2i|argon2d.", valueName: "list"))
@@ -50,8 +50,9 @@ struct ConvertCommand: ParsableCommand {
 
     @OptionGroup var unlock: UnlockOptions
     @OptionGroup var protect: ProtectOptions
+    @OptionGroup var quietOption: QuietOption
 
-    @Argument(help: ArgumentHelp("The key file; - reads standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The key file; - reads standard input.", valueName: "file"), completion: .file())
     var file: String
 
     func validate() throws {
@@ -62,6 +63,7 @@ struct ConvertCommand: ParsableCommand {
     }
 
     mutating func run() throws {
+        quietOption.apply()
         var reader = KeyReader()
         let keys = reader.load(file)
         if reader.exitCode != .success { throw reader.exitCode }

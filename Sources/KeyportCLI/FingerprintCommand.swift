@@ -30,7 +30,7 @@ struct FingerprintCommand: ParsableCommand {
 
     @OptionGroup var unlock: UnlockOptions
 
-    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"), completion: .file())
     var files: [String]
 
     func validate() throws {

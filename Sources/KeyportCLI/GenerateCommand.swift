@@ -26,7 +26,7 @@ struct GenerateCommand: ParsableCommand {
         """
     )
 
-    @Option(name: .shortAndLong, help: ArgumentHelp("Key type: rsa, ecdsa or ed25519 (dsa with --allow-weak).", valueName: "type"))
+    @Option(name: .shortAndLong, help: ArgumentHelp("Key type: rsa, ecdsa or ed25519 (dsa with --allow-weak), in any case.", valueName: "type"), completion: .list(["rsa", "ecdsa", "ed25519", "dsa"]))
     var type: String = "rsa"
 
     @Option(name: .shortAndLong, help: ArgumentHelp("Key size: RSA 2048 and up (default 2048), ECDSA 256, 384 or 521 (default 256).", valueName: "bits"))
@@ -35,19 +35,20 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customShort("C"), help: ArgumentHelp("Comment (default user@host); many hosting providers ask for your email address.", valueName: "comment"))
     var comment: String?
 
-    @Option(name: .customShort("f"), help: ArgumentHelp("Private key file; the public key goes to FILE.pub.", valueName: "file"))
+    @Option(name: .customShort("f"), help: ArgumentHelp("Private key file; the public key goes to FILE.pub.", valueName: "file"), completion: .file())
     var file: String?
 
-    @Option(name: .long, help: "Private key format: openssh, ppk, pem or pkcs8.")
+    @Option(name: .long, help: ArgumentHelp("Private key format: openssh, ppk (or putty), pem or pkcs8, in any case.", valueName: "format"),
+            completion: .list(["openssh", "ppk", "pem", "pkcs8"]))
     var format: OutputFormat = .openssh
 
-    @Option(name: .long, help: ArgumentHelp("PPK version to write: 2 or 3.", valueName: "2|3"))
+    @Option(name: .long, help: ArgumentHelp("PPK version to write: 2 or 3.", valueName: "2|3"), completion: .list(["2", "3"]))
     var ppkVersion: Int = 3
 
     @Option(name: .long, help: ArgumentHelp("bcrypt rounds for an encrypted OpenSSH key.", valueName: "n"))
     var kdfRounds: Int = 16
 
-    @Option(name: .long, help: ArgumentHelp("Encrypt the new key with the passphrase on the first line of this file.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Encrypt the new key with the passphrase on the first line of this file.", valueName: "file"), completion: .file())
     var passphraseFile: String?
 
     @Flag(name: .long, help: "Write the private key unencrypted.")
@@ -59,6 +60,8 @@ struct GenerateCommand: ParsableCommand {
     @Flag(name: .long, help: "Allow DSA and RSA below 2048 bits (with a warning).")
     var allowWeak = false
 
+    @OptionGroup var quietOption: QuietOption
+
     func validate() throws {
         guard ppkVersion == 2 || ppkVersion == 3 else { throw ValidationError("--ppk-version must be 2 or 3") }
         guard kdfRounds >= 1 else { throw ValidationError("--kdf-rounds must be at least 1") }
@@ -67,23 +70,26 @@ struct GenerateCommand: ParsableCommand {
     }
 
     mutating func run() throws {
+        quietOption.apply()
         let (algorithm, size) = try resolveAlgorithm()
         // Without a terminal nobody can be asked: fail before touching any file.
-        if passphraseFile == nil, !noPassphrase, !Terminal.stdinIsTerminal {
+        if passphraseFile == nil, !noPassphrase, !Terminal.canPrompt {
             throw KeyportError.passphraseRequired("no terminal to ask for the new key's passphrase: give --passphrase-file FILE or --no-passphrase")
         }
         let path = try resolvePath(algorithm)
         let publicPath = path + ".pub"
         for p in [path, publicPath] { try FileIO.checkReplaceable(p, force: force) }
         let keyComment = comment ?? Self.defaultComment()
-        if !Self.looksLikeEmail(keyComment) {
+        if !Self.looksLikeEmail(keyComment), !Terminal.quiet {
             Terminal.writeError("keyport: hint: the comment \"\(SafeText.escape(keyComment))\" is not an email address; many hosting providers ask for one (-C you@example.com)\n")
         }
         let passphrase = try newPassphrase(for: path)
 
         var out = OutputBuffer()
-        out.append("Generating public/private \(algorithm.family) key pair.\n")
-        out.flush()
+        if !Terminal.quiet {
+            out.append("Generating public/private \(algorithm.family) key pair.\n")
+            out.flush()
+        }
         let key = try KeyGenerator.generate(algorithm: algorithm, bits: size)
 
         let options = EncodeOptions(comment: keyComment, passphrase: passphrase, kdfRounds: kdfRounds, ppkVersion: ppkVersion)
@@ -114,6 +120,8 @@ struct GenerateCommand: ParsableCommand {
             throw KeyportError.keyMismatch("the written key does not read back as the generated key (\(error)); both files were removed")
         }
 
+        // -q: the files and the exit status say it all, as with ssh-keygen -q.
+        if Terminal.quiet { return }
         out.append("Your identification has been saved in \(SafeText.escape(path))\n")
         out.append("Your public key has been saved in \(SafeText.escape(publicPath))\n")
         out.append("The key fingerprint is:\n")
@@ -175,7 +183,7 @@ struct GenerateCommand: ParsableCommand {
             guard mkdir(directory, 0o700) == 0 else {
                 throw KeyportError.io(path: directory, reason: "cannot create the directory: \(FileIO.errorText())", cause: .create(errno: errno))
             }
-            Terminal.writeError("Created directory '\(directory)'.\n")
+            if !Terminal.quiet { Terminal.writeError("Created directory '\(directory)'.\n") }
         }
         return path
     }

@@ -22,7 +22,7 @@ struct InspectCommand: ParsableCommand {
 
     @OptionGroup var unlock: UnlockOptions
 
-    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"), completion: .file())
     var files: [String]
 
     func validate() throws {
@@ -53,9 +53,9 @@ struct InspectCommand: ParsableCommand {
             for loaded in reader.load(path, input: input) {
                 var doc = loaded.document
                 var note: String?
-                if doc.publicKey == nil || doc.commentSource == .unknown && (unlock.passphraseFile != nil || Terminal.stdinIsTerminal)
+                if doc.publicKey == nil || doc.commentSource == .unknown && (unlock.passphraseFile != nil || Terminal.canPrompt)
                     && doc.withCommentFromPublicFile(beside: path, always: false).commentSource == .unknown {
-                    if unlock.passphraseFile != nil || Terminal.stdinIsTerminal {
+                    if unlock.passphraseFile != nil || Terminal.canPrompt {
                         do {
                             doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, document: doc, cache: &passphrase))
                         } catch {
@@ -116,7 +116,7 @@ struct InspectCommand: ParsableCommand {
         if let note { rows.append(("note", note)) }
         for observation in doc.observations { rows.append(("observation", observation.message)) }
         // Every value may quote the input (comment, options, hosts, details): one escaping rule.
-        var out = SafeText.escape(path == "-" ? "(stdin)" : path) + (doc.line.map { ":\($0)" } ?? "") + "\n"
+        var out = SafeText.escape(FileIO.displayName(path)) + (doc.keyLine.map { ":\($0)" } ?? "") + "\n"
         let width = (rows.map { $0.0.count }.max() ?? 0) + 2
         for (k, v) in rows {
             out += "  " + k + ":" + String(repeating: " ", count: width - k.count) + SafeText.escape(v) + "\n"
@@ -181,11 +181,14 @@ struct InspectCommand: ParsableCommand {
         return "\(tmValue.tm_year + 1900)-\(two(tmValue.tm_mon + 1))-\(two(tmValue.tm_mday))T\(two(tmValue.tm_hour)):\(two(tmValue.tm_min)):\(two(tmValue.tm_sec))"
     }
 
+    /// schema/keyport.schema.json#/$defs/inspect: every member always present, null when it does
+    /// not apply or is unknown.
     func jsonText(_ doc: KeyDocument, path: String) -> String {
         var o = JSONObject()
-        o.add("file", path)
-        o.add("line", doc.line)
+        o.add("file", FileIO.displayName(path))
+        o.add("line", doc.keyLine)
         o.add("format", doc.format.rawValue)
+        o.add("format_version", Self.formatVersion(doc))
         o.add("type", doc.publicKey?.sshType)
         o.add("bits", doc.publicKey?.bits)
         // null when unknown (encrypted, no .pub beside it); comment_from names the .pub it came from.
@@ -193,10 +196,12 @@ struct InspectCommand: ParsableCommand {
         if case let .publicFile(pubPath) = doc.commentSource { o.add("comment_from", pubPath) }
         o.add("private", doc.isPrivate)
         o.add("encrypted", doc.protection.isEncrypted)
-        o.add("cipher", doc.protection.cipherName)
-        o.add("kdf", doc.protection.kdfName)
+        o.add("cipher", doc.protection.isEncrypted ? doc.protection.cipherName : nil)
+        o.add("kdf", doc.protection.isEncrypted ? doc.protection.kdfName : nil)
         let parameters = Self.kdfParameters(doc.protection)
-        if !parameters.isEmpty {
+        if parameters.isEmpty || !doc.protection.isEncrypted {
+            o.add("kdf_parameters", nil as String?)
+        } else {
             var p = JSONObject()
             for (k, v) in parameters {
                 switch v {
@@ -210,15 +215,19 @@ struct InspectCommand: ParsableCommand {
         o.add("md5", doc.publicKey?.fingerprint(.md5))
         for kind in Self.otherFingerprints { o.add(kind.jsonName, Self.otherFingerprint(kind, doc)) }
         o.add("public_key", doc.publicKey.map { FingerprintOutput.jsonText(Self.publicLine($0, doc)) })
-        if let options = doc.options { o.add("options", options) }
-        if let hosts = doc.hosts { o.add("hosts", hosts) }
-        if let marker = doc.marker { o.add("marker", marker) }
-        if !doc.details.isEmpty {
-            var d = JSONObject()
-            for (k, v) in doc.details { d.add(k.replacingSpaces(), v) }
-            o.add("details", raw: d.text)
-        }
+        o.add("options", raw: doc.optionList.map(JSONObject.array) ?? "null")
+        o.add("hosts", raw: doc.hostPatterns.map(JSONObject.array) ?? "null")
+        o.add("marker", doc.marker)
+        o.add("details", raw: Self.jsonDetails(doc).text)
         if let cert = doc.publicKey?.certificate {
+            func named(_ items: [(name: String, value: String)]) -> String {
+                "[" + items.map { item in
+                    var n = JSONObject()
+                    n.add("name", item.name)
+                    n.add("value", item.value.isEmpty ? nil : item.value)
+                    return n.text
+                }.joined(separator: ",") + "]"
+            }
             var c = JSONObject()
             c.add("kind", cert.kind == .user ? "user" : "host")
             c.add("key_id", cert.keyID)
@@ -226,15 +235,42 @@ struct InspectCommand: ParsableCommand {
             c.add("valid_after", raw: String(cert.validAfter))
             c.add("valid_before", raw: String(cert.validBefore))
             c.add("principals", raw: JSONObject.array(cert.principals))
-            c.add("critical_options", raw: JSONObject.array(cert.criticalOptions.map { $0.value.isEmpty ? $0.name : "\($0.name) \($0.value)" }))
-            c.add("extensions", raw: JSONObject.array(cert.extensions.map { $0.name }))
+            c.add("critical_options", raw: named(cert.criticalOptions.map { ($0.name, $0.value) }))
+            c.add("extensions", raw: named(cert.extensions.map { ($0.name, $0.value) }))
             c.add("signing_ca", cert.signatureKey.fingerprint(.sha256))
             c.add("signing_ca_type", cert.signatureKey.sshType)
             c.add("signature_algorithm", cert.signatureAlgorithm)
             c.add("signature_valid", cert.signatureStatus == .valid)
             o.add("certificate", raw: c.text)
+        } else {
+            o.add("certificate", nil as String?)
         }
         return o.text
+    }
+
+    /// The version of its format the file states (PPK 2 or 3), nil for formats without one.
+    static func formatVersion(_ doc: KeyDocument) -> Int? {
+        doc.formatVersion ?? doc.details.first { $0.0 == "ppk version" }.flatMap { Int($0.1) }
+    }
+
+    /// Details that only this format states: what repeats a top-level member (cipher, KDF and its
+    /// parameters, encryption, the PPK version) is left out; the key's place in a file of several
+    /// private keys becomes two numbers.
+    static func jsonDetails(_ doc: KeyDocument) -> JSONObject {
+        let repeated: Set<String> = ["cipher", "kdf", "rounds", "salt", "encrypted", "encryption", "ppk version"]
+        var d = JSONObject()
+        for (k, v) in doc.details where !repeated.contains(k) && !k.hasPrefix("argon2") {
+            if k == "key" {
+                let parts = v.split(separator: " ")
+                if parts.count == 3, let index = Int(parts[0]), let count = Int(parts[2]) {
+                    d.add("key_index", index)
+                    d.add("key_count", count)
+                    continue
+                }
+            }
+            d.add(k.replacingSpaces(), v)
+        }
+        return d
     }
 }
 

@@ -18,9 +18,13 @@ struct KeyportCommand: ParsableCommand {
         crypto-library failure; 73 output exists (use --force) or cannot be created; 74 I/O error; \
         77 passphrase missing or wrong.
         """,
-        version: KeyportVersion.current,
-        subcommands: [InspectCommand.self, FingerprintCommand.self, ConvertCommand.self, LintCommand.self, GenerateCommand.self]
+        version: KeyportCommand.versionText,
+        subcommands: [InspectCommand.self, FingerprintCommand.self, ConvertCommand.self, LintCommand.self, GenerateCommand.self, PasswdCommand.self, CommentCommand.self]
     )
+
+    /// `--version`: keyport's version alone on the first line (scripts read that), then the C
+    /// libraries it runs with, as bug reports need them.
+    static var versionText: String { ([KeyportVersion.current] + LibraryVersions.lines).joined(separator: "\n") }
 
     static func main() {
         // Before any key or passphrase is read: no core file of ours may hold them (two syscalls).
@@ -28,7 +32,8 @@ struct KeyportCommand: ParsableCommand {
         // Under a file size limit, write(2) then fails with EFBIG, which is reported and cleaned up
         // (no partial temporary file), instead of SIGXFSZ killing the process in the middle.
         signal(SIGXFSZ, SIG_IGN)
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        // Attached short-option values split off first, for every parser alike.
+        let arguments = ShortOptions.split(Array(CommandLine.arguments.dropFirst()))
         do {
             try UsageErrors.check(arguments)
             // One key-derivation budget for the whole run: many keys or files cannot multiply the bound.

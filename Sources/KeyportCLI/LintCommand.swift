@@ -4,8 +4,6 @@ import Keyport
 import Glibc
 #endif
 
-extension Severity: ExpressibleByArgument {}
-
 struct LintCommand: ParsableCommand {
     enum OutputStyle: String, ExpressibleByArgument, CaseIterable { case text, json, sarif }
 
@@ -51,10 +49,10 @@ struct LintCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("ECDSA curves the policy allows, comma-separated (default nistp256,nistp384,nistp521).", valueName: "curves"))
     var allow: String?
 
-    @Option(name: .long, help: ArgumentHelp("Read the policy from this file.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Read the policy from this file.", valueName: "file"), completion: .file())
     var policy: String?
 
-    @Option(name: .long, help: ArgumentHelp("Known-compromised keys, in badkeys' blocklist format or one SHA256: fingerprint per line.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Known-compromised keys, in badkeys' blocklist format or one SHA256: fingerprint per line.", valueName: "file"), completion: .file())
     var blocklist: String?
 
     @Option(name: .long, help: ArgumentHelp("Fermat factorisation steps per RSA key (default 100).", valueName: "n"))
@@ -63,15 +61,16 @@ struct LintCommand: ParsableCommand {
     @Flag(name: .long, help: "List every rule with its id, severity and title (with --format json: one object per rule); takes no path.")
     var listRules = false
 
-    @Option(name: .long, help: ArgumentHelp("Explain one rule: rationale, fix and examples.", valueName: "rule-id"))
+    @Option(name: .long, help: ArgumentHelp("Explain one rule: rationale, fix and examples.", valueName: "rule-id"), completion: .list(LintRegistry.all.map(\.id)))
     var explain: String?
 
     @Flag(name: .shortAndLong, help: "Also name files with no findings (text) and skipped files, and end with the summary line (standard error).")
     var verbose = false
 
     @OptionGroup var unlock: UnlockOptions
+    @OptionGroup var quietOption: QuietOption
 
-    @Argument(help: ArgumentHelp("Key files or directories; - reads standard input.", valueName: "path"))
+    @Argument(help: ArgumentHelp("Key files or directories; - reads standard input.", valueName: "path"), completion: .file())
     var paths: [String] = []
 
     func validate() throws {
@@ -79,6 +78,7 @@ struct LintCommand: ParsableCommand {
     }
 
     mutating func run() throws {
+        quietOption.apply()
         var out = OutputBuffer()
         if listRules || explain != nil {
             // Both answer from the rule table alone: a path next to them would be silently ignored.
@@ -151,7 +151,7 @@ struct LintCommand: ParsableCommand {
             out.append(LintOutput.text(findings, severityStyle: { colour.paint($0) }))
             if verbose {
                 let flagged = Set(findings.map(\.file))
-                for input in inputs where !flagged.contains(input.path) { out.append("\(SafeText.escape(input.path)): ok\n") }
+                for input in inputs where !flagged.contains(input.path) { out.append("\(SafeText.escape(FileIO.displayName(input.path))): ok\n") }
             }
         case .json:
             out.append(LintOutput.jsonLines(keys))
@@ -290,7 +290,7 @@ final class Progress: @unchecked Sendable {
 
     init(total: Int, threshold: Int = 50, enabled: Bool = Terminal.stderrIsTerminal, interval: Double = 0.1,
          clock: @escaping () -> Double = Progress.monotonicSeconds, write: @escaping (String) -> Void = Terminal.writeError) {
-        self.enabled = enabled && total >= threshold
+        self.enabled = enabled && !Terminal.quiet && total >= threshold
         self.interval = interval
         self.clock = clock
         self.write = write

@@ -1,14 +1,13 @@
 import ArgumentParser
 import Keyport
 
-extension OutputFormat: ExpressibleByArgument {}
 extension FingerprintHash: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
 }
 
 /// `--passphrase-file`: how to unlock encrypted inputs.
 struct UnlockOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Read the passphrase of encrypted input keys from the first line of this file.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Read the passphrase of encrypted input keys from the first line of this file.", valueName: "file"), completion: .file())
     var passphraseFile: String?
 
     /// The passphrase for `path`, from the file or a no-echo prompt; throws when neither is possible.
@@ -23,7 +22,7 @@ struct UnlockOptions: ParsableArguments {
             cache = p
             return p
         }
-        if path != "-", let p = Passphrase.prompt("Enter passphrase for \(path): ") {
+        if let p = Passphrase.prompt("Enter passphrase for \(FileIO.displayName(path)): ") {
             return p
         }
         throw KeyportError.passphraseRequired("\(document.map(Self.describeLocked) ?? "the key is encrypted"): give --passphrase-file FILE (or run on a terminal to be asked)")
@@ -40,7 +39,7 @@ struct UnlockOptions: ParsableArguments {
 
 /// `--new-passphrase-file` / `--no-passphrase`: how to protect outputs.
 struct ProtectOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Encrypt the written private key with the passphrase on the first line of this file.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Encrypt the written private key with the passphrase on the first line of this file.", valueName: "file"), completion: .file())
     var newPassphraseFile: String?
 
     @Flag(name: .long, help: "Write the private key unencrypted.")
@@ -54,7 +53,9 @@ struct ProtectOptions: ParsableArguments {
 
     /// The output passphrase: nil for unencrypted. `inputWasEncrypted` keeps an encrypted key from
     /// being written in the clear by accident.
-    func newPassphrase(for what: String, inputWasEncrypted: Bool) throws -> SecureBytes? {
+    /// `required`: without a source nor a terminal, fail instead of writing the key unencrypted
+    /// (`passwd`).
+    func newPassphrase(for what: String, inputWasEncrypted: Bool, required: Bool = false) throws -> SecureBytes? {
         if noPassphrase { return nil }
         if let newPassphraseFile {
             let p = try Passphrase.fromFile(newPassphraseFile)
@@ -64,8 +65,11 @@ struct ProtectOptions: ParsableArguments {
             }
             return p.isEmpty ? nil : p
         }
-        if Terminal.stdinIsTerminal, let p = try Passphrase.promptNew(for: what, allowEmpty: !inputWasEncrypted) {
+        if Terminal.canPrompt, let p = try Passphrase.promptNew(for: what, allowEmpty: !inputWasEncrypted) {
             return p.isEmpty ? nil : p
+        }
+        if required {
+            throw KeyportError.passphraseRequired("no terminal to ask for the new passphrase: give --new-passphrase-file FILE, or --no-passphrase to remove it")
         }
         if inputWasEncrypted {
             throw KeyportError.usage("the input key is encrypted: give --new-passphrase-file FILE to keep it encrypted, or --no-passphrase to write it unencrypted")

@@ -34,7 +34,7 @@ enum QuickStart {
             let a = args[i]
             switch a {
             case "-E":
-                guard hash == nil, i + 1 < args.count, let h = FingerprintHash(rawValue: args[i + 1]) else { return nil }
+                guard hash == nil, i + 1 < args.count, let h = FingerprintHash(name: args[i + 1]) else { return nil }
                 hash = h
                 i += 1
             case "-v", "--verbose":
@@ -64,7 +64,7 @@ enum QuickStart {
             return false
         case .version:
             var out = OutputBuffer()
-            out.append(KeyportVersion.current + "\n")
+            out.append(KeyportCommand.versionText + "\n")
             out.flush()
             return true
         case let .fingerprint(files, hash, verbose, json, passphraseFile):

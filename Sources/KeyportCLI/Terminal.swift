@@ -79,6 +79,7 @@ enum Terminal {
     }
 
     static func warn(_ message: String) {
+        guard !quiet else { return }
         writeError("keyport: " + Colour.standardError.paint("warning:", .yellow) + " \(SafeText.escape(message))\n")
     }
 
@@ -88,6 +89,15 @@ enum Terminal {
     }
 
     static var stdinIsTerminal: Bool { isatty(STDIN_FILENO) == 1 }
+
+    /// Whether a passphrase can be asked for: the process has a controlling terminal (`/dev/tty`),
+    /// whatever standard input is.
+    static var canPrompt: Bool {
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        return isatty(fd) == 1
+    }
     static var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
 }
@@ -148,9 +158,11 @@ enum Passphrase {
     }
 
     /// Prompts on /dev/tty with echo off. Returns nil when there is no terminal.
+    /// The controlling terminal, as ssh-keygen and openssl ask there: standard input may be a pipe
+    /// carrying the key itself. With no terminal at all (cron, CI, setsid) nil, and the caller
+    /// says which option gives the passphrase instead.
     static func prompt(_ message: String) -> SecureBytes? {
-        guard Terminal.stdinIsTerminal else { return nil }
-        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC)
+        let fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY)
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var old = termios()

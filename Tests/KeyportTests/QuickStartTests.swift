@@ -9,6 +9,7 @@ import Testing
         let taken: [[String]] = [
             ["fingerprint", "a.pub"], ["fingerprint", "-E", "md5", "a.pub", "b"], ["fingerprint", "a", "-E", "sha256"],
             ["fingerprint", "-v", "a"], ["fingerprint", "--verbose", "--json", "-"], ["fingerprint", "--passphrase-file", "p", "k"],
+            ["fingerprint", "-E", "SHA256", "a"], ["fingerprint", "-E", "Md5", "a"],
         ]
         for args in taken {
             guard case let .fingerprint(files, hash, verbose, json, passphraseFile)? = QuickStart.parse(args) else {
@@ -24,7 +25,7 @@ import Testing
         #expect(QuickStart.parse(["--version"]) == .version)
         let left: [[String]] = [
             [], ["fingerprint"], ["fingerprint", "--help"], ["fingerprint", "-h", "a"], ["fingerprint", "--", "-a"],
-            ["fingerprint", "-E=md5", "a"], ["fingerprint", "-Emd5", "a"], ["fingerprint", "-E", "SHA256", "a"],
+            ["fingerprint", "-E=md5", "a"], ["fingerprint", "-Emd5", "a"],
             ["fingerprint", "-E", "md5", "-E", "md5", "a"], ["fingerprint", "-vv", "a"], ["fingerprint", "help"],
             ["fingerprint", "--passphrase-file", "-v", "a"], ["inspect", "a"], ["--version", "x"], ["fingerprint", "", "a"],
         ]

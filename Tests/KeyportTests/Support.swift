@@ -50,14 +50,30 @@ enum Tool {
                       stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
     }
 
+    /// Whether this test process has a controlling terminal.
+    static let hasTerminal: Bool = {
+        let fd = open("/dev/tty", O_RDWR | O_NOCTTY)
+        if fd >= 0 { close(fd) }
+        return fd >= 0
+    }()
+
     /// The keyport binary built next to the test bundle.
     static var keyportPath: String {
         let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
         return exe.deletingLastPathComponent().appendingPathComponent("keyport").path
     }
 
-    static func keyport(_ arguments: [String], stdin: Data? = nil, cwd: URL? = nil) throws -> Output {
-        try run(keyportPath, arguments, stdin: stdin, cwd: cwd)
+    /// Runs keyport; whatever JSON it prints is checked against the schema (see `JSONContract`).
+    static func keyport(_ arguments: [String], stdin: Data? = nil, cwd: URL? = nil,
+                        sourceLocation: SourceLocation = #_sourceLocation) throws -> Output {
+        // keyport asks for passphrases on /dev/tty: run from a terminal, the test's keyport gets a
+        // session of its own, without one, as in CI (tests that want a terminal make a pty).
+        let output = hasTerminal ? try run("/usr/bin/setsid", ["-w", keyportPath] + arguments, stdin: stdin, cwd: cwd)
+                                 : try run(keyportPath, arguments, stdin: stdin, cwd: cwd)
+        if let kind = JSONContract.kind(for: arguments) {
+            JSONContract.expectValid(output.stdoutBytes, kind: kind, context: arguments, sourceLocation: sourceLocation)
+        }
+        return output
     }
 
     static func available(_ name: String) -> Bool {
@@ -98,6 +114,39 @@ func sshKeygen(_ dir: TempDir, name: String, type: String, bits: Int? = nil, com
     let out = try Tool.run("/usr/bin/ssh-keygen", args)
     #expect(out.status == 0, "ssh-keygen failed: \(out.stderr)")
     return dir.path(name)
+}
+
+/// The JSON contract: every JSON object keyport prints in a test is validated against
+/// `schema/keyport.schema.json` by a real validator (Python's jsonschema, `scripts/validate-json`).
+enum JSONContract {
+    static let repository = fixturesURL.deletingLastPathComponent()
+
+    /// The schema definition the output of `arguments` must match, nil when it prints no JSON.
+    static func kind(for arguments: [String]) -> String? {
+        let json = arguments.contains("--json") || arguments.contains("--format=json")
+            || zip(arguments, arguments.dropFirst()).contains { $0 == "--format" && $1.lowercased() == "json" }
+        guard json, let command = arguments.first(where: { ["inspect", "fingerprint", "lint"].contains($0) }) else { return nil }
+        if command == "lint" { return arguments.contains("--list-rules") ? "lintRule" : "lint" }
+        return command
+    }
+
+    /// The validator's complaints about `output` (empty when every line is valid).
+    static func problems(_ output: Data, kind: String) throws -> String {
+        let script = repository.appendingPathComponent("scripts/validate-json").path
+        let result = try Tool.run("/usr/bin/python3", [script, kind], stdin: output)
+        if result.status == 0 { return "" }
+        return result.stderr.isEmpty ? "validate-json exited \(result.status)" : result.stderr
+    }
+
+    static func expectValid(_ output: Data, kind: String, context: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+        guard !output.isEmpty else { return }
+        do {
+            let problems = try problems(output, kind: kind)
+            #expect(problems.isEmpty, "keyport \(context.joined(separator: " ")): output breaks schema/keyport.schema.json (\(kind)):\n\(problems)", sourceLocation: sourceLocation)
+        } catch {
+            Issue.record("could not run scripts/validate-json: \(error)", sourceLocation: sourceLocation)
+        }
+    }
 }
 
 /// The rows of a fixture folder's manifest (`#` lines skipped), as fields split at `|` and trimmed;

@@ -83,7 +83,7 @@ public struct FingerprintStyle: Sendable, Equatable {
     }
 
     /// The name under which the input at `path` appears in output (the `file` member).
-    public static func fileName(_ path: String) -> String { path }
+    public static func fileName(_ path: String) -> String { FileIO.displayName(path) }
 }
 
 /// The `ssh-keygen -l` line and the JSON object of a key, as `keyport fingerprint` prints them.
@@ -110,7 +110,7 @@ public enum FingerprintOutput {
             let value: JSON?
             switch field {
             case .file: value = .string(FingerprintStyle.fileName(path))
-            case .line: value = doc.line.map { .int($0) }
+            case .line: value = doc.keyLine.map { .int($0) }
             case .type: value = .string(key.sshType)
             case .bits: value = .int(key.bits)
             // null when the comment is unknown (encrypted, no .pub beside it); bytes that are not
@@ -120,8 +120,8 @@ public enum FingerprintOutput {
                 if case let .publicFile(pubPath) = doc.commentSource { value = .string(pubPath) } else { value = nil }
             case let .fingerprint(hash): value = .string(try key.fingerprint(hash, privateKey: doc.privateKey))
             case .format: value = .string(doc.format.rawValue)
-            case .options: value = doc.options.map { .string($0) }
-            case .hosts: value = doc.hosts.map { .string($0) }
+            case .options: value = doc.optionList.map { .array($0.map { .string($0) }) }
+            case .hosts: value = doc.hostPatterns.map { .array($0.map { .string($0) }) }
             case .marker: value = doc.marker.map { .string($0) }
             case .randomart: value = .string(Randomart.render(key, hash: style.hash))
             }

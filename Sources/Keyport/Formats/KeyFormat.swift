@@ -39,9 +39,15 @@ extension KeyFormat {
         throw KeyportError.cannotEncode("keyport does not write \(name) files")
     }
 
-    /// Decoded documents as entries of a whole-file format.
+    /// Decoded documents as entries of a whole-file format: each with the line of its BEGIN when
+    /// the file holds several keys, without a line when the key is the whole file (so `line`
+    /// means one thing in every command and output).
     static func entries(_ documents: [KeyDocument]) -> [KeyEntry] {
-        documents.map { KeyEntry(line: $0.line, result: .success($0)) }
+        documents.map { doc in
+            var doc = doc
+            if documents.count == 1 { doc.line = nil }
+            return KeyEntry(line: doc.line, result: .success(doc))
+        }
     }
 }
 

@@ -11,13 +11,13 @@ enum HygieneRules {
         id: "comment-missing", category: .hygiene, severity: .warning,
         title: "Key without a comment",
         rationale: "Without a comment nobody can tell whose key a line in authorized_keys is, or when it can be removed. Many hosting providers ask for an email address.",
-        fix: "set a comment: ssh-keygen -c -C you@example.com -f FILE (or edit the .pub / authorized_keys line)",
+        fix: "set a comment: keyport comment -C you@example.com FILE (ssh-keygen -c -C you@example.com -f FILE, puttygen FILE -C you@example.com -o FILE), or edit the .pub / authorized_keys line",
         bad: "ssh-ed25519 AAAA…", good: "ssh-ed25519 AAAA… alice@example.com")
     static let commentNotEmail = LintRule(
         id: "comment-not-email", category: .hygiene, severity: .warning,
         title: "Key comment is not an email address",
         rationale: "An email address names the owner and a way to reach them; user@host comments from ssh-keygen's default say neither once the host is gone.",
-        fix: "set the comment to the owner's email address: ssh-keygen -c -C you@example.com -f FILE",
+        fix: "set the comment to the owner's email address: keyport comment -C you@example.com FILE (ssh-keygen -c -C you@example.com -f FILE)",
         bad: "ssh-ed25519 AAAA… alice@laptop", good: "ssh-ed25519 AAAA… alice@example.com")
     static let duplicateKey = LintRule(
         id: "duplicate-authorized-key", category: .hygiene, severity: .warning,

@@ -11,7 +11,7 @@ public enum LintOutput {
     public static func text(_ findings: [Finding], severityStyle: (Severity) -> String = { $0.rawValue }) -> String {
         findings.map { f in
             // File names met while walking and messages quoting a key's fields come from input.
-            "\(SafeText.escape(f.file))\(f.line.map { ":\($0)" } ?? ""): \(severityStyle(f.severity)) \(f.ruleID): \(SafeText.escape(f.message)) — \(SafeText.escape(f.fix))\n"
+            "\(SafeText.escape(FileIO.displayName(f.file)))\(f.line.map { ":\($0)" } ?? ""): \(severityStyle(f.severity)) \(f.ruleID): \(SafeText.escape(f.message)) — \(SafeText.escape(f.fix))\n"
         }.joined()
     }
 

@@ -121,7 +121,7 @@ extension LintOutput {
     }
 
     static func jsonObject(_ k: LintedKey) -> JSON {
-        .object([("file", .string(k.file)), ("line", k.line.map { .int($0) } ?? .null)] + keyFields(k.key) + [
+        .object([("file", .string(FileIO.displayName(k.file))), ("line", k.line.map { .int($0) } ?? .null)] + keyFields(k.key) + [
             ("findings", .array(k.findings.map { f in
                 .object([("rule", .string(f.ruleID)), ("severity", .string(f.severity.rawValue)),
                          ("message", .string(f.message)), ("fix", .string(f.fix))])

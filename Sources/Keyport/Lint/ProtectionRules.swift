@@ -5,7 +5,7 @@ enum ProtectionRules {
         id: "private-key-unencrypted", category: .protection, severity: .warning,
         title: "Private key stored without a passphrase",
         rationale: "Anyone who can read the file (a backup, a stolen laptop, a compromised account) can use the key. Host keys and unattended automation keys are the usual exceptions; disable the rule for those paths.",
-        fix: "add a passphrase: ssh-keygen -p -f FILE (or puttygen FILE -P -o FILE for PPK)",
+        fix: "add a passphrase: keyport passwd FILE (ssh-keygen -p -f FILE, or puttygen FILE -P -o FILE for PPK)",
         bad: "ssh-keygen -N '' -f id_ed25519", good: "ssh-keygen -N 'long passphrase' -f id_ed25519")
     static let legacyPEM = LintRule(
         id: "legacy-pem-encryption", category: .protection, severity: .warning,
@@ -35,7 +35,7 @@ enum ProtectionRules {
         id: "bcrypt-rounds-low", category: .protection, severity: .warning,
         title: "Too few bcrypt_pbkdf rounds",
         rationale: "openssh-key-v1 stretches the passphrase with bcrypt_pbkdf; fewer rounds than ssh-keygen's default of 16 make each passphrase guess cheaper.",
-        fix: "re-encrypt with more rounds: ssh-keygen -p -a 64 -f FILE",
+        fix: "re-encrypt with more rounds: keyport passwd --kdf-rounds 64 FILE (ssh-keygen -p -a 64 -f FILE)",
         bad: "ssh-keygen -a 4", good: "ssh-keygen -a 16")
     static let argon2Memory = LintRule(
         id: "argon2-memory-low", category: .protection, severity: .warning,
