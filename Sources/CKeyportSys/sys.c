@@ -125,6 +125,14 @@ void keyport_tty_guard(int fd, const struct termios *saved, const struct termios
     tty_prompt[length] = 0;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     tty_active = 1;
+    // A mask inherited from the parent (a worker thread of a test runner or supervisor blocks
+    // SIGINT/SIGTERM, and the mask survives exec) would leave a no-echo prompt that Ctrl-C cannot
+    // end: while the terminal is ours, the signals we restore it on are let through.
+    sigset_t set;
+    sigemptyset(&set);
+    for (unsigned i = 0; i < sizeof fatal_signals / sizeof *fatal_signals; i++) sigaddset(&set, fatal_signals[i]);
+    for (unsigned i = 0; i < sizeof stop_signals / sizeof *stop_signals; i++) sigaddset(&set, stop_signals[i]);
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 }
 
 void keyport_tty_release(void) { tty_active = 0; }

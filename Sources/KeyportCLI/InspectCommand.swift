@@ -192,7 +192,7 @@ struct InspectCommand: ParsableCommand {
         o.add("type", doc.publicKey?.sshType)
         o.add("bits", doc.publicKey?.bits)
         // null when unknown (encrypted, no .pub beside it); comment_from names the .pub it came from.
-        o.add("comment", doc.commentSource == .unknown ? nil : FingerprintOutput.jsonText(doc.commentBytes))
+        o.add("comment", doc.knownCommentBytes.map(FingerprintOutput.jsonText))
         if case let .publicFile(pubPath) = doc.commentSource { o.add("comment_from", pubPath) }
         o.add("private", doc.isPrivate)
         o.add("encrypted", doc.protection.isEncrypted)

@@ -115,7 +115,7 @@ public enum FingerprintOutput {
             case .bits: value = .int(key.bits)
             // null when the comment is unknown (encrypted, no .pub beside it); bytes that are not
             // UTF-8 in ssh-keygen's escaped form, never as U+FFFD.
-            case .comment: value = doc.commentSource == .unknown ? nil : .string(jsonText(doc.commentBytes))
+            case .comment: value = doc.knownCommentBytes.map { .string(jsonText($0)) }
             case .commentFrom:
                 if case let .publicFile(pubPath) = doc.commentSource { value = .string(pubPath) } else { value = nil }
             case let .fingerprint(hash): value = .string(try key.fingerprint(hash, privateKey: doc.privateKey))

@@ -28,13 +28,20 @@ extension KeyDocument {
     /// means one thing in every command.
     public var keyLine: Int? { line }
 
-    /// The comment when it is known: nil when the format has no comment or keeps it encrypted
-    /// (openssh-key-v1 before unlocking); "" is a comment that is known to be empty.
-    public var knownComment: String? {
-        guard format.storesComment else { return nil }
-        if format == .opensshPrivate, isLocked, comment.isEmpty { return nil }
-        return comment
+    /// The comment's bytes when they are known: nil when the format stores no comment (PEM, PKCS#8)
+    /// or keeps it encrypted and the key was not unlocked (`CommentSource.unknown`); empty is a
+    /// comment known to be empty. A comment taken from `FILE.pub` is known. JSON's `comment` is
+    /// this, so "no comment" has one meaning in every command.
+    public var knownCommentBytes: [UInt8]? {
+        switch commentSource {
+        case .unknown: return nil
+        case .publicFile: return commentBytes
+        case .file: return format.storesComment ? commentBytes : nil
+        }
     }
+
+    /// `knownCommentBytes` as text (invalid UTF-8 shows as U+FFFD; print the bytes escaped instead).
+    public var knownComment: String? { knownCommentBytes.map { String(decoding: $0, as: UTF8.self) } }
 
     /// authorized_keys options, one item per option as written (`no-pty`, `command="a,b"`): the
     /// options token split at commas outside double quotes.
