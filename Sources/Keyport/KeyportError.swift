@@ -20,6 +20,10 @@ public enum KeyportError: Error, Equatable, Sendable, CustomStringConvertible {
     case integrityCheckFailed(String)
     /// The private half does not belong to the public half.
     case keyMismatch(String)
+    /// Private key material where only public keys belong (an authorized_keys file, a `.pub` file,
+    /// standard input of a command that takes public keys); the message names the format, never
+    /// the key material.
+    case privateKeyExposed(String)
     /// The key cannot be written in the requested format; `remedy` says what would work instead.
     case cannotEncode(String, remedy: Remedy = .none)
     /// A file could not be read or written; `cause` says which step failed and with which errno.
@@ -115,7 +119,7 @@ public enum KeyportError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The kind programs branch on.
     public var kind: Kind {
         switch self {
-        case .malformed, .truncated, .unrecognizedFormat, .integrityCheckFailed, .keyMismatch: return .damagedInput
+        case .malformed, .truncated, .unrecognizedFormat, .integrityCheckFailed, .keyMismatch, .privateKeyExposed: return .damagedInput
         case let .unsupported(_, reason): return reason == .costAboveLimit || reason == .kdfBudgetSpent ? .costRefused : .unsupported(reason)
         case .passphraseRequired: return .passphraseRequired
         case .wrongPassphrase: return .wrongPassphrase
@@ -143,6 +147,7 @@ public enum KeyportError: Error, Equatable, Sendable, CustomStringConvertible {
         case .wrongPassphrase: return "wrong passphrase"
         case let .integrityCheckFailed(what): return what
         case let .keyMismatch(what): return "private key does not match its public key: \(what)"
+        case let .privateKeyExposed(what): return "private key where a public key belongs: \(what)"
         case let .cannotEncode(what, _): return what
         case let .io(path, reason, _): return "\(path): \(reason)"
         case let .outputExists(path): return "\(path) exists"

@@ -15,7 +15,9 @@ struct FingerprintCommand: ParsableCommand {
         reported on standard error and the good keys still printed; the exit status is then 65. \
         Line files of any size are streamed; a line over 1 MiB is reported by number and skipped, \
         and the keys after it are printed. From a pipe each key is printed as soon as its line \
-        arrives (text and --json alike).
+        arrives (text and --json alike). A private key where a public key belongs (a .pub or \
+        authorized_keys file, standard input) is refused with exit 65, naming the file and line, \
+        never the key; give a private key as its own file.
         """
     )
 
@@ -62,6 +64,8 @@ struct FingerprintCommand: ParsableCommand {
                 if live { out.flush() }
             }, report: { line, error in
                 reader.fail(path, line: line, error)
+            }, repaired: { line, what in
+                Terminal.warn(path, line: line, what)
             })
         }
         out.flush()

@@ -219,6 +219,8 @@ struct InspectCommand: ParsableCommand {
         o.add("hosts", raw: doc.hostPatterns.map(JSONObject.array) ?? "null")
         o.add("marker", doc.marker)
         o.add("details", raw: Self.jsonDetails(doc).text)
+        // Paste damage undone to read the key (PasteRepair), one item per repair.
+        o.add("repaired", raw: JSONObject.array(doc.observations.filter { $0.code == .pastedRepair }.map(\.message)))
         if let cert = doc.publicKey?.certificate {
             func named(_ items: [(name: String, value: String)]) -> String {
                 "[" + items.map { item in

@@ -127,7 +127,11 @@ struct KeyReader {
             var keys: [LoadedKey] = []
             for entry in entries {
                 switch entry.result {
-                case let .success(doc): keys.append(LoadedKey(path: path, document: doc))
+                case let .success(doc):
+                    for observation in doc.observations where observation.code == .pastedRepair {
+                        Terminal.warn(path, line: doc.line ?? entry.line, observation.message)
+                    }
+                    keys.append(LoadedKey(path: path, document: doc))
                 case let .failure(error): fail(path, line: entry.line, error)
                 }
             }

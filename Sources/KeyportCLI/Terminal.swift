@@ -83,6 +83,14 @@ enum Terminal {
         writeError("keyport: " + Colour.standardError.paint("warning:", .yellow) + " \(SafeText.escape(message))\n")
     }
 
+    /// `keyport: FILE[:LINE]: warning: message`: something about one input that did not stop it
+    /// from being read (a repaired paste).
+    static func warn(_ path: String, line: Int?, _ message: String) {
+        guard !quiet else { return }
+        writeError("keyport: " + SafeText.escape(FileIO.displayName(path)) + (line.map { ":\($0)" } ?? "") + ": "
+                   + Colour.standardError.paint("warning:", .yellow) + " \(SafeText.escape(message))\n")
+    }
+
     static func writeError(_ text: String) {
         var bytes = Array(text.utf8)
         bytes.withUnsafeMutableBytes { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }

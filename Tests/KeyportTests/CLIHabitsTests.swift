@@ -178,10 +178,11 @@ import Testing
     @Test func promptUsesTheTerminalWhenStandardInputIsAPipe() throws {
         let pem = fixturesURL.appendingPathComponent("pem/rsa1024-legacy-aes128.pem").path
         // The key arrives on standard input; the passphrase comes from the terminal.
-        let (screen, status) = try Self.onTerminal("cat '\(pem)' | \"$K\" fingerprint -", answer: "fixture pass")
+        // (inspect: fingerprint refuses a private key on standard input, where public keys belong.)
+        let (screen, status) = try Self.onTerminal("cat '\(pem)' | \"$K\" inspect -", answer: "fixture pass")
         #expect(status == 0, "\(screen)")
         #expect(screen.contains("Enter passphrase for (stdin)"))
-        #expect(screen.contains("1024 SHA256:"))
+        #expect(screen.contains("bits:         1024"))
         #expect(!screen.contains("fixture pass"), "no echo")
         // Converting a piped PPK asks on the terminal too.
         let ppk = fixturesURL.appendingPathComponent("ppk/rsa1024-v2.ppk").path
@@ -191,7 +192,7 @@ import Testing
 
     @Test func noTerminalAtAllIsTheClearError() throws {
         let pem = fixturesURL.appendingPathComponent("pem/rsa1024-legacy-aes128.pem").path
-        let out = try Tool.run("/bin/sh", ["-c", "exec /usr/bin/setsid -w \"$0\" fingerprint - < \"$1\"", Tool.keyportPath, pem])
+        let out = try Tool.run("/bin/sh", ["-c", "exec /usr/bin/setsid -w \"$0\" inspect - < \"$1\"", Tool.keyportPath, pem])
         #expect(out.status == 77)
         #expect(out.stderr.contains("--passphrase-file"))
     }

@@ -114,13 +114,16 @@ import Testing
             var expected: [UInt8] = []
             var expectedFailures: [Int] = []
             var number = 0
+            // The lines of a private key pasted among the keys are one failure, at its BEGIN line.
+            var fold = ExposedArmourFold()
             for line in text.split(separator: 0x0a, omittingEmptySubsequences: false).dropLast() {
                 number += 1
                 switch OpenSSHPublicFormat.parseLine(line, lineNumber: number) {
                 case .skip: break
-                case .failure: expectedFailures.append(number)
+                case let .failure(error): if fold.keep(line: number, error) { expectedFailures.append(number) }
                 // A certificate whose signature does not verify is refused, as ssh-keygen -l does.
-                case let .key(doc) where doc.publicKey?.certificateSignatureFailure != nil: expectedFailures.append(number)
+                case let .key(doc) where doc.publicKey?.certificateSignatureFailure != nil:
+                    if fold.keep(line: number, doc.publicKey!.certificateSignatureFailure!) { expectedFailures.append(number) }
                 case let .key(doc): expected += Array(try FingerprintOutput.render(doc.publicKey!, document: doc, path: path, style: style).utf8)
                 }
             }

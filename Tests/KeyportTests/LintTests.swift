@@ -90,7 +90,7 @@ func lockedDoc(_ key: PublicKey?, format: FormatID, protection: Protection, vers
         "comment-missing", "comment-not-email", "duplicate-authorized-key", "authorized-keys-bad-option", "expiry-time-passed",
         "certificate-expired", "certificate-not-yet-valid", "certificate-sha1-signature", "certificate-signature-invalid", "private-key-cipher-broken", "private-key-cipher-3des",
         "ec-point-off-curve", "ec-explicit-parameters", "private-key-mismatch", "trailing-data", "crlf-damage",
-        "format-irregularity", "unreadable-key",
+        "format-irregularity", "unreadable-key", "private-key-exposed", "pasted-key-repaired",
         "rsa-roca", "rsa-fermat", "rsa-small-factors", "rsa-small-private-exponent", "rsa-shared-prime", "blocklisted-key",
         "ppk-p521-nonce-bias",
     ]

@@ -92,8 +92,11 @@ public struct Fingerprinter: Sendable {
     ///     once, so that each key appears as soon as its line was read.
     ///   - report: every problem: a line that is not a key (with its number), a key that could not
     ///     be unlocked, or an input that could not be read or holds no key (line nil).
+    ///   - repaired: for a key read only after undoing paste damage (`PasteRepair`), its line and
+    ///     what was repaired ("repaired a UTF-8 byte-order mark …"); the key is still printed.
     public func run(path: String, passphrase: (KeyDocument) throws -> SecureBytes?,
-                    output: (_ parts: [UnsafeRawBufferPointer], _ live: Bool) -> Void, report: (Int?, KeyportError) -> Void) {
+                    output: (_ parts: [UnsafeRawBufferPointer], _ live: Bool) -> Void, report: (Int?, KeyportError) -> Void,
+                    repaired: (Int?, String) -> Void = { _, _ in }) {
         let input: KeyInput
         do {
             input = try KeyInput(path: path)
@@ -124,6 +127,13 @@ public struct Fingerprinter: Sendable {
             case let .success(d): doc = d
             case let .failure(error):
                 report(entry.line, error)
+                continue
+            }
+            for observation in doc.observations where observation.code == .pastedRepair { repaired(doc.line ?? entry.line, observation.message) }
+            // A private key read from a place of public keys (a .pub or authorized_keys file,
+            // standard input) is refused, as `ssh-keygen -lf -` refuses it: fail closed, name it.
+            if let error = doc.exposure(at: path) {
+                report(doc.line ?? entry.line, error)
                 continue
             }
             // aws-sha1 hashes the private key: unlock an encrypted one for it.

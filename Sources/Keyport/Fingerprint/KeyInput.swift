@@ -147,6 +147,7 @@ public final class KeyInput {
         isRegularFile = known && (st.st_mode & S_IFMT) == S_IFREG
         let buffers: [UnsafeMutableBufferPointer<UInt8>] = [.allocate(capacity: Self.chunkSize), .allocate(capacity: Self.chunkSize)]
         var count = 0
+        var ended = false
         // A pipe may deliver a few bytes first: detect on at least 4 KiB (or the whole input), unless
         // what came is a whole key line already (a producer writing one key at a time must see it
         // handled at once).
@@ -158,13 +159,17 @@ public final class KeyInput {
                 Self.release(buffers, fd: fd)
                 throw KeyportError.io(path: path, reason: FileIO.errorText(code), cause: .read(errno: code))
             }
-            if n == 0 { break }
+            if n == 0 { ended = true; break }
             count += n
         }
         self.buffers = buffers
         firstCount = count
         head = Array(buffers[0][0..<min(count, 4096)])
+        // A small input known to be whole, with a line that is not a key (or a byte-order mark), is
+        // read whole so that paste damage spanning lines can be repaired (Pasted.swift).
+        let whole = ended || (isRegularFile && Int(st.st_size) == count)
         isLineFile = count > 0 && KeyFile.detect(head).isKeyLines
+            && !(whole && PasteRepair.wantsWholeFile(UnsafeBufferPointer(rebasing: buffers[0][0..<count])))
     }
 
     deinit { Self.release(buffers, fd: fd) }
@@ -232,8 +237,14 @@ public final class KeyInput {
     /// each failed line (with its number) or, for an input that holds no key at all, the one
     /// error that describes it (line nil), as `KeyFile.read` would for the whole file.
     public func streamLines<H: LineHandler>(_ makeHandler: () -> H, emit: ([LineOutput]) -> Void,
-                                            report: (Int?, KeyportError) -> Void) {
+                                            report reportEach: (Int?, KeyportError) -> Void) {
         precondition(isLineFile, "streamLines is for line files")
+        // Failures arrive in line order: the body of a private key pasted among the lines is
+        // folded into the report of its BEGIN line.
+        var fold = ExposedArmourFold()
+        func report(_ line: Int?, _ error: KeyportError) {
+            if fold.keep(line: line, error) { reportEach(line, error) }
+        }
         let workers = UnsafeMutableBufferPointer<(handler: H, output: LineOutput)>.allocate(capacity: Self.piecesPerChunk)
         for w in 0..<workers.count { (workers.baseAddress! + w).initialize(to: (makeHandler(), LineOutput())) }
         defer {

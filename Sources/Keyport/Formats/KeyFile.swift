@@ -91,7 +91,8 @@ public enum KeyFile {
     /// Picks the format family from the content, and says why.
     public static func detect(_ bytes: [UInt8]) -> Detection {
         let head = String(decoding: bytes.prefix(4096), as: UTF8.self)
-        let text = Substring(head).drop(while: { $0.isWhitespace })
+        // A byte-order mark (Notepad) does not hide the format; reading repairs it (Pasted.swift).
+        let text = Substring(head).drop(while: { $0.isWhitespace || $0 == "\u{FEFF}" })
         for format in formats {
             if let reason = format.detect(bytes, text: text) { return Detection(format: format, reason: reason) }
         }
@@ -101,7 +102,14 @@ public enum KeyFile {
     /// Reads every key in a file. Throws when the file as a whole is not a key file keyport knows;
     /// per-key problems of line-oriented files come back as failed entries so the good keys still count.
     public static func read(_ bytes: [UInt8]) throws -> [KeyEntry] {
-        try detect(bytes).format.read(bytes)
+        let format = detect(bytes).format
+        do {
+            return try format.read(bytes)
+        } catch let error as KeyportError {
+            // Only what fails as written is repaired (Pasted.swift): a key that reads is never changed.
+            guard let repaired = try PasteRepair.read(bytes, failed: format, with: error) else { throw error }
+            return repaired
+        }
     }
 
     /// For a file of lines none of which held a key: the one error that describes the whole file, or

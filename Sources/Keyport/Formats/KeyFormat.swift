@@ -177,7 +177,9 @@ extension PEMFormat: KeyFormat {
 
     /// PEM armour anywhere in the first 4 KiB, or binary DER.
     public static func detect(_ bytes: [UInt8], text: Substring) -> String? {
-        if text.contains("-----BEGIN ") { return "holds a -----BEGIN line" }
+        // A file of public key lines with armour pasted among them is a line file whose armour
+        // lines are reported (a private key there is exposed, Pasted.swift), not a PEM file.
+        if text.contains("-----BEGIN ") { return OpenSSHPublicFormat.startsWithKeyLine(text) ? nil : "holds a -----BEGIN line" }
         return isDER(bytes) ? "binary data starting with a DER SEQUENCE" : nil
     }
 
@@ -226,18 +228,7 @@ extension OpenSSHPublicFormat: KeyFormat {
         if isBlob(bytes) {
             return [KeyEntry(line: nil, result: .success(KeyDocument(format: .opensshPublic, content: .publicKey(try PublicKey(blob: bytes)))))]
         }
-        var entries: [KeyEntry] = []
-        decodeLines(bytes) { number, line in
-            switch line {
-            case .skip: break
-            case let .key(doc): entries.append(KeyEntry(line: number, result: .success(doc)))
-            case let .failure(error): entries.append(KeyEntry(line: number, result: .failure(error)))
-            }
-        }
-        if entries.allSatisfy({ if case .failure = $0.result { return true } else { return false } }),
-           let error = KeyFile.noKeyError(head: bytes, failedLines: entries.count) {
-            throw error
-        }
-        return entries
+        // Paste damage among the lines (a wrapped key, RFC 4716 text) is joined here (Pasted.swift).
+        return try readJoining(bytes)
     }
 }

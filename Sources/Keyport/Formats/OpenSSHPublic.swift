@@ -125,11 +125,23 @@ public enum OpenSSHPublicFormat {
 
     /// Parses one line (without its line terminator).
     public static func parseLine(_ raw: ArraySlice<UInt8>, lineNumber: Int) -> PublicLine {
+        // Notepad's byte-order mark before a line: read past it, and say so (Pasted.swift).
+        guard raw.starts(with: PasteRepair.byteOrderMark) else { return parseLineAsWritten(raw, lineNumber: lineNumber) }
+        let result = parseLineAsWritten(raw.dropFirst(3), lineNumber: lineNumber)
+        guard case var .key(doc) = result else { return result }
+        doc.observations += PasteRepair.observation(["a UTF-8 byte-order mark before the key (as Notepad saves it)"])
+        return .key(doc)
+    }
+
+    static func parseLineAsWritten(_ raw: ArraySlice<UInt8>, lineNumber: Int) -> PublicLine {
         var line = raw
         var start = line.startIndex
         while start < line.endIndex, line[start] == space || line[start] == tab { start += 1 }
         line = line[start...]
         guard let first = line.first, first != hash, !line.allSatisfy({ $0 == cr || $0 == space || $0 == tab }) else { return .skip }
+        // Private key armour pasted among public key lines: named, never echoed (Pasted.swift).
+        if let exposed = exposedArmourStart(line) { return .failure(exposed) }
+        if endsPrivateArmour(line) { return .failure(privateArmourEnd) }
 
         var marker: String?
         if first == UInt8(ascii: "@") {
@@ -158,6 +170,16 @@ public enum OpenSSHPublicFormat {
                 bareError = error
             } catch {
                 bareError = .malformed(format: "public key line", field: "key", reason: "\(error)")
+            }
+            // The base64 split by blanks (a paste): joined when the pieces make the key (Pasted.swift).
+            let pieces = line.split(whereSeparator: { $0 == space || $0 == tab || $0 == cr })
+            if pieces.count > 2, let (key, commentStart) = joinedKey(pieces) {
+                let comment = Array(pieces[min(commentStart, pieces.count)...].joined(separator: [space]))
+                var doc = KeyDocument(format: .opensshPublic, content: .publicKey(key), line: lineNumber)
+                doc.commentBytes = comment
+                doc.verbatimComment = comment
+                doc.observations = PasteRepair.observation(["a public key whose base64 is split by blanks"])
+                return .key(doc)
             }
         }
         if marker == nil, isSSH1(line) {

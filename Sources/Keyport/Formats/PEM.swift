@@ -183,7 +183,10 @@ public enum PEMFormat {
         func armour(_ line: String, _ kind: String) -> String? {
             let prefix = "-----\(kind) ", suffix = "-----"
             guard line.hasPrefix(prefix), line.hasSuffix(suffix), line.count >= prefix.count + suffix.count else { return nil }
-            return String(line.dropFirst(prefix.count).dropLast(suffix.count))
+            let label = String(line.dropFirst(prefix.count).dropLast(suffix.count))
+            // A whole armoured key flattened onto one line is no BEGIN line (and its body, which
+            // would follow here, must never be quoted in a message): the paste repair rebuilds it.
+            return label.contains("-----") ? nil : label
         }
 
         var result: [Block] = []

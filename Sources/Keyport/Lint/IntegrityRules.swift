@@ -53,7 +53,14 @@ enum IntegrityRules {
         fix: "sign the key again with the CA: ssh-keygen -s CA_KEY -I ID [-n PRINCIPALS] KEY.pub",
         bad: "a certificate whose key id was edited", good: "ssh-keygen -s ca -I id key.pub")
 
-    static let rules = [offCurve, explicitCurve, keyMismatch, certificateSignature, trailingData, crlf, irregular, unreadable]
+    static let pastedRepaired = LintRule(
+        id: "pasted-key-repaired", category: .integrity, severity: .warning,
+        title: "Key damaged by copy and paste (repaired to read it)",
+        rationale: "A key pasted through Notepad, an e-mail client, a terminal, YAML, Markdown or a CI secret gains a byte-order mark, CR characters, indentation or line breaks, or loses its line breaks. keyport undoes such damage when the key inside decodes and verifies, but ssh, sshd, ssh-keygen and PuTTY refuse the file (sshd skips such authorized_keys lines without a word).",
+        fix: "write the key out again as its tool writes it: keyport convert --to openssh FILE -o NEW (add --public for a public key; --to ppk for PuTTY), and paste keys with their line breaks, unindented",
+        bad: "a .pub line wrapped over three lines", good: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA… user@host on one line")
+
+    static let rules = [offCurve, explicitCurve, keyMismatch, certificateSignature, trailingData, crlf, irregular, unreadable, pastedRepaired]
 
     static func check(_ doc: KeyDocument, line: Int?, context: inout LintContext) {
         if let key = doc.publicKey {
@@ -88,6 +95,7 @@ enum IntegrityRules {
         case .explicitCurve: return explicitCurve
         case .trailingData, .ppkTrailingData: return trailingData
         case .crlf, .noFinalNewline, .ppkCRLF: return crlf
+        case .pastedRepair: return pastedRepaired
         case .leadingText, .lineWidth, .severalKeys, .nonMinimalInteger, .ppkLeadingWhitespace, .ppkCommentEncoding,
              .ppkMACUppercase, .ppkLineWidth, .rfc4716LongLine:
             return irregular
@@ -102,6 +110,10 @@ enum IntegrityRules {
         let kind = error.kind
         if case .keyMismatch = error {
             context.report(keyMismatch, line: line, message)
+            return
+        }
+        if case let .privateKeyExposed(what) = error {
+            context.report(ProtectionRules.exposed, line: line, what)
             return
         }
         // A whole file's first bytes (not an error's text) also tell SSH-1 and PPK v1 apart: an SSH-1

@@ -57,7 +57,14 @@ enum ProtectionRules {
         bad: "mode 0666", good: "mode 0600",
         reference: "sshd_config(5) StrictModes")
 
-    static let rules = [unencrypted, legacyPEM, brokenCipher, tripleDES, ppkV2, bcryptRounds, argon2Memory, filePermissions, authorizedKeysWritable]
+    static let exposed = LintRule(
+        id: "private-key-exposed", category: .protection, severity: .error,
+        title: "Private key where a public key belongs",
+        rationale: "authorized_keys files, .pub files and what is piped to public-key tools are shared: copied to servers, committed, pasted into web forms. A private key there is readable by everyone who sees them, and whoever holds it logs in wherever its public key is authorized. \"Never share your private key\" is every hosting provider's first rule.",
+        fix: "remove the private key and put its public key there instead (keyport convert --to openssh --public FILE, or ssh-keygen -y -f FILE); treat the key as exposed: generate a new one and replace the old one everywhere it is authorized",
+        bad: "cat id_ed25519 >> ~/.ssh/authorized_keys", good: "cat id_ed25519.pub >> ~/.ssh/authorized_keys")
+
+    static let rules = [unencrypted, legacyPEM, brokenCipher, tripleDES, ppkV2, bcryptRounds, argon2Memory, filePermissions, authorizedKeysWritable, exposed]
 
     static func checkFile(_ context: inout LintContext) {
         let input = context.input
@@ -76,6 +83,9 @@ enum ProtectionRules {
 
     static func check(_ doc: KeyDocument, line: Int?, context: inout LintContext) {
         guard doc.isPrivate else { return }
+        if context.enabled(exposed), case let .privateKeyExposed(what)? = doc.exposure(at: context.input.path) {
+            context.report(exposed, line: line, what)
+        }
         let p = doc.protection
         if !p.isEncrypted {
             // A security-key file holds only a handle: the secret never leaves the authenticator.

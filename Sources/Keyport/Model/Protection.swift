@@ -302,6 +302,9 @@ public enum ObservationCode: String, Sendable, Hashable, CaseIterable {
     case ppkLineWidth = "ppk-line-width"
     /// An RFC 4716 line longer than 72 bytes.
     case rfc4716LongLine = "rfc4716-long-line"
+    /// Paste damage keyport undid to read the key (a byte-order mark, indentation, a wrapped or
+    /// flattened key, ...); the message says what (Pasted.swift).
+    case pastedRepair = "pasted-key-repaired"
 }
 
 /// A non-fatal oddity noticed while decoding, for `lint` to report without parsing again.
