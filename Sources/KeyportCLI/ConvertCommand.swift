@@ -13,8 +13,8 @@ struct ConvertCommand: ParsableCommand {
         Private keys convert to openssh (openssh-key-v1), ppk, pem and pkcs8; --public writes only \
         the public half (like ssh-keygen -y), and --to rfc4716 of a private key writes its public \
         key (like ssh-keygen -e and puttygen -p, saying so on standard error). An RFC 4716 \
-        Comment header holds the key's comment, as puttygen -p writes it; a key without one gets \
-        the header ssh-keygen -e writes ("2048-bit RSA, converted by USER@HOST from OpenSSH"). \
+        Comment header holds the key's comment, as puttygen -p writes it; a private key without \
+        one gets the header ssh-keygen -e writes ("2048-bit RSA, converted by USER@HOST from OpenSSH"). \
         Every option must apply to what is written: --kdf-rounds to an encrypted openssh output, \
         --ppk-version and --ppk-param to ppk, --new-passphrase-file and --no-passphrase to a \
         private output, --passphrase-file to an encrypted input when a private key is written, \
@@ -165,7 +165,9 @@ struct ConvertCommand: ParsableCommand {
                     }
                     encoded = try KeyFile.encode(key, to: to, options: options)
                 } else if let key = doc.publicKey {
-                    if to == .rfc4716, comment == nil, options.commentBytes.isEmpty {
+                    // A public file keeps what it holds (no comment round-trips as none); a
+                    // private key is exported as ssh-keygen -e exports it.
+                    if to == .rfc4716, loaded.document.isPrivate, comment == nil, options.commentBytes.isEmpty {
                         options.commentBytes = Self.sshKeygenExportComment(key)
                     }
                     options.publicOnly = true
