@@ -193,7 +193,13 @@ extension PEMFormat: KeyFormat {
     /// Every key block (PEM), or the one structure (DER).
     public static func read(_ bytes: [UInt8]) throws -> [KeyEntry] {
         let head = String(decoding: bytes.prefix(4096), as: UTF8.self)
-        return entries(try head.contains("-----BEGIN ") ? decode(bytes) : decodeDER(bytes))
+        guard head.contains("-----BEGIN ") else { return entries(try decodeDER(bytes)) }
+        var documents = try decode(bytes)
+        // Indented armour (YAML, Markdown) reads here, but ssh-keygen refuses it: say it was repaired.
+        if PasteRepair.armourIsIndented(bytes) {
+            for i in documents.indices { documents[i].observations += PasteRepair.observation(["indentation (as in YAML or Markdown); ssh-keygen refuses the file"]) }
+        }
+        return entries(documents)
     }
 
     /// The private key in the requested PEM structure.

@@ -84,11 +84,20 @@ enum OpenSSHPrivateFormat {
             observations.append(Observation(.noFinalNewline, "the file does not end with a newline; ssh-keygen refuses it (invalid format)"))
         }
         // Split on LF bytes: as Characters, "\r\n" is one grapheme and would not split on "\n".
+        var blanks = (leading: false, trailing: false)
         let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line -> Substring in
             var l = line[...]
-            while let c = l.last, c == UInt8(ascii: "\r") || c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") { l = l.dropLast() }
+            while let c = l.last, c == UInt8(ascii: "\r") || c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") {
+                if c != UInt8(ascii: "\r") { blanks.trailing = true }
+                l = l.dropLast()
+            }
+            if let c = l.first, c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") { blanks.leading = true }
             return Substring(decoding: l, as: UTF8.self)
         }
+        // Blanks around the lines are paste damage ssh-keygen refuses ("invalid format"); read past
+        // them and say so (Pasted.swift).
+        if blanks.leading { observations += PasteRepair.observation(["indentation (as in YAML or Markdown); ssh-keygen refuses the file"]) }
+        if blanks.trailing { observations += PasteRepair.observation(["trailing spaces or tabs; ssh-keygen refuses the file"]) }
         guard let begin = lines.firstIndex(where: { $0.drop(while: { $0 == " " || $0 == "\t" }) == beginMarker }) else {
             throw KeyportError.malformed(format: formatName, field: "armour", reason: "no \(beginMarker) line")
         }

@@ -151,8 +151,24 @@ public enum PasteRepair {
             var end = start
             while end < bytes.count, bytes[end] != 0x0A { end += 1 }
             number += 1
-            if case .failure = OpenSSHPublicFormat.parseLine(ArraySlice(bytes[start..<end]), lineNumber: number) { return true }
+            switch OpenSSHPublicFormat.parseLine(ArraySlice(bytes[start..<end]), lineNumber: number) {
+            case .failure: return true
+            case let .key(doc) where doc.observations.contains(where: { $0.code == .pastedRepair }): return true
+            default: break
+            }
             start = end + 1
+        }
+        return false
+    }
+
+    /// Does a line from the first BEGIN line to the last END line start with a blank?
+    static func armourIsIndented(_ bytes: [UInt8]) -> Bool {
+        var inside = false
+        for line in bytes.split(separator: 0x0A) {
+            let text = line.drop { $0 == 0x20 || $0 == 0x09 }
+            if !inside, text.starts(with: Array("-----BEGIN ".utf8)) { inside = true }
+            if inside, text.count != line.count, !text.isEmpty, !text.allSatisfy({ $0 == 0x0D }) { return true }
+            if text.starts(with: Array("-----END ".utf8)) { inside = false }
         }
         return false
     }
@@ -269,6 +285,12 @@ public enum PasteRepair {
         }
         if indented { repairs.append("indentation (as in YAML or Markdown)") }
         if trailing { repairs.append("trailing spaces or tabs") }
+        // A PuTTY key's header must start the file: lines before it (`key: |` in YAML) go.
+        if let header = lines.firstIndex(where: { $0.starts(with: Array("PuTTY-User-Key-File-".utf8)) }),
+           lines[..<header].contains(where: { !$0.isEmpty }) {
+            lines.removeFirst(header)
+            repairs.append("text before the key (as in a .env or YAML file)")
+        }
         text = Array(lines.joined(separator: [lf]))
         rebuildFlattenedArmour(&text, repairs: &repairs)
     }
@@ -278,17 +300,23 @@ public enum PasteRepair {
     /// width its tool writes (70 for openssh-key-v1, 64 for PEM). Text outside the armour is dropped.
     static func rebuildFlattenedArmour(_ text: inout [UInt8], repairs: inout [String]) {
         let string = String(decoding: text, as: UTF8.self)
-        let lines = string.split(separator: "\n", omittingEmptySubsequences: false)
-        guard let beginLine = lines.firstIndex(where: { $0.hasPrefix("-----BEGIN ") }) else { return }
-        let afterBegin = lines[beginLine].dropFirst(11)
+        guard let begin = string.firstRange(of: "-----BEGIN ") else { return }
+        let afterBegin = string[begin.upperBound...]
         let label = afterBegin.prefix { $0 != "-" }
         guard afterBegin.dropFirst(label.count).hasPrefix("-----") else { return }
         let beginMarker = "-----BEGIN \(label)-----", endMarker = "-----END \(label)-----"
-        // Flattened: the BEGIN line goes on after its marker.
-        guard lines[beginLine].count > beginMarker.count else { return }
-        let rest = lines[beginLine...].joined(separator: "\n").dropFirst(beginMarker.count)
+        let rest = string[begin.lowerBound...].dropFirst(beginMarker.count)
+        // Flattened: the BEGIN line goes on after its marker. Wrapped: text before the marker on its
+        // line (`KEY="-----BEGIN …` in a .env file).
+        let flat = !(rest.first == "\n" || rest.isEmpty)
+        // Text before the armour: on its line (`KEY="-----BEGIN …`) or on lines before it (`key: |`
+        // in YAML). OpenSSH's armour must start the file; PEM readers skip such text anyway.
+        let before = string[..<begin.lowerBound]
+        let sameLine = before.reversed().prefix { $0 != "\n" }.contains { !$0.isWhitespace }
+        let wrapped = sameLine || label == "OPENSSH PRIVATE KEY" && before.contains { !$0.isWhitespace }
+        guard flat || wrapped else { return }
         guard let endRange = rest.firstRange(of: endMarker) else {
-            repairs.append(flattenedCutOff)
+            if flat { repairs.append(flattenedCutOff) }
             return
         }
         var tokens = rest[..<endRange.lowerBound].split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" })
@@ -313,9 +341,12 @@ public enum PasteRepair {
         out += Array((endMarker + "\n").utf8)
         SecureBytes.wipe(&text)
         text = out
-        // Trailing blanks of a one-line key are what its line breaks became: one repair, not two.
-        repairs.removeAll { $0 == "trailing spaces or tabs" }
-        repairs.append(flattened)
+        if flat {
+            // Trailing blanks of a one-line key are what its line breaks became: one repair, not two.
+            repairs.removeAll { $0 == "trailing spaces or tabs" }
+            repairs.append(flattened)
+        }
+        if wrapped { repairs.append("text before the key (as in a .env or YAML file)") }
     }
 }
 
