@@ -220,6 +220,10 @@ import Testing
             let printed = out.stdout.split(separator: "\n")
             #expect(out.status == 0 && printed.count == 3 && printed[1].contains(" \(fingerprint) "), "\(name) rfc4716: \(out.stdout) \(out.stderr)")
             #expect(out.stderr.contains("keyport: \(mixed):2: warning: repaired RFC 4716 text"), "\(out.stderr)")
+            #expect(try Tool.keyport(["lint", mixed]).stdout.contains(":2: warning pasted-key-repaired: repaired RFC 4716 text"))
+            // The whole authorized_keys file in RFC 4716: a key file keyport reads, but sshd skips it.
+            let whole = try dir.write("authorized_keys", rfc)
+            #expect(try Tool.keyport(["lint", whole]).stdout.contains("warning pasted-key-repaired: RFC 4716 text in an authorized_keys file"))
         }
     }
 

@@ -128,6 +128,9 @@ public enum OpenSSHPublicFormat {
         // Notepad's byte-order mark before a line: read past it, and say so (Pasted.swift).
         guard raw.starts(with: PasteRepair.byteOrderMark) else { return parseLineAsWritten(raw, lineNumber: lineNumber) }
         let result = parseLineAsWritten(raw.dropFirst(3), lineNumber: lineNumber)
+        if case let .failure(error) = result, error.kind == .damagedInput {
+            return .failure(.malformed(format: "public key line", field: "line", reason: "after a UTF-8 byte-order mark (as Notepad saves it), which was skipped: \(error.description)"))
+        }
         guard case var .key(doc) = result else { return result }
         doc.observations += PasteRepair.observation(["a UTF-8 byte-order mark before the key (as Notepad saves it)"])
         return .key(doc)

@@ -87,6 +87,12 @@ enum IntegrityRules {
         for observation in doc.observations {
             context.report(rule(for: observation.code), line: line, observation.message)
         }
+        // RFC 4716 text as the whole of an authorized_keys file reads as a key file, but sshd skips it.
+        if doc.format == .rfc4716, context.isAuthorizedKeys, context.enabled(pastedRepaired),
+           !doc.observations.contains(where: { $0.code == .pastedRepair }) {
+            context.report(pastedRepaired, line: line, "RFC 4716 text in an authorized_keys file, which sshd skips: the key grants no access",
+                           fix: "replace it with its OpenSSH line: keyport convert --to openssh FILE (ssh-keygen -i -f FILE)")
+        }
     }
 
     /// The rule that reports an observation.
