@@ -177,6 +177,13 @@ public enum PasteRepair {
     /// they show. Returns nil when they show none (the caller rethrows `error`); throws an error
     /// naming the damage when the repaired text does not decode either.
     static func read(_ bytes: [UInt8], failed format: any KeyFormat.Type, with error: KeyportError) throws -> [KeyEntry]? {
+        // Damage can also look unsupported (an OpenSSH key after `key: |` is a structure the PEM
+        // reader does not read, a PPK type word with trailing blanks an unknown type); an input
+        // that is unsupported as written and shows no paste damage is left as it is below.
+        switch error.kind {
+        case .damagedInput, .unsupported: break
+        default: return nil
+        }
         var repairs: [String] = []
         var text = bytes
         defer { SecureBytes.wipe(&text) }
@@ -203,6 +210,8 @@ public enum PasteRepair {
             }
         } catch let again as KeyportError {
             guard !repairs.isEmpty else { return nil }
+            // Repaired into something keyport does not handle (an SSH.com key, ...): that, as is.
+            guard again.kind == .damagedInput else { throw again }
             throw damaged(repairs, again)
         }
         let notes = observation(repairs)
