@@ -80,7 +80,7 @@ struct GenerateCommand: ParsableCommand {
         let publicPath = path + ".pub"
         for p in [path, publicPath] { try FileIO.checkReplaceable(p, force: force) }
         let keyComment = comment ?? Self.defaultComment()
-        if !Self.looksLikeEmail(keyComment), !Terminal.quiet {
+        if !HygieneRules.isEmailAddress(keyComment), !Terminal.quiet {
             Terminal.writeError("keyport: hint: the comment \"\(SafeText.escape(keyComment))\" is not an email address; many hosting providers ask for one (-C you@example.com)\n")
         }
         let passphrase = try newPassphrase(for: path)
@@ -259,13 +259,5 @@ struct GenerateCommand: ParsableCommand {
         let host = gethostname(&buffer, buffer.count - 1) == 0
             ? String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
         return "\(user)@\(host)"
-    }
-
-    /// A plausible address: one @, something before it, a dotted domain after it, no blanks.
-    static func looksLikeEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !text.contains(where: { $0.isWhitespace }) else { return false }
-        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
     }
 }

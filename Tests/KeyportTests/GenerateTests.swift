@@ -85,13 +85,13 @@ internal import CLibcrypto
     }
 
     @Test func emailHeuristic() {
-        #expect(GenerateCommand.looksLikeEmail("alice@example.com"))
-        #expect(GenerateCommand.looksLikeEmail("a.b+c@mail.example.org"))
-        #expect(!GenerateCommand.looksLikeEmail("root@myhost"))
-        #expect(!GenerateCommand.looksLikeEmail("my laptop"))
-        #expect(!GenerateCommand.looksLikeEmail("a@b@c.d"))
-        #expect(!GenerateCommand.looksLikeEmail("@example.com"))
-        #expect(!GenerateCommand.looksLikeEmail("a@example."))
+        #expect(HygieneRules.isEmailAddress("alice@example.com"))
+        #expect(HygieneRules.isEmailAddress("a.b+c@mail.example.org"))
+        #expect(!HygieneRules.isEmailAddress("root@myhost"))
+        #expect(!HygieneRules.isEmailAddress("my laptop"))
+        #expect(!HygieneRules.isEmailAddress("a@b@c.d"))
+        #expect(!HygieneRules.isEmailAddress("@example.com"))
+        #expect(!HygieneRules.isEmailAddress("a@example."))
     }
 
     // MARK: - CLI: refusals write nothing

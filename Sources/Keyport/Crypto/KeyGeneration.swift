@@ -277,12 +277,7 @@ private enum Arithmetic {
 
 extension KeyGenerator {
     static func generateEC(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
-        let group: String
-        switch algorithm {
-        case .ecdsaP256: group = "P-256"
-        case .ecdsaP384: group = "P-384"
-        default: group = "P-521"
-        }
+        let group = algorithm.nistCurveName ?? "P-521"
         let pkey = try EVPKeygen.generate("EC") { ctx in EVP_PKEY_CTX_set_group_name(ctx, group) == 1 }
         defer { EVP_PKEY_free(pkey) }
         // OpenSSL 3 exports EC public keys uncompressed unless told otherwise.
@@ -297,7 +292,7 @@ extension KeyGenerator {
     }
 
     static func generateEdDSA(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
-        let pkey = try EVPKeygen.generate(algorithm == .ed448 ? "ED448" : "ED25519") { _ in true }
+        let pkey = try EVPKeygen.generate(algorithm.opensslKeyType) { _ in true }
         defer { EVP_PKEY_free(pkey) }
         var publicLength = 0, seedLength = 0
         guard EVP_PKEY_get_raw_public_key(pkey, nil, &publicLength) == 1, EVP_PKEY_get_raw_private_key(pkey, nil, &seedLength) == 1 else {

@@ -72,14 +72,17 @@ final class BigNumContext {
 }
 
 enum CurveInfo {
+    /// OpenSSL's NID for the curve, from the name in `KeyAlgorithm`'s table.
     static func nid(_ algorithm: KeyAlgorithm) -> Int32? {
-        switch algorithm {
-        case .ecdsaP256, .skECDSAP256: return NID_X9_62_prime256v1
-        case .ecdsaP384: return NID_secp384r1
-        case .ecdsaP521: return NID_secp521r1
-        default: return nil
-        }
+        guard let name = algorithm.opensslGroupName else { return nil }
+        let nid = OBJ_sn2nid(name)
+        return nid == NID_undef ? nil : nid
     }
+}
+
+/// The raw-key type of OpenSSL for an EdDSA algorithm (Ed448, else Ed25519).
+func eddsaKeyType(_ algorithm: KeyAlgorithm) -> Int32 {
+    algorithm == .ed448 ? EVP_PKEY_ED448 : EVP_PKEY_ED25519
 }
 
 extension PrivateKey {
@@ -162,7 +165,7 @@ public func ecPointIsOnCurve(algorithm: KeyAlgorithm, point: [UInt8]) -> Bool {
 /// The EdDSA public key for a seed.
 func eddsaPublicKey(algorithm: KeyAlgorithm, seed: SecureBytes) throws -> [UInt8] {
     Libcrypto.ensureInitialized()
-    let type = algorithm == .ed448 ? EVP_PKEY_ED448 : EVP_PKEY_ED25519
+    let type = eddsaKeyType(algorithm)
     let pkey = seed.withUnsafeBytes { EVP_PKEY_new_raw_private_key(type, nil, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), $0.count) }
     guard let pkey else { throw KeyportError.crypto(opensslErrors("EdDSA seed")) }
     defer { EVP_PKEY_free(pkey) }
