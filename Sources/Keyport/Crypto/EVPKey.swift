@@ -42,8 +42,8 @@ final class EVPKey {
             let p = BigNum(pS), q = BigNum(qS), d = BigNum(dS)
             guard p.bitCount > 1, q.bitCount > 1 else { throw KeyportError.keyMismatch("RSA prime is zero or one") }
             // The CRT exponents are not stored by OpenSSH or PPK; PKCS#1 needs them.
-            let ctx = BigNumContext()
-            let dP = ctx.mod(d, ctx.minusOne(p)), dQ = ctx.mod(d, ctx.minusOne(q))
+            let ctx = try BigNumContext()
+            let dP = try ctx.mod(d, ctx.minusOne(p)), dQ = try ctx.mod(d, ctx.minusOne(q))
             let params = try ParamBuilder()
             try params.push("n", BigNum(n)); try params.push("e", BigNum(e)); try params.push("d", d)
             try params.push("rsa-factor1", p); try params.push("rsa-factor2", q)
