@@ -85,6 +85,17 @@ struct LintCommand: ParsableCommand {
             guard paths.isEmpty else {
                 throw ValidationError("\(listRules ? "--list-rules" : "--explain") takes no path; run keyport lint PATH... separately to check files")
             }
+            // Nor does any policy or run option change their answer: refused, never ignored.
+            let name = listRules ? "--list-rules" : "--explain"
+            let unused: [(String, Bool)] = [
+                ("--explain", listRules && explain != nil), ("--fail-on", failOn != nil), ("--min-rsa-bits", minRSABits != nil),
+                ("--allow", allow != nil), ("--policy", policy != nil), ("--blocklist", blocklist != nil),
+                ("--fermat-steps", fermatSteps != nil), ("-v", verbose), ("--passphrase-file", unlock.passphraseFile != nil),
+                ("--format", explain != nil && format != .text),
+            ]
+            if let (option, _) = unused.first(where: { $0.1 }) {
+                throw ValidationError("\(option) does not apply to \(name), which answers from the rule table alone\(option == "--format" ? " (--explain prints text)" : "")")
+            }
         }
         if listRules {
             switch format {
@@ -101,7 +112,9 @@ struct LintCommand: ParsableCommand {
             out.flush()
             return
         }
-        guard !paths.isEmpty else { throw ValidationError("give at least one file or directory (or --list-rules)") }
+        // Standard input is read only when named (-), even from a pipe: a lint that found no
+        // path must not pass by checking an empty or forgotten stdin (fingerprint and inspect agree).
+        guard !paths.isEmpty else { throw ValidationError("give the key files or directories to check (- reads standard input), or --list-rules / --explain RULE") }
 
         var settings = Policy()
         if let policy { settings = try Policy.parse(String(decoding: FileIO.read(policy, limit: 1 << 16), as: UTF8.self)) }
