@@ -75,6 +75,8 @@ struct LintCommand: ParsableCommand {
 
     func validate() throws {
         try StandardInput.checkSingleUse(files: paths, passphraseFile: unlock.passphraseFile)
+        // -q would silence what -v asks for (skipped files, the summary line): refused, not ignored.
+        if verbose, quietOption.quiet { throw ValidationError("-q and -v cannot be used together (-q silences the summary and notes -v adds)") }
     }
 
     mutating func run() throws {
@@ -126,13 +128,17 @@ struct LintCommand: ParsableCommand {
 
         var run = LintRun(walk: LintWalk(paths), verbose: verbose)
         let progress = Progress(total: run.walk.files.count)
+        var linter = Linter(policy: settings, blocklist: list)
+        // Text output names findings only: keys that raise none need not be kept (flat memory for
+        // authorized_keys files of millions of lines). JSON and SARIF list every key.
+        let streaming = format == .text ? linter : nil
         var inputs: [LintInput] = []
         var passphrase: SecureBytes?
         for (index, file) in run.walk.files.enumerated() {
             progress.update("reading", index, of: run.walk.files.count)
             let input: LintInput
             do {
-                input = try LintInput.read(path: file.path)
+                input = try LintInput.read(path: file.path, checkingWith: streaming)
             } catch {
                 run.failToRead(file, error, verbose: verbose)
                 continue
@@ -143,7 +149,6 @@ struct LintCommand: ParsableCommand {
             }
             inputs.append(unlocked(input, passphrase: &passphrase, run: &run))
         }
-        var linter = Linter(policy: settings, blocklist: list)
         linter.progress = { [progress] step in
             switch step {
             case let .checkedFiles(done, total): progress.update("checking", done, of: total)
@@ -152,7 +157,8 @@ struct LintCommand: ParsableCommand {
         }
         let findings = linter.lint(inputs)
         let keys = LintOutput.keys(inputs, findings)
-        let summary = run.summary(files: inputs.count, keys: keys, findings: findings.count)
+        let summary = run.summary(files: inputs.count, keys: keys, cleanKeys: inputs.reduce(0) { $0 + $1.cleanKeyCount },
+                                  findings: findings.count)
         progress.finish(summary: verbose || Terminal.stderrIsTerminal ? summary.line : nil)
         if summary.keys == 0 {
             Terminal.report(nil, "no key found in \(paths.count == 1 ? paths[0] : "the \(paths.count) paths given") (\(summary.line))")
@@ -263,10 +269,11 @@ struct LintRun {
         if verbose { Terminal.report(path, "skipped: \(reason)") }
     }
 
-    func summary(files: Int, keys: [LintedKey], findings: Int) -> LintSummary {
+    /// `cleanKeys`: keys checked while reading and not among `keys` (`LintInput.cleanKeyCount`).
+    func summary(files: Int, keys: [LintedKey], cleanKeys: Int = 0, findings: Int) -> LintSummary {
         var s = LintSummary()
         s.files = files
-        s.keys = keys.reduce(0) { $0 + ($1.isKey ? 1 : 0) }
+        s.keys = keys.reduce(0) { $0 + ($1.isKey ? 1 : 0) } + cleanKeys
         s.skipped = walk.skipped.count
         s.unreadable = walk.unreadable.count
         s.errors = problems.count
