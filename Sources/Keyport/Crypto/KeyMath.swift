@@ -218,7 +218,8 @@ public func ecPointIsOnCurve(algorithm: KeyAlgorithm, point: [UInt8]) -> Bool {
 /// between calls: a fresh group per point (EC_GROUP_new_by_curve_name parses and sets up the
 /// curve) cost more than the check itself when lint reads a million ECDSA keys. One per thread.
 final class ECPointChecker {
-    /// P-256, P-384, P-521: group and a point to decode into, made on first use.
+    /// One slot per row of `ECCurve.all` (P-256, P-384, P-521): group and a point to decode into,
+    /// made on first use.
     @exclusivity(unchecked) private var groups: [(group: OpaquePointer, point: OpaquePointer)?] = [nil, nil, nil]
     private let context: OpaquePointer?
 
@@ -241,13 +242,7 @@ final class ECPointChecker {
     /// EC_POINT_set_affine_coordinates, which checks the curve equation (OpenSSL 1.1.1 and later;
     /// before, oct2point checked it itself), so no second EC_POINT_is_on_curve is needed.
     func isOnCurve(algorithm: KeyAlgorithm, point: UnsafeBufferPointer<UInt8>) -> Bool {
-        let slot: Int
-        switch algorithm {
-        case .ecdsaP256, .skECDSAP256: slot = 0
-        case .ecdsaP384: slot = 1
-        case .ecdsaP521: slot = 2
-        default: return false
-        }
+        guard let curve = algorithm.curve, let slot = ECCurve.all.firstIndex(of: curve) else { return false }
         if groups[slot] == nil {
             guard let nid = CurveInfo.nid(algorithm), let group = EC_GROUP_new_by_curve_name(nid) else { return false }
             guard let p = EC_POINT_new(group) else {
