@@ -14,7 +14,9 @@ struct GenerateCommand: ParsableCommand {
         line, also for --format ppk; 0644 less the umask). Neither file is replaced without \
         --force (which replaces only regular files and symbolic links); if either exists nothing \
         is written. An interrupted run (SIGINT, SIGTERM, SIGHUP) removes what it wrote. Without -f the key goes to ~/.ssh/id_<type> (id_<type>.ppk for \
-        --format ppk), asked for on a terminal.
+        --format ppk), asked for on a terminal. -f - is refused: a private key is a file of its \
+        own, never written to standard output. --kdf-rounds applies to an encrypted openssh key \
+        and --ppk-version to --format ppk; elsewhere they are refused (64), not ignored.
 
         Defaults: RSA 2048 bits with e = 65537; ECDSA 256 (also 384 and 521); Ed25519. DSA and RSA \
         below 2048 bits are refused unless --allow-weak is given. Keys come from libcrypto's \
