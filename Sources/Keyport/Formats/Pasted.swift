@@ -444,7 +444,9 @@ extension OpenSSHPublicFormat {
             for k in pending {
                 pieces += run[k].text.split(whereSeparator: { $0 == space || $0 == tab || $0 == cr })
             }
-            if pending.count > 1 || pieces.count > 2, let (key, commentStart) = joinedKey(pieces) {
+            if pieces.isEmpty {
+                out += pending.map { KeyEntry(line: run[$0].number, result: .failure(run[$0].error)) }
+            } else if pending.count > 1 || pieces.count > 2, let (key, commentStart) = joinedKey(pieces) {
                 let comment = Array(pieces[min(commentStart, pieces.count)...].joined(separator: [space]))
                 var doc = KeyDocument(format: .opensshPublic, content: .publicKey(key), line: run[pending[0]].number)
                 doc.commentBytes = comment
