@@ -75,6 +75,8 @@ struct LintCommand: ParsableCommand {
 
     func validate() throws {
         try StandardInput.checkSingleUse(files: paths, passphraseFile: unlock.passphraseFile)
+        // -q would silence what -v asks for (skipped files, the summary line): refused, not ignored.
+        if verbose, quietOption.quiet { throw ValidationError("-q and -v cannot be used together (-q silences the summary and notes -v adds)") }
     }
 
     mutating func run() throws {

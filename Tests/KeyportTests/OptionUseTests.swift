@@ -45,6 +45,7 @@ import Testing
             (["lint", "--explain", "rsa-too-short", "--format", "json"], "--explain prints text"),
             (["lint", "--explain", "rsa-too-short", "--fail-on", "info"], "--fail-on does not apply"),
             (["lint", "--list-rules", "--explain", "rsa-too-short"], "--explain does not apply to --list-rules"),
+            (["lint", "-q", "-v", key + ".pub"], "-q and -v cannot be used together"),
         ]
         let before = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).sorted()
         for (args, text) in cases {
@@ -76,7 +77,10 @@ import Testing
             let r = try Tool.keyport(["convert", "--to", "openssh", "--public", "-o", dir.path("d")] + force + [key])
             #expect(r.status == 73, "\(force): \(r.stderr)")
             #expect(r.stderr.contains("is a directory") && !r.stderr.contains("use --force"), "\(force): \(r.stderr)")
+            let g = try Tool.keyport(["generate", "-t", "ed25519", "--no-passphrase", "-C", "a@example.com", "-f", dir.path("d")] + force)
+            #expect(g.status == 73 && g.stderr.contains("is a directory") && !g.stderr.contains("use --force"), "\(force): \(g.stderr)")
         }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path("d")).isEmpty)
         let dash = try Tool.keyport(["generate", "-t", "ed25519", "--no-passphrase", "-C", "a@example.com", "-f", "-"], cwd: dir.url)
         #expect(dash.status == 64)
         #expect(dash.stderr.contains("a private key is not written to standard output; give -f FILE"), "\(dash.stderr)")
