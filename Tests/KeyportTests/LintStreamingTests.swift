@@ -106,7 +106,7 @@ import Testing
             let judged = line.withUnsafeBufferPointer { LintLineJudge.commentIsEmail($0, from: 17) }
             var trimmed = comment
             while trimmed.hasSuffix(" ") { trimmed.removeLast() }
-            #expect(judged == HygieneRules.isEmailAddress(trimmed.trimmingSpaces), "\"\(comment)\"")
+            #expect(judged == HygieneRules.isEmailAddress(String(trimmed.trimmingBlanks())), "\"\(comment)\"")
         }
     }
 }

@@ -246,3 +246,15 @@ struct LintContext {
         return text.contains("PRIVATE KEY") || text.hasPrefix("PuTTY-User-Key-File-") || text.hasPrefix("SSH PRIVATE KEY FILE FORMAT")
     }
 }
+
+extension Linter {
+    /// Lints files by path in one run (so the shared-prime check sees every RSA key across them):
+    /// each file is read, stat'ed (for the permission rules) and decoded as the CLI does. Directories
+    /// are not walked here; pass the files.
+    ///
+    /// - Throws: `KeyportError.io` when a file cannot be read. Files that are not valid keys are not
+    ///   errors: they come back as findings.
+    public func lint(paths: [String]) throws -> [Finding] {
+        try lint(paths.map { try LintInput.read(path: $0) })
+    }
+}
