@@ -174,7 +174,7 @@ public enum PPKFormat {
     /// The type-specific private fields, unpadded. The caller wipes the result.
     static func privateBlob(_ key: PrivateKey) throws -> [UInt8] {
         var blob: [UInt8] = []
-        blob.reserveCapacity(1200)
+        blob.reserveCapacity(8192) // RSA-16384 fits: growing would free unwiped copies
         switch key.secret {
         case let .rsa(d, p, q, iqmp):
             for part in [d, p, q, iqmp] { part.withUnsafeBytes { appendMPInt(&blob, $0) } }
@@ -462,15 +462,15 @@ public enum PPKFormat {
         let secret: SecretParts
         switch file.publicKey.algorithm {
         case .rsa:
-            secret = .rsa(d: SecureBytes(try r.readMPInt("RSA d")), p: SecureBytes(try r.readMPInt("RSA p")),
-                          q: SecureBytes(try r.readMPInt("RSA q")), iqmp: SecureBytes(try r.readMPInt("RSA iqmp")))
+            secret = .rsa(d: try r.readSecretMPInt("RSA d"), p: try r.readSecretMPInt("RSA p"),
+                          q: try r.readSecretMPInt("RSA q"), iqmp: try r.readSecretMPInt("RSA iqmp"))
         case .dsa:
-            secret = .dsa(x: SecureBytes(try r.readMPInt("DSA x")))
+            secret = .dsa(x: try r.readSecretMPInt("DSA x"))
         case .ecdsaP256, .ecdsaP384, .ecdsaP521:
-            secret = .ecdsa(d: SecureBytes(try r.readMPInt("EC private scalar")))
+            secret = .ecdsa(d: try r.readSecretMPInt("EC private scalar"))
         case .ed25519, .ed448:
             let expected = file.publicKey.algorithm == .ed448 ? 57 : 32
-            let seed = SecureBytes(try r.readString("EdDSA seed"))
+            let seed = try r.readSecretString("EdDSA seed")
             guard seed.count == expected else {
                 throw KeyportError.malformed(format: format, field: "private blob", reason: "\(file.publicKey.algorithm.sshName) seed is \(seed.count) bytes, expected \(expected)")
             }
@@ -589,13 +589,14 @@ public enum PPKFormat {
                     throw KeyportError.malformed(format: PPKFormat.format, field: counter,
                                                  reason: "\(count) lines announced but only \(i) base64 lines follow (line \(number) is the \"\(PublicKey.printable(name))\" header)")
                 }
-                guard text.allSatisfy(Self.isBase64), let decoded = Base64.decode(text) else {
+                guard text.allSatisfy(Self.isBase64), var decoded = Base64.decode(text) else {
                     throw KeyportError.malformed(format: PPKFormat.format, field: counter, reason: "line \(number) is not base64")
                 }
+                defer { wipe(&decoded) } // an unencrypted file's private lines are the key in clear
                 if text.count > 64 || text.count % 4 != 0 {
                     observations.append(Observation(.ppkLineWidth, "line \(number) has \(text.count) base64 characters; PuTTY needs at most 64 and a multiple of 4"))
                 }
-                out += decoded
+                appendWiping(&out, decoded)
             }
             return out
         }
