@@ -37,8 +37,16 @@ struct PasswdCommand: ParsableCommand {
     mutating func run() throws {
         quietOption.apply()
         var edit = try KeyEdit(path: file, unlock: unlock)
-        if let kdfRounds { edit.options.kdfRounds = kdfRounds }
+        if let kdfRounds {
+            guard edit.format == .openssh else {
+                throw KeyportError.usage("--kdf-rounds sets the bcrypt cost of an OpenSSH key; \(file) is \(edit.document.format.displayName)")
+            }
+            edit.options.kdfRounds = kdfRounds
+        }
         edit.options.passphrase = try protect.newPassphrase(for: file, inputWasEncrypted: false, required: true)
+        if edit.options.passphrase == nil, kdfRounds != nil {
+            throw KeyportError.usage("--kdf-rounds does not apply: the new passphrase is empty, so the key is written unencrypted")
+        }
         try edit.write()
         if !Terminal.quiet {
             Terminal.writeError(edit.options.passphrase == nil ? "keyport: \(file): the key is now unencrypted\n"
@@ -122,6 +130,9 @@ struct KeyEdit {
         case .pemTraditional: format = .pem
         case .pkcs8, .pkcs8Encrypted: format = .pkcs8
         default: throw KeyportError.usage("\(path): \(doc.format.displayName) cannot be written back; convert it to pem or pkcs8 instead")
+        }
+        if !doc.isLocked, unlock.passphraseFile != nil {
+            throw KeyportError.usage("--passphrase-file does not apply: \(path) is not encrypted" + (publicAllowed ? "" : " (--new-passphrase-file gives the new passphrase)"))
         }
         if doc.isLocked {
             var cache: SecureBytes?

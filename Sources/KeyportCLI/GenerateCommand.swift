@@ -42,11 +42,11 @@ struct GenerateCommand: ParsableCommand {
             completion: .list(["openssh", "ppk", "pem", "pkcs8"]))
     var format: OutputFormat = .openssh
 
-    @Option(name: .long, help: ArgumentHelp("PPK version to write: 2 or 3.", valueName: "2|3"), completion: .list(["2", "3"]))
-    var ppkVersion: Int = 3
+    @Option(name: .long, help: ArgumentHelp("PPK version to write with --format ppk: 2 or 3 (default 3).", valueName: "2|3"), completion: .list(["2", "3"]))
+    var ppkVersion: Int?
 
-    @Option(name: .long, help: ArgumentHelp("bcrypt rounds for an encrypted OpenSSH key.", valueName: "n"))
-    var kdfRounds: Int = 16
+    @Option(name: .long, help: ArgumentHelp("bcrypt rounds for an encrypted OpenSSH key (default 16).", valueName: "n"))
+    var kdfRounds: Int?
 
     @Option(name: .long, help: ArgumentHelp("Encrypt the new key with the passphrase on the first line of this file.", valueName: "file"), completion: .file())
     var passphraseFile: String?
@@ -63,10 +63,18 @@ struct GenerateCommand: ParsableCommand {
     @OptionGroup var quietOption: QuietOption
 
     func validate() throws {
-        guard ppkVersion == 2 || ppkVersion == 3 else { throw ValidationError("--ppk-version must be 2 or 3") }
-        guard kdfRounds >= 1 else { throw ValidationError("--kdf-rounds must be at least 1") }
+        if let ppkVersion, ppkVersion != 2, ppkVersion != 3 { throw ValidationError("--ppk-version must be 2 or 3") }
+        if let kdfRounds, kdfRounds < 1 { throw ValidationError("--kdf-rounds must be at least 1") }
         guard format != .rfc4716 else { throw ValidationError("--format must be openssh, ppk, pem or pkcs8 (RFC 4716 holds public keys only)") }
         if passphraseFile != nil, noPassphrase { throw ValidationError("--passphrase-file and --no-passphrase cannot be used together") }
+        // Options that would change nothing are refused, never ignored (issue 16).
+        if kdfRounds != nil, format != .openssh { throw ValidationError("--kdf-rounds sets the bcrypt cost of an encrypted --format openssh key, not of \(format.rawValue)") }
+        if kdfRounds != nil, noPassphrase { throw ValidationError("--kdf-rounds sets the cost of a passphrase; --no-passphrase writes none") }
+        if ppkVersion != nil, format != .ppk { throw ValidationError("--ppk-version applies to --format ppk, not \(format.rawValue)") }
+        // A private key is a file of its own, mode 0600, read back after writing: never a stream.
+        if file == "-" {
+            throw ValidationError("-f -: a private key is not written to standard output; give -f FILE (FILE.pub gets the public key)")
+        }
     }
 
     mutating func run() throws {
@@ -84,6 +92,9 @@ struct GenerateCommand: ParsableCommand {
             Terminal.writeError("keyport: hint: the comment \"\(SafeText.escape(keyComment))\" is not an email address; many hosting providers ask for one (-C you@example.com)\n")
         }
         let passphrase = try newPassphrase(for: path)
+        if passphrase == nil, kdfRounds != nil {
+            throw KeyportError.usage("--kdf-rounds does not apply: the passphrase is empty, so the key is written unencrypted")
+        }
 
         var out = OutputBuffer()
         if !Terminal.quiet {
@@ -92,7 +103,7 @@ struct GenerateCommand: ParsableCommand {
         }
         let key = try KeyGenerator.generate(algorithm: algorithm, bits: size)
 
-        let options = EncodeOptions(comment: keyComment, passphrase: passphrase, kdfRounds: kdfRounds, ppkVersion: ppkVersion)
+        let options = EncodeOptions(comment: keyComment, passphrase: passphrase, kdfRounds: kdfRounds ?? 16, ppkVersion: ppkVersion ?? 3)
         var encoded = try KeyFile.encode(key, to: format, options: options)
         defer { SecureBytes.wipe(&encoded.bytes) }
         for warning in Set(encoded.warnings).sorted() { Terminal.warn(warning) }

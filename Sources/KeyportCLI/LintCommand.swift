@@ -75,6 +75,8 @@ struct LintCommand: ParsableCommand {
 
     func validate() throws {
         try StandardInput.checkSingleUse(files: paths, passphraseFile: unlock.passphraseFile)
+        // -q would silence what -v asks for (skipped files, the summary line): refused, not ignored.
+        if verbose, quietOption.quiet { throw ValidationError("-q and -v cannot be used together (-q silences the summary and notes -v adds)") }
     }
 
     mutating func run() throws {
@@ -84,6 +86,17 @@ struct LintCommand: ParsableCommand {
             // Both answer from the rule table alone: a path next to them would be silently ignored.
             guard paths.isEmpty else {
                 throw ValidationError("\(listRules ? "--list-rules" : "--explain") takes no path; run keyport lint PATH... separately to check files")
+            }
+            // Nor does any policy or run option change their answer: refused, never ignored.
+            let name = listRules ? "--list-rules" : "--explain"
+            let unused: [(String, Bool)] = [
+                ("--explain", listRules && explain != nil), ("--fail-on", failOn != nil), ("--min-rsa-bits", minRSABits != nil),
+                ("--allow", allow != nil), ("--policy", policy != nil), ("--blocklist", blocklist != nil),
+                ("--fermat-steps", fermatSteps != nil), ("-v", verbose), ("--passphrase-file", unlock.passphraseFile != nil),
+                ("--format", explain != nil && format != .text),
+            ]
+            if let (option, _) = unused.first(where: { $0.1 }) {
+                throw ValidationError("\(option) does not apply to \(name), which answers from the rule table alone\(option == "--format" ? " (--explain prints text)" : "")")
             }
         }
         if listRules {
@@ -101,7 +114,9 @@ struct LintCommand: ParsableCommand {
             out.flush()
             return
         }
-        guard !paths.isEmpty else { throw ValidationError("give at least one file or directory (or --list-rules)") }
+        // Standard input is read only when named (-), even from a pipe: a lint that found no
+        // path must not pass by checking an empty or forgotten stdin (fingerprint and inspect agree).
+        guard !paths.isEmpty else { throw ValidationError("give the key files or directories to check (- reads standard input), or --list-rules / --explain RULE") }
 
         var settings = Policy()
         if let policy { settings = try Policy.parse(String(decoding: FileIO.read(policy, limit: 1 << 16), as: UTF8.self)) }
@@ -113,13 +128,17 @@ struct LintCommand: ParsableCommand {
 
         var run = LintRun(walk: LintWalk(paths), verbose: verbose)
         let progress = Progress(total: run.walk.files.count)
+        var linter = Linter(policy: settings, blocklist: list)
+        // Text output names findings only: keys that raise none need not be kept (flat memory for
+        // authorized_keys files of millions of lines). JSON and SARIF list every key.
+        let streaming = format == .text ? linter : nil
         var inputs: [LintInput] = []
         var passphrase: SecureBytes?
         for (index, file) in run.walk.files.enumerated() {
             progress.update("reading", index, of: run.walk.files.count)
             let input: LintInput
             do {
-                input = try LintInput.read(path: file.path)
+                input = try LintInput.read(path: file.path, checkingWith: streaming)
             } catch {
                 run.failToRead(file, error, verbose: verbose)
                 continue
@@ -130,7 +149,6 @@ struct LintCommand: ParsableCommand {
             }
             inputs.append(unlocked(input, passphrase: &passphrase, run: &run))
         }
-        var linter = Linter(policy: settings, blocklist: list)
         linter.progress = { [progress] step in
             switch step {
             case let .checkedFiles(done, total): progress.update("checking", done, of: total)
@@ -139,7 +157,8 @@ struct LintCommand: ParsableCommand {
         }
         let findings = linter.lint(inputs)
         let keys = LintOutput.keys(inputs, findings)
-        let summary = run.summary(files: inputs.count, keys: keys, findings: findings.count)
+        let summary = run.summary(files: inputs.count, keys: keys, cleanKeys: inputs.reduce(0) { $0 + $1.cleanKeyCount },
+                                  findings: findings.count)
         progress.finish(summary: verbose || Terminal.stderrIsTerminal ? summary.line : nil)
         if summary.keys == 0 {
             Terminal.report(nil, "no key found in \(paths.count == 1 ? paths[0] : "the \(paths.count) paths given") (\(summary.line))")
@@ -250,10 +269,11 @@ struct LintRun {
         if verbose { Terminal.report(path, "skipped: \(reason)") }
     }
 
-    func summary(files: Int, keys: [LintedKey], findings: Int) -> LintSummary {
+    /// `cleanKeys`: keys checked while reading and not among `keys` (`LintInput.cleanKeyCount`).
+    func summary(files: Int, keys: [LintedKey], cleanKeys: Int = 0, findings: Int) -> LintSummary {
         var s = LintSummary()
         s.files = files
-        s.keys = keys.reduce(0) { $0 + ($1.isKey ? 1 : 0) }
+        s.keys = keys.reduce(0) { $0 + ($1.isKey ? 1 : 0) } + cleanKeys
         s.skipped = walk.skipped.count
         s.unreadable = walk.unreadable.count
         s.errors = problems.count

@@ -126,7 +126,9 @@ struct LintWalk {
     /// bytes show no sign of one. A damaged key (armour present but broken, a byte-order mark,
     /// indentation from a YAML paste, a cut-off file) keeps its markers and is reported as a finding.
     static func holdsNoKey(_ input: LintInput) -> Bool {
-        if input.entries.contains(where: { if case .success = $0.result { return true } else { return false } }) { return false }
+        if input.cleanKeyCount > 0 || input.entries.contains(where: { if case .success = $0.result { return true } else { return false } }) {
+            return false
+        }
         let head = input.head ?? []
         if looksLikeKey(head) { return false }
         // Armour of certificates, requests or parameters only (a .pem of /etc/ssl): no key.

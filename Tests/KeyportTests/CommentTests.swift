@@ -28,7 +28,7 @@ import Testing
         #expect(try Tool.keyport(["fingerprint", key]).stdout == peer.stdout)
 
         let unlocked = try Tool.keyport(["inspect", "--passphrase-file", pass, key])
-        #expect(unlocked.status == 0 && unlocked.stdout.contains("comment:     inside@example.com"), "\(unlocked.stdout)")
+        #expect(unlocked.status == 0 && inspectRow("comment", of: unlocked.stdout) == "inside@example.com", "\(unlocked.stdout)")
         #expect(try json(try Tool.keyport(["inspect", "--json", "--passphrase-file", pass, key]))["comment"] as? String == "inside@example.com")
         let fp = try Tool.keyport(["fingerprint", "--passphrase-file", pass, key])
         #expect(fp.stdout.hasSuffix(" inside@example.com (ED25519)\n"), "\(fp.stdout)")
@@ -57,7 +57,7 @@ import Testing
         #expect(fpJSON["comment_from"] as? String == key + ".pub")
 
         let text = try Tool.keyport(["inspect"] + unlock + [key])
-        #expect(text.stdout.contains("comment:     beside@example.com (from \(key).pub)"), "\(text.stdout)")
+        #expect(inspectRow("comment", of: text.stdout) == "beside@example.com (from \(key).pub)", "\(text.stdout)")
         let inspectJSON = try json(try Tool.keyport(["inspect", "--json"] + unlock + [key]))
         #expect(inspectJSON["comment"] as? String == "beside@example.com")
         #expect(inspectJSON["comment_from"] as? String == key + ".pub")

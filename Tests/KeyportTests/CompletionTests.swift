@@ -89,27 +89,81 @@ import Testing
         Self.check("fish", Self.parse(out.stdout).mapValues { $0.map { String($0.split(separator: "\t").first ?? "") } })
     }
 
-    /// zsh: the script loads in the real completion system (compinit) and hands every file
-    /// argument and option to `_files`, and the enumerated values to the completer as a list.
-    /// (Driving zsh's completion widget from a test, through zpty, is not done here.)
-    @Test func zshScriptUsesFilesAndValueLists() throws {
+    /// zsh: the script is loaded by the real completion system (compinit) in an interactive zsh on
+    /// a pseudo-terminal (zsh/zpty), each case is typed and TAB pressed, and the matches zsh's own
+    /// machinery (_arguments, _files, matching against the typed prefix) hands to `compadd` are
+    /// captured: the list the user would be offered.
+    @Test func zshCompletesFilesAndValues() throws {
         guard Tool.available("zsh") else { Issue.record("zsh is not installed (PACKAGES in scripts/dev)"); return }
         let dir = try Self.workspace()
         let script = try Self.script("zsh", in: dir)
         try FileManager.default.createDirectory(atPath: dir.path("fpath"), withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: script, toPath: dir.path("fpath/_keyport"))
-        let load = try Tool.run("zsh", ["-f", "-c", "fpath=(\(dir.path("fpath")) $fpath); autoload -U compinit; compinit -u -D; (( $+_comps[keyport] )) && print ok"])
-        #expect(load.stdout == "ok\n", "\(load.stderr)")
-        let text = try String(contentsOfFile: script, encoding: .utf8)
-        for option in ["--passphrase-file", "--new-passphrase-file", "--policy", "--blocklist"] {
-            let lines = text.split(separator: "\n").filter { $0.contains("'\(option)[") }
-            #expect(!lines.isEmpty && lines.allSatisfy { $0.hasSuffix(":_files'") }, "zsh: \(option)")
-        }
-        #expect(text.components(separatedBy: ":file:_files'").count - 1 >= 8, "zsh: file arguments")
-        for values in ["rsa ecdsa ed25519 dsa", "sha256 md5 sha1 sha512", "openssh rfc4716 ppk pem pkcs8", "openssh ppk pem pkcs8", "text json sarif", "2 3"] {
-            let list = "=('" + values.replacingOccurrences(of: " ", with: "' '") + "'"
-            #expect(text.contains(list), "zsh: \(list)")
-        }
+        // Runs inside the interactive zsh: compinit, then a TAB widget that completes, notes the
+        // end of the completion and clears the line for the next case. compadd is wrapped to
+        // record the matches (calls with -O, -A or -D only filter and pass through, unrecorded).
+        _ = try dir.write("init.zsh", #"""
+            PROMPT='' RPROMPT='' PS2=''
+            bindkey -e
+            unsetopt autolist listambiguous automenu beep
+            fpath=(\#(dir.path("fpath")) $fpath)
+            autoload -U compinit && compinit -u -D
+            compadd() {
+                if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then
+                    builtin compadd "$@"
+                    return
+                fi
+                local -a __hits
+                builtin compadd -A __hits "$@"
+                (( $#__hits )) && print -rl -- "${__hits[@]}" >> $CAPTURE
+                builtin compadd "$@"
+            }
+            _capture_done() { print -r -- '@@done' >> $CAPTURE }
+            _capture_tab() {
+                comppostfuncs=(_capture_done)
+                zle complete-word
+                BUFFER='' CURSOR=0
+            }
+            zle -N _capture_tab
+            bindkey '^I' _capture_tab
+            print -r -- '@@ready' >> $CAPTURE
+
+            """#)
+        _ = try dir.write("cases", Self.cases.map { ($0.0 + [$0.1]).joined(separator: " ") + "\n" }.joined())
+        // Drives it: types each case and TAB, waits (at most 10 s) for the completion to end,
+        // draining the terminal output so that zsh never blocks on a full pty.
+        _ = try dir.write("driver.zsh", #"""
+            zmodload zsh/zpty || exit 2
+            export CAPTURE=$PWD/capture
+            : > $CAPTURE
+            zpty z zsh -f -i
+            zpty -w z "source $PWD/init.zsh"
+            waitfor() {
+                local i
+                for i in {1..200}; do
+                    zpty -rt z junk 2>/dev/null
+                    (( $(grep -c "^$2\$" $CAPTURE) >= $1 )) && return 0
+                    sleep 0.05
+                done
+                return 1
+            }
+            waitfor 1 @@ready || { print -u2 "zsh did not load the completion system"; exit 3 }
+            integer n=0
+            while IFS= read -r line; do
+                print -r -- "@@ $line" >> $CAPTURE
+                zpty -w -n z "keyport $line"$'\t'
+                (( n++ ))
+                waitfor $n @@done || { print -u2 "no completion for: keyport $line"; exit 4 }
+            done < cases
+            zpty -d z
+            grep -v '^@@done$' $CAPTURE | grep -v '^@@ready$'
+
+            """#)
+        let out = try Tool.run("zsh", ["-f", dir.path("driver.zsh")], cwd: dir.url)
+        #expect(out.status == 0, "\(out.stderr)")
+        let offered = Self.parse(out.stdout)
+        #expect(offered.count == Self.cases.count, "\(out.stdout)")
+        Self.check("zsh", offered)
     }
 
     static func parse(_ output: String) -> [String: [String]] {

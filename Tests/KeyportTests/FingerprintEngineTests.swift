@@ -100,6 +100,17 @@ import Testing
         #expect(taken > 10_000 && declined > 10_000, "taken \(taken), declined \(declined)")
     }
 
+    @Test func decimalsAreWrittenAsStringDescribesThem() {
+        let out = UnsafeMutablePointer<UInt8>.allocate(capacity: 24)
+        defer { out.deallocate() }
+        var values = [0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65537, 999_999, 1_000_000, 4_294_967_296, Int.max]
+        for p in 1...18 { values.append(Int(pow(10, Double(p))) - 1) }
+        for v in values {
+            let n = LineFingerprinter.writeDecimal(v, to: out)
+            #expect(String(decoding: UnsafeBufferPointer(start: out, count: n), as: UTF8.self) == String(v))
+        }
+    }
+
     /// The whole engine over a file: the same bytes in text and JSON whichever path each line took
     /// and however the file was cut into chunks and pieces.
     @Test func streamedOutputEqualsLineByLineGeneralOutput() throws {

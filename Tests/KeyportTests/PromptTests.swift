@@ -104,7 +104,7 @@ import Testing
         #expect(r.stdout.hasSuffix("exit 0\n"), "\(r.stdout) \(r.stderr)")
         let inspect = try Tool.keyport(["inspect", dir.path("out")])
         // The column width of inspect's rows is not this test's subject.
-        #expect(Self.row("encrypted", of: inspect.stdout) == "yes", "\(inspect.stdout)")
+        #expect(inspectRow("encrypted", of: inspect.stdout) == "yes", "\(inspect.stdout)")
         let pass = try dir.write("pass", "new secret\n")
         #expect(try Tool.keyport(["convert", "--to", "openssh", "--public", "--passphrase-file", pass, dir.path("out")]).status == 0)
         // Enter three times: no passphrase, a usage error, no file.
@@ -115,7 +115,7 @@ import Testing
         // With --no-passphrase no new passphrase is asked for at all.
         let plain = try Self.drive(["prompt", "type=old secret"], ["convert", "--to", "openssh", "--no-passphrase", "-o", dir.path("out3"), key])
         #expect(plain.stdout.hasSuffix("exit 0\n"))
-        #expect(Self.row("encrypted", of: try Tool.keyport(["inspect", dir.path("out3")]).stdout) == "no")
+        #expect(inspectRow("encrypted", of: try Tool.keyport(["inspect", dir.path("out3")]).stdout) == "no")
     }
 
     @Test func standardInputFeedsOnlyOneOfTheKeyAndThePassphrase() throws {
@@ -131,11 +131,5 @@ import Testing
             #expect(r.stderr.contains("cannot both read standard input"), "\(args): \(r.stderr)")
             #expect(r.stderr.split(separator: "\n").count == 1)
         }
-    }
-
-    /// The value of one `inspect` text row ("  name:   value"), whatever the column width.
-    static func row(_ name: String, of text: String) -> String? {
-        text.split(separator: "\n").first { $0.drop { $0 == " " }.hasPrefix(name + ":") }
-            .map { $0.drop { $0 == " " }.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces) }
     }
 }

@@ -159,3 +159,10 @@ func manifestRows(_ directory: URL, _ name: String, fields: Int) throws -> [[Str
         return row
     }
 }
+
+/// The value of one `inspect` text row ("  name:   value"), whatever the column width (the width
+/// follows the longest row name, which is not what these tests check).
+func inspectRow(_ name: String, of text: String) -> String? {
+    text.split(separator: "\n").first { $0.drop { $0 == " " }.hasPrefix(name + ":") }
+        .map { $0.drop { $0 == " " }.dropFirst(name.count + 1).trimmingCharacters(in: .whitespaces) }
+}

@@ -39,7 +39,7 @@ import Testing
             (["convert", "--to", "nonsense", "x"], "nonsense"),
             (["fingerprint", "-E", "sha3", "x"], "sha3"),
             (["generate", "-t"], "-t"),
-            (["lint"], "give at least one file"),
+            (["lint"], "give the key files or directories to check"),
         ]
         for (args, text) in cases { try Self.expectUsageError(args, mentioning: text) }
     }

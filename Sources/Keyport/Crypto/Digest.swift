@@ -42,26 +42,30 @@ public enum Digest: String, Sendable, CaseIterable {
     /// callgrind), and every later call takes the fetch lock and a hash-table lookup. One key's
     /// fingerprint then costs more in start-up than everything else the command does, and bulk
     /// fingerprinting contends on the lock from every core.
-    public func hash(_ data: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>) {
+    ///
+    /// The hash state is wiped afterwards unless `data` is public (`publicData`: a public key's
+    /// blob, hashed for a fingerprint; the wipe is a call through a volatile pointer per digest,
+    /// a measurable part of fingerprinting a million keys).
+    public func hash(_ data: UnsafeRawBufferPointer, into out: UnsafeMutablePointer<UInt8>, publicData: Bool = false) {
         let p = data.baseAddress ?? UnsafeRawPointer(out)
         let n = data.count
         switch self {
         case .md5:
             var c = MD5_CTX()
             MD5_Init(&c); MD5_Update(&c, p, n); MD5_Final(out, &c)
-            OPENSSL_cleanse(&c, MemoryLayout<MD5_CTX>.size)
+            if !publicData { OPENSSL_cleanse(&c, MemoryLayout<MD5_CTX>.size) }
         case .sha1:
             var c = SHA_CTX()
             SHA1_Init(&c); SHA1_Update(&c, p, n); SHA1_Final(out, &c)
-            OPENSSL_cleanse(&c, MemoryLayout<SHA_CTX>.size)
+            if !publicData { OPENSSL_cleanse(&c, MemoryLayout<SHA_CTX>.size) }
         case .sha256:
             var c = SHA256_CTX()
             SHA256_Init(&c); SHA256_Update(&c, p, n); SHA256_Final(out, &c)
-            OPENSSL_cleanse(&c, MemoryLayout<SHA256_CTX>.size)
+            if !publicData { OPENSSL_cleanse(&c, MemoryLayout<SHA256_CTX>.size) }
         case .sha512:
             var c = SHA512_CTX()
             SHA512_Init(&c); SHA512_Update(&c, p, n); SHA512_Final(out, &c)
-            OPENSSL_cleanse(&c, MemoryLayout<SHA512_CTX>.size)
+            if !publicData { OPENSSL_cleanse(&c, MemoryLayout<SHA512_CTX>.size) }
         }
     }
 

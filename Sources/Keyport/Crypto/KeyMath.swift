@@ -150,13 +150,59 @@ func ecPublicPoint(algorithm: KeyAlgorithm, scalar: SecureBytes) throws -> [UInt
 
 /// Is the SEC1 point on the curve (and not infinity)?
 public func ecPointIsOnCurve(algorithm: KeyAlgorithm, point: [UInt8]) -> Bool {
-    Libcrypto.ensureInitialized()
-    guard let nid = CurveInfo.nid(algorithm), let group = EC_GROUP_new_by_curve_name(nid) else { return false }
-    defer { EC_GROUP_free(group) }
-    guard let p = EC_POINT_new(group) else { return false }
-    defer { EC_POINT_free(p) }
-    guard EC_POINT_oct2point(group, p, point, point.count, nil) == 1 else { return false }
-    return EC_POINT_is_on_curve(group, p, nil) == 1 && EC_POINT_is_at_infinity(group, p) == 0
+    point.withUnsafeBufferPointer { ECPointChecker().isOnCurve(algorithm: algorithm, point: $0) }
+}
+
+/// Checks public points against their curves, keeping each curve's group, a point and a BN_CTX
+/// between calls: a fresh group per point (EC_GROUP_new_by_curve_name parses and sets up the
+/// curve) cost more than the check itself when lint reads a million ECDSA keys. One per thread.
+final class ECPointChecker {
+    /// P-256, P-384, P-521: group and a point to decode into, made on first use.
+    @exclusivity(unchecked) private var groups: [(group: OpaquePointer, point: OpaquePointer)?] = [nil, nil, nil]
+    private let context: OpaquePointer?
+
+    init() {
+        Libcrypto.ensureInitialized()
+        context = BN_CTX_new()
+    }
+
+    deinit {
+        for case let (group, point)? in groups {
+            EC_POINT_free(point)
+            EC_GROUP_free(group)
+        }
+        BN_CTX_free(context)
+    }
+
+    /// Whether `point` (SEC1 encoding) is a point of `algorithm`'s curve other than infinity.
+    ///
+    /// EC_POINT_oct2point refuses a point off the curve: it sets the coordinates with
+    /// EC_POINT_set_affine_coordinates, which checks the curve equation (OpenSSL 1.1.1 and later;
+    /// before, oct2point checked it itself), so no second EC_POINT_is_on_curve is needed.
+    func isOnCurve(algorithm: KeyAlgorithm, point: UnsafeBufferPointer<UInt8>) -> Bool {
+        let slot: Int
+        switch algorithm {
+        case .ecdsaP256, .skECDSAP256: slot = 0
+        case .ecdsaP384: slot = 1
+        case .ecdsaP521: slot = 2
+        default: return false
+        }
+        if groups[slot] == nil {
+            guard let nid = CurveInfo.nid(algorithm), let group = EC_GROUP_new_by_curve_name(nid) else { return false }
+            guard let p = EC_POINT_new(group) else {
+                EC_GROUP_free(group)
+                return false
+            }
+            groups[slot] = (group, p)
+        }
+        guard let (group, p) = groups[slot], let bytes = point.baseAddress else { return false }
+        guard EC_POINT_oct2point(group, p, bytes, point.count, context) == 1 else {
+            // The refusal's reason would otherwise wait in the thread's queue for an unrelated error.
+            ERR_clear_error()
+            return false
+        }
+        return EC_POINT_is_at_infinity(group, p) == 0
+    }
 }
 
 /// The EdDSA public key for a seed.

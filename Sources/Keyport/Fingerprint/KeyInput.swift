@@ -45,6 +45,8 @@ public final class LineOutput: @unchecked Sendable {
     @exclusivity(unchecked) public private(set) var keys = 0
     /// Documents kept by handlers that hand over keys rather than text (lint), with their lines.
     public private(set) var documents: [(line: Int, document: KeyDocument)] = []
+    /// Keys lint judged whole while reading, kept only as their line and a 64-bit hash of the blob.
+    private(set) var cleanKeys: [(line: UInt32, hash: UInt64)] = []
 
     /// An empty output.
     public init() {}
@@ -54,6 +56,7 @@ public final class LineOutput: @unchecked Sendable {
         count = 0
         failures.removeAll(keepingCapacity: true)
         documents.removeAll(keepingCapacity: true)
+        cleanKeys.removeAll(keepingCapacity: true)
         keys = 0
     }
 
@@ -88,6 +91,12 @@ public final class LineOutput: @unchecked Sendable {
 
     /// Counts a key (decoded, whatever was printed for it).
     public func noteKey() { keys += 1 }
+
+    /// Counts a key that raised no per-key finding and keeps only its line and blob hash.
+    func keepClean(line: UInt32, hash: UInt64) {
+        keys += 1
+        cleanKeys.append((line, hash))
+    }
 
     /// Counts a key and keeps its document for the caller.
     public func keep(_ document: KeyDocument, line: Int) {

@@ -24,6 +24,9 @@ public final class LineFingerprinter {
     public static let maximumBlob = 8192
     private let blob: UnsafeMutablePointer<UInt8>
 
+    /// The blob decoded by the last successful `scan` (lint's fast path reads it).
+    var decodedBlob: UnsafePointer<UInt8> { UnsafePointer(blob) }
+
     /// A fingerprinter with its own blob buffer; use one per thread.
     public init() { blob = .allocate(capacity: Self.maximumBlob) }
     deinit { blob.deallocate() }
@@ -34,7 +37,18 @@ public final class LineFingerprinter {
         return t
     }()
     private static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-    private static let hexDigits = Array("0123456789abcdef".utf8)
+    /// Each byte's two lowercase hex digits, and each number below 100's two decimal digits.
+    nonisolated(unsafe) private static let hexPairs: UnsafeMutablePointer<UInt8> = {
+        let hex = Array("0123456789abcdef".utf8)
+        let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 512)
+        for b in 0..<256 { t[2 * b] = hex[b >> 4]; t[2 * b + 1] = hex[b & 15] }
+        return t
+    }()
+    nonisolated(unsafe) private static let decimalPairs: UnsafeMutablePointer<UInt8> = {
+        let t = UnsafeMutablePointer<UInt8>.allocate(capacity: 200)
+        for n in 0..<100 { t[2 * n] = UInt8(ascii: "0") + UInt8(n / 10); t[2 * n + 1] = UInt8(ascii: "0") + UInt8(n % 10) }
+        return t
+    }()
 
     /// Room `render(line:hash:into:)` may need beyond the length of the line itself.
     public static let outputSlack = 160
@@ -51,8 +65,8 @@ public final class LineFingerprinter {
     }
 
     /// A line this path takes: the key's algorithm and bits, the decoded blob's length (the blob is
-    /// in `blob`), and where the comment starts.
-    private struct PlainLine {
+    /// in `decodedBlob` until the next scan), and where the comment starts.
+    struct PlainLine {
         var algorithm: KeyAlgorithm
         var bits: Int
         var blobLength: Int
@@ -60,7 +74,7 @@ public final class LineFingerprinter {
     }
 
     /// Decodes and checks `line`; nil when it needs the general path.
-    private func scan(_ line: UnsafeBufferPointer<UInt8>) -> PlainLine? {
+    func scan(_ line: UnsafeBufferPointer<UInt8>) -> PlainLine? {
         let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), cr = UInt8(ascii: "\r")
         let end = line.count
         var i = 0
@@ -105,17 +119,17 @@ public final class LineFingerprinter {
         var o = 0
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { d in
             let p = d.baseAddress!
-            hash.digest.hash(UnsafeRawBufferPointer(start: blob, count: blobLength), into: p)
+            hash.digest.hash(UnsafeRawBufferPointer(start: blob, count: blobLength), into: p, publicData: true)
             if hash == .md5 {
-                o = Self.copy("MD5:", to: dst, at: o)
-                Self.hexDigits.withUnsafeBufferPointer { h in
-                    for k in 0..<16 {
-                        if k > 0 { dst[o] = UInt8(ascii: ":"); o += 1 }
-                        dst[o] = h[Int(p[k] >> 4)]
-                        dst[o + 1] = h[Int(p[k] & 15)]
-                        o += 2
-                    }
+                // Every member of `fingerprint --json` has it: two table bytes and a colon per byte.
+                var w = Self.copy("MD5:", to: dst, at: 0)
+                let pairs = Self.hexPairs
+                for k in 0..<16 {
+                    let b = 2 * Int(p[k])
+                    dst[w] = pairs[b]; dst[w + 1] = pairs[b + 1]; dst[w + 2] = UInt8(ascii: ":")
+                    w += 3
                 }
+                o = w - 1
             } else {
                 switch hash {
                 case .sha1: o = Self.copy("SHA1:", to: dst, at: o)
@@ -185,6 +199,9 @@ public final class LineFingerprinter {
                 } else if field == .file {
                     // Constant for the file: part of the prefix.
                     JSON.escape(fileName, into: &pending)
+                } else if field == .format {
+                    // Every line this path takes is a plain public-key line.
+                    JSON.escape(FormatID.opensshPublic.rawValue, into: &pending)
                 } else {
                     bytes += pending.utf8
                     members.append((bytes.count, field))
@@ -212,9 +229,11 @@ public final class LineFingerprinter {
     public func renderJSON(line: UnsafeBufferPointer<UInt8>, number: Int, layout: JSONLayout, into dst: UnsafeMutablePointer<UInt8>) -> Int {
         // The picture is drawn by the general path only.
         guard !layout.randomart, let plain = scan(line) else { return 0 }
-        var o = 0
         return layout.bytes.withUnsafeBufferPointer { constant in
         layout.members.withUnsafeBufferPointer { members in
+        // `o` lives inside the closures: captured from outside, it would sit in a heap box and be
+        // loaded and stored for every byte written.
+        var o = 0
         var start = 0
         for (end, field) in members {
             (dst + o).update(from: constant.baseAddress! + start, count: end - start)
@@ -225,28 +244,16 @@ public final class LineFingerprinter {
             case .line:
                 o += Self.writeDecimal(number, to: dst + o)
             case .type:
-                o = Self.quoted(plain.algorithm.sshName, to: dst, at: o)
+                o = Self.copy(Self.quotedName(plain.algorithm), to: dst, at: o)
             case .bits:
                 o += Self.writeDecimal(plain.bits, to: dst + o)
             case .comment:
-                // The comment without trailing blanks; printable ASCII (scan made sure), so only
-                // the quote and the backslash need escaping.
-                var end = line.count
-                while end > plain.commentStart, line[end - 1] == UInt8(ascii: " ") { end -= 1 }
-                dst[o] = UInt8(ascii: "\""); o += 1
-                for k in plain.commentStart..<end {
-                    let c = line[k]
-                    if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { dst[o] = UInt8(ascii: "\\"); o += 1 }
-                    dst[o] = c; o += 1
-                }
-                dst[o] = UInt8(ascii: "\""); o += 1
+                o = Self.writeComment(line, from: plain.commentStart, to: dst, at: o)
             case let .fingerprint(hash):
                 dst[o] = UInt8(ascii: "\""); o += 1
                 o += writeFingerprint(blobLength: plain.blobLength, hash: hash, to: dst + o)
                 dst[o] = UInt8(ascii: "\""); o += 1
-            case .format:
-                o = Self.quoted(FormatID.opensshPublic.rawValue, to: dst, at: o)
-            case .file, .options, .hosts, .marker, .randomart, .commentFrom:
+            case .file, .format, .options, .hosts, .marker, .randomart, .commentFrom:
                 // Constant or absent: already in the prefixes.
                 break
             }
@@ -256,13 +263,46 @@ public final class LineFingerprinter {
         }
     }
 
-    /// `"text"` for text that needs no JSON escaping (names of types and formats).
+    /// The comment of a plain line as a JSON string: without trailing blanks; printable ASCII
+    /// (scan made sure), so only the quote and the backslash need escaping, and a comment with
+    /// neither (nearly all) is copied in one piece.
     @inline(__always)
-    private static func quoted(_ text: String, to dst: UnsafeMutablePointer<UInt8>, at o: Int) -> Int {
-        dst[o] = UInt8(ascii: "\"")
-        let e = copy(text, to: dst, at: o + 1)
-        dst[e] = UInt8(ascii: "\"")
-        return e + 1
+    private static func writeComment(_ line: UnsafeBufferPointer<UInt8>, from commentStart: Int,
+                                     to dst: UnsafeMutablePointer<UInt8>, at start: Int) -> Int {
+        let base = line.baseAddress!
+        var end = line.count
+        while end > commentStart, base[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        var o = start
+        dst[o] = UInt8(ascii: "\""); o += 1
+        var plain = true
+        for k in commentStart..<end where base[k] == UInt8(ascii: "\"") || base[k] == UInt8(ascii: "\\") {
+            plain = false
+            break
+        }
+        if plain {
+            if end > commentStart { (dst + o).update(from: base + commentStart, count: end - commentStart) }
+            o += max(0, end - commentStart)
+        } else {
+            for k in commentStart..<end {
+                let c = base[k]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { dst[o] = UInt8(ascii: "\\"); o += 1 }
+                dst[o] = c; o += 1
+            }
+        }
+        dst[o] = UInt8(ascii: "\""); o += 1
+        return o
+    }
+
+    /// The JSON string of the SSH name of each algorithm `checkCanonical` takes (no escaping needed;
+    /// FingerprintEngineTests compares every line this path takes with the general encoder).
+    private static func quotedName(_ algorithm: KeyAlgorithm) -> StaticString {
+        switch algorithm {
+        case .rsa: return "\"ssh-rsa\""
+        case .ecdsaP256: return "\"ecdsa-sha2-nistp256\""
+        case .ecdsaP384: return "\"ecdsa-sha2-nistp384\""
+        case .ecdsaP521: return "\"ecdsa-sha2-nistp521\""
+        default: return "\"ssh-ed25519\""
+        }
     }
 
     @inline(__always)
@@ -388,11 +428,28 @@ public final class LineFingerprinter {
 
     /// Writes `value` in decimal at `dst`; returns the number of digits.
     static func writeDecimal(_ value: Int, to dst: UnsafeMutablePointer<UInt8>) -> Int {
-        var v = value.magnitude, n = 0
-        repeat { n += 1; v /= 10 } while v > 0
-        v = value.magnitude
+        var v = value.magnitude
+        var n = 1
+        var bound: UInt = 10
+        while v >= bound {
+            n += 1
+            if bound > UInt.max / 10 { break }
+            bound *= 10
+        }
+        // Two digits per step from the end (every JSON object has its line number).
+        let pairs = decimalPairs
         var k = n
-        repeat { k -= 1; dst[k] = UInt8(ascii: "0") + UInt8(v % 10); v /= 10 } while k > 0
+        while v >= 100 {
+            let r = Int(v % 100)
+            v /= 100
+            k -= 2
+            dst[k] = pairs[2 * r]; dst[k + 1] = pairs[2 * r + 1]
+        }
+        if v >= 10 {
+            dst[k - 2] = pairs[2 * Int(v)]; dst[k - 1] = pairs[2 * Int(v) + 1]
+        } else {
+            dst[k - 1] = UInt8(ascii: "0") + UInt8(v)
+        }
         return n
     }
 

@@ -161,7 +161,9 @@ public enum KeyFile {
 
     /// Encodes a public key.
     public static func encode(_ key: PublicKey, to format: OutputFormat, options: EncodeOptions) throws -> EncodedKey {
-        try writer(of: format).encode(key, as: format, options: options)
+        var encoded = try writer(of: format).encode(key, as: format, options: options)
+        encoded.warnings += unreadableBy(key.algorithm, in: format, isPrivate: false)
+        return encoded
     }
 
     /// Encodes a private key (or, with `options.publicOnly`, its public half).
@@ -171,7 +173,25 @@ public enum KeyFile {
             options.publicOfPrivate = true
             return try encode(key.publicKey, to: format == .ppk ? .openssh : format, options: options)
         }
-        return try writer(of: format).encode(key, as: format, options: options)
+        var encoded = try writer(of: format).encode(key, as: format, options: options)
+        encoded.warnings += unreadableBy(key.publicKey.algorithm, in: format, isPrivate: true)
+        return encoded
+    }
+
+    /// Which common peers cannot read a key of `algorithm` written as `format`, as a warning, where
+    /// the user may expect them to: README's readability table (built by a test that runs
+    /// ssh-keygen 9.2, puttygen 0.78 and openssl 3.0 on keyport's outputs) has the whole picture.
+    public static func unreadableBy(_ algorithm: KeyAlgorithm, in format: OutputFormat, isPrivate: Bool) -> [String] {
+        switch (algorithm, format) {
+        case (.ed448, .openssh):
+            return ["OpenSSH cannot use Ed448 keys (no release has them); puttygen and other SSH libraries read this " + (isPrivate ? "openssh-key-v1 file" : "line")]
+        case (.ed25519, .pem) where isPrivate, (.ed25519, .pkcs8) where isPrivate:
+            return ["OpenSSH before 9.6 (ssh-keygen, ssh) and PuTTY (puttygen 0.78) cannot read an Ed25519 key in PKCS#8; --to openssh or --to ppk writes one they read"]
+        case (.ed448, .pem) where isPrivate, (.ed448, .pkcs8) where isPrivate:
+            return ["OpenSSH (no release has Ed448) and PuTTY (puttygen 0.78) cannot read an Ed448 key in PKCS#8; --to ppk writes one PuTTY reads"]
+        default:
+            return []
+        }
     }
 
     /// Throws unless `format` can hold a private key; callers check before asking for passphrases.

@@ -516,8 +516,11 @@ enum OpenSSHPrivateFormat {
             try writePrivateKey(key, into: &section)
             section.writeString(comment)
         }
+        // Ed448 as puttygen writes it, its one common reader (OpenSSH has no Ed448): padded to 16
+        // bytes even unencrypted, where ssh-keygen pads an unencrypted section to 8.
+        let padding = keys.contains { $0.key.publicKey.algorithm == .ed448 } ? max(spec.blockSize, 16) : spec.blockSize
         var pad: UInt8 = 1
-        while section.bytes.count % spec.blockSize != 0 {
+        while section.bytes.count % padding != 0 {
             section.writeByte(pad)
             pad &+= 1
         }

@@ -200,32 +200,24 @@ enum HygieneRules {
     /// The same key on more than one line of an authorized_keys file.
     static func checkFile(_ context: inout LintContext) {
         guard context.isAuthorizedKeys else { return }
-        var firstSeen: [[UInt8]: (line: Int?, options: [(name: String, value: String?)])] = [:]
-        for entry in context.input.entries {
-            guard case let .success(doc) = entry.result, doc.marker == nil, let key = doc.publicKey else { continue }
-            let line = entry.line ?? doc.line
-            let options = parseOptions(doc.options ?? doc.hosts ?? "").filter { !$0.name.isEmpty }
-            let blob = key.plainBlob
-            guard let first = firstSeen[blob] else {
-                firstSeen[blob] = (line, options)
+        var firstSeen: [UInt64: KeySighting] = [:]
+        for sighting in repeatedKeys(context.input) {
+            guard let first = firstSeen[sighting.hash] else {
+                firstSeen[sighting.hash] = sighting
                 continue
             }
             let firstLine = first.line.map { "line \($0)" } ?? "an earlier line"
-            let restrictions = ["from", "command"]
             var differences: [String] = []
-            for name in restrictions {
-                let a = first.options.first { $0.name == name }?.value, b = options.first { $0.name == name }?.value
-                if (a == nil) != (b == nil) {
-                    differences.append(a != nil ? "\(firstLine) restricts it with \(name)= and this line does not"
-                                                : "this line restricts it with \(name)= and \(firstLine) does not")
-                }
+            for (bit, name) in [(UInt8(1), "from"), (2, "command")] where (first.restrictions ^ sighting.restrictions) & bit != 0 {
+                differences.append(first.restrictions & bit != 0 ? "\(firstLine) restricts it with \(name)= and this line does not"
+                                                                 : "this line restricts it with \(name)= and \(firstLine) does not")
             }
             if differences.isEmpty {
-                context.report(duplicateKey, line: line, "the same key as \(firstLine)")
+                context.report(duplicateKey, line: sighting.line, "the same key as \(firstLine)")
             } else if context.enabled(duplicateKey) {
                 // Mixed restrictions defeat the restriction: an error unless the policy says otherwise.
                 let severity = context.policy.severityOverrides[duplicateKey.id] ?? .error
-                context.findings.append(Finding(file: context.input.path, line: line, ruleID: duplicateKey.id,
+                context.findings.append(Finding(file: context.input.path, line: sighting.line, ruleID: duplicateKey.id,
                                                 severity: severity,
                                                 message: "the same key as \(firstLine), but \(differences.joined(separator: "; ")): sshd accepts whichever line matches first, so the restriction is not enforced",
                                                 fix: "delete the unrestricted copy"))

@@ -28,6 +28,12 @@ public struct LintInput: Sendable {
     /// The first bytes of the file (a few hundred are enough). Optional: lets lint name SSH-1 and
     /// PPK v1 files when their decoders refused them, whatever the error said.
     public var head: [UInt8]?
+    /// Keys of a streamed line file judged clean as they were read (see LintLines.swift): not in
+    /// `entries`, kept only for the whole-file rules.
+    var clean = CleanKeys()
+    /// How many keys were judged clean while reading and are not in `entries` (0 unless the input
+    /// was read with `read(path:checkingWith:)` and a linter).
+    public var cleanKeyCount: Int { clean.lines.count }
 
     /// An input from what the caller read and decoded itself.
     public init(path: String, mode: UInt32? = nil, directoryMode: UInt32? = nil, entries: [KeyEntry],
@@ -53,7 +59,13 @@ public struct LintInput: Sendable {
     /// as `fingerprint` reads them, whatever their size, each line on its own: a line too long to be
     /// a key is a failed entry with its number and the lines after it are read. Other files are read
     /// whole, up to `KeyFile.maximumSize`; so is a line file with no key in its first MiB.
-    public static func read(path: String) throws -> LintInput {
+    ///
+    /// With `linter`, the per-key rules of plain key lines run while the file is read, on every
+    /// core, and a key that raises nothing is kept only as its line and a hash (`cleanKeyCount`),
+    /// not in `entries`: memory stays flat however long the file. `linter.lint` of the input finds
+    /// exactly what it finds without; what is lost is the per-key record of clean keys, so callers
+    /// that list every key (`LintOutput.keys`, JSON and SARIF) read without a linter.
+    public static func read(path: String, checkingWith linter: Linter? = nil) throws -> LintInput {
         let input = try KeyInput(path: path)
         let mode = FileIO.mode(path)
         let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
@@ -61,10 +73,16 @@ public struct LintInput: Sendable {
         let head = Array(input.head.prefix(256))
         if input.isLineFile {
             var entries: [KeyEntry] = []
+            var clean = CleanKeys()
             var readError: KeyportError?
-            input.streamLines({ LintLineHandler() }, emit: { outputs in
+            let judge = linter.map { LintLineJudge(policy: $0.policy, hasBlocklist: $0.blocklist != nil) }
+            input.streamLines({ LintLineHandler(judge: judge) }, emit: { outputs in
                 for output in outputs {
                     for (line, doc) in output.documents { entries.append(KeyEntry(line: line, result: .success(doc))) }
+                    for (line, hash) in output.cleanKeys {
+                        clean.lines.append(line)
+                        clean.hashes.append(hash)
+                    }
                 }
             }, report: { line, error in
                 if let line { entries.append(KeyEntry(line: line, result: .failure(error))) } else { readError = error }
@@ -73,10 +91,15 @@ public struct LintInput: Sendable {
             if input.stoppedEarly {
                 throw KeyportError.io(path: path, reason: "larger than \(KeyFile.maximumSize / 1024) KiB; not a key file", cause: .tooLarge)
             }
-            if readError != nil { entries.removeAll() }
+            if readError != nil {
+                entries.removeAll()
+                clean = CleanKeys()
+            }
             // Failed lines are reported apart from (and sometimes after) the keys: back to line order.
             entries.sort { ($0.line ?? 0) < ($1.line ?? 0) }
-            return LintInput(path: path, mode: mode, directoryMode: directoryMode, entries: entries, readError: readError, head: head)
+            var result = LintInput(path: path, mode: mode, directoryMode: directoryMode, entries: entries, readError: readError, head: head)
+            result.clean = clean
+            return result
         }
         var bytes = try input.readWhole()
         defer { wipe(&bytes) }
@@ -84,17 +107,6 @@ public struct LintInput: Sendable {
             return LintInput(path: path, mode: mode, directoryMode: directoryMode, entries: try KeyFile.read(bytes), head: head)
         } catch let error as KeyportError {
             return LintInput(path: path, mode: mode, directoryMode: directoryMode, entries: [], readError: error, head: head)
-        }
-    }
-}
-
-/// Decodes the lines of a streamed line file for lint: every key kept with its line number.
-struct LintLineHandler: LineHandler {
-    mutating func handle(_ line: UnsafeBufferPointer<UInt8>, number: Int, into out: LineOutput) {
-        switch OpenSSHPublicFormat.parseLine(ArraySlice(line), lineNumber: number) {
-        case .skip: break
-        case let .failure(error): out.fail(line: number, error)
-        case let .key(doc): out.keep(doc, line: number)
         }
     }
 }

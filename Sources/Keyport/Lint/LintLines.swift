@@ -1,0 +1,175 @@
+// Lint of streamed line files (authorized_keys, known_hosts, .pub) in flat memory.
+//
+// The per-key rules of a plain key line (what `LineFingerprinter` takes: no options, hosts or
+// marker, a canonical Ed25519 or ECDSA blob, a printable ASCII comment) are judged in the streaming
+// workers, on both cores, as the line is read. When they would raise nothing (the comment is an
+// email address, the curve is allowed, the point is on its curve, no blocklist), the key is kept
+// only as its line and a 64-bit hash of its blob, for the one whole-file rule that needs every key
+// (duplicate-authorized-key). Every other line (RSA keys, whose weak-key rules and batch GCD need
+// the modulus; certificates; options; damaged lines; and any line that raises a finding) is
+// decoded and kept as a document, and the rules run on it as for any file, so every finding is
+// made by the same code in the same order. A differential test (LintStreamingTests) holds the two
+// paths together.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Keys of a streamed line file judged while it was read and found clean (see the file's header):
+/// their lines and a 64-bit hash of each blob, in line order, not in `LintInput.entries`.
+struct CleanKeys: Sendable {
+    var lines: [UInt32] = []
+    var hashes: [UInt64] = []
+
+    /// The first 8 bytes of the blob's SHA-256: the same key on two lines has the same hash; two
+    /// different keys of a file of a million share one with probability about 2^-25.
+    static func hash(_ blob: UnsafeRawBufferPointer) -> UInt64 {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { d in
+            Digest.sha256.hash(blob, into: d.baseAddress!, publicData: true)
+            var h: UInt64 = 0
+            for k in 0..<8 { h = h << 8 | UInt64(d[k]) }
+            return h
+        }
+    }
+}
+
+/// What the workers need of the policy to tell a clean plain line, worked out once per run.
+struct LintLineJudge: Sendable {
+    let allowsP256: Bool, allowsP384: Bool, allowsP521: Bool
+    let checksCurvePoint: Bool
+    let checksBlocklist: Bool
+
+    init(policy: Policy, hasBlocklist: Bool) {
+        allowsP256 = policy.allowedCurves.contains("nistp256")
+        allowsP384 = policy.allowedCurves.contains("nistp384")
+        allowsP521 = policy.allowedCurves.contains("nistp521")
+        checksCurvePoint = policy.isEnabled(IntegrityRules.offCurve)
+        checksBlocklist = hasBlocklist && policy.isEnabled(WeakKeyRules.blocklisted)
+    }
+
+    /// True when the general path would raise no per-key finding for this plain line; false sends
+    /// it there (always safe: that path makes every finding).
+    func isClean(_ plain: LineFingerprinter.PlainLine, blob: UnsafePointer<UInt8>, line: UnsafeBufferPointer<UInt8>,
+                 points: ECPointChecker) -> Bool {
+        if checksBlocklist { return false }
+        switch plain.algorithm {
+        case .ed25519:
+            break
+        case .ecdsaP256, .ecdsaP384, .ecdsaP521:
+            let allowed = plain.algorithm == .ecdsaP256 ? allowsP256 : plain.algorithm == .ecdsaP384 ? allowsP384 : allowsP521
+            guard allowed else { return false }
+            if checksCurvePoint {
+                // string type, string curve, string point (LineFingerprinter checked the layout).
+                func length(at o: Int) -> Int { Int(blob[o]) << 24 | Int(blob[o + 1]) << 16 | Int(blob[o + 2]) << 8 | Int(blob[o + 3]) }
+                var o = 4 + length(at: 0)
+                o += 4 + length(at: o)
+                guard points.isOnCurve(algorithm: plain.algorithm, point: UnsafeBufferPointer(start: blob + o + 4, count: length(at: o))) else {
+                    return false
+                }
+            }
+        default:
+            // RSA: its weak-key rules and the batch GCD take the general path.
+            return false
+        }
+        return Self.commentIsEmail(line, from: plain.commentStart)
+    }
+
+    /// `HygieneRules.isEmailAddress` of the comment as `checkComment` sees it, on the bytes of a
+    /// plain line (printable ASCII: trailing spaces are the only blanks to trim).
+    static func commentIsEmail(_ line: UnsafeBufferPointer<UInt8>, from start: Int) -> Bool {
+        var end = line.count
+        while end > start, line[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        var at = -1
+        for k in start..<end {
+            switch line[k] {
+            case UInt8(ascii: " "): return false
+            case UInt8(ascii: "@"):
+                if at >= 0 { return false }
+                at = k
+            default: break
+            }
+        }
+        guard at > start else { return false }
+        // The domain: at least two labels, none empty.
+        var dots = 0
+        var previous = UInt8(ascii: ".")
+        for k in (at + 1)..<end {
+            if line[k] == UInt8(ascii: ".") {
+                if previous == UInt8(ascii: ".") { return false }
+                dots += 1
+            }
+            previous = line[k]
+        }
+        return dots > 0 && previous != UInt8(ascii: ".")
+    }
+}
+
+/// Decodes the lines of a streamed line file for lint: with a judge, clean plain lines are kept
+/// as `CleanKeys`; every other key is kept as a document with its line number.
+struct LintLineHandler: LineHandler {
+    let judge: LintLineJudge?
+    private let fast = LineFingerprinter()
+    private let points = ECPointChecker()
+
+    init(judge: LintLineJudge?) { self.judge = judge }
+
+    mutating func handle(_ line: UnsafeBufferPointer<UInt8>, number: Int, into out: LineOutput) {
+        if let judge, number <= Int(UInt32.max), let plain = fast.scan(line),
+           judge.isClean(plain, blob: fast.decodedBlob, line: line, points: points) {
+            out.keepClean(line: UInt32(number), hash: CleanKeys.hash(UnsafeRawBufferPointer(start: fast.decodedBlob, count: plain.blobLength)))
+            return
+        }
+        switch OpenSSHPublicFormat.parseLine(ArraySlice(line), lineNumber: number) {
+        case .skip: break
+        case let .failure(error): out.fail(line: number, error)
+        case let .key(doc): out.keep(doc, line: number)
+        }
+    }
+}
+
+extension HygieneRules {
+    /// One key of a file as duplicate-authorized-key compares them: blob hash, line, and whether
+    /// its first `from=` and `command=` options carry a value (bits 0 and 1).
+    struct KeySighting {
+        var hash: UInt64
+        var line: Int?
+        var restrictions: UInt8
+    }
+
+    /// Every key of the file in file order (documents and clean keys merged by line), but only
+    /// those whose blob hash occurs more than once: the common case of no duplicate costs one sort
+    /// of the hashes and keeps no per-key record beyond them.
+    static func repeatedKeys(_ input: LintInput) -> [KeySighting] {
+        var documents: [KeySighting] = []
+        for entry in input.entries {
+            guard case let .success(doc) = entry.result, doc.marker == nil, let key = doc.publicKey else { continue }
+            let options = parseOptions(doc.options ?? doc.hosts ?? "").filter { !$0.name.isEmpty }
+            var restrictions: UInt8 = 0
+            if options.first(where: { $0.name == "from" })?.value != nil { restrictions |= 1 }
+            if options.first(where: { $0.name == "command" })?.value != nil { restrictions |= 2 }
+            let hash = key.plainBlob.withUnsafeBytes { CleanKeys.hash($0) }
+            documents.append(KeySighting(hash: hash, line: entry.line ?? doc.line, restrictions: restrictions))
+        }
+        var sorted = input.clean.hashes + documents.map(\.hash)
+        sorted.sort()
+        var repeated = Set<UInt64>()
+        for k in sorted.indices.dropFirst() where sorted[k] == sorted[k - 1] { repeated.insert(sorted[k]) }
+        sorted = []
+        guard !repeated.isEmpty else { return [] }
+        // Merge by line: documents are in line order for a streamed file, and a file read whole
+        // has no clean keys.
+        var out: [KeySighting] = []
+        var d = 0
+        let clean = input.clean
+        for c in clean.lines.indices {
+            let line = Int(clean.lines[c])
+            while d < documents.count, (documents[d].line ?? 0) < line {
+                if repeated.contains(documents[d].hash) { out.append(documents[d]) }
+                d += 1
+            }
+            if repeated.contains(clean.hashes[c]) { out.append(KeySighting(hash: clean.hashes[c], line: line, restrictions: 0)) }
+        }
+        for rest in documents[d...] where repeated.contains(rest.hash) { out.append(rest) }
+        return out
+    }
+}
