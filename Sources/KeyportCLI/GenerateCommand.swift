@@ -14,7 +14,9 @@ struct GenerateCommand: ParsableCommand {
         line, also for --format ppk; 0644 less the umask). Neither file is replaced without \
         --force (which replaces only regular files and symbolic links); if either exists nothing \
         is written. An interrupted run (SIGINT, SIGTERM, SIGHUP) removes what it wrote. Without -f the key goes to ~/.ssh/id_<type> (id_<type>.ppk for \
-        --format ppk), asked for on a terminal.
+        --format ppk), asked for on a terminal. -f - is refused: a private key is a file of its \
+        own, never written to standard output. --kdf-rounds applies to an encrypted openssh key \
+        and --ppk-version to --format ppk; elsewhere they are refused (64), not ignored.
 
         Defaults: RSA 2048 bits with e = 65537; ECDSA 256 (also 384 and 521); Ed25519. DSA and RSA \
         below 2048 bits are refused unless --allow-weak is given. Keys come from libcrypto's \
@@ -88,7 +90,7 @@ struct GenerateCommand: ParsableCommand {
         let publicPath = path + ".pub"
         for p in [path, publicPath] { try FileIO.checkReplaceable(p, force: force) }
         let keyComment = comment ?? Self.defaultComment()
-        if !Self.looksLikeEmail(keyComment), !Terminal.quiet {
+        if !HygieneRules.isEmailAddress(keyComment), !Terminal.quiet {
             Terminal.writeError("keyport: hint: the comment \"\(SafeText.escape(keyComment))\" is not an email address; many hosting providers ask for one (-C you@example.com)\n")
         }
         let passphrase = try newPassphrase(for: path)
@@ -270,13 +272,5 @@ struct GenerateCommand: ParsableCommand {
         let host = gethostname(&buffer, buffer.count - 1) == 0
             ? String(decoding: buffer.prefix(while: { $0 != 0 }).map { UInt8(bitPattern: $0) }, as: UTF8.self) : "localhost"
         return "\(user)@\(host)"
-    }
-
-    /// A plausible address: one @, something before it, a dotted domain after it, no blanks.
-    static func looksLikeEmail(_ text: String) -> Bool {
-        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !text.contains(where: { $0.isWhitespace }) else { return false }
-        let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
-        return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
     }
 }

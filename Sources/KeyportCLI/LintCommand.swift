@@ -12,7 +12,8 @@ struct LintCommand: ParsableCommand {
         abstract: "Check keys against policy and for known weaknesses.",
         discussion: """
         Reads key files, directories (recursively), authorized_keys and known_hosts files, and - \
-        for standard input. Public-key checks need no passphrase; with --passphrase-file, encrypted \
+        for standard input (only when given: with no path, lint is a usage error even from a pipe, \
+        so that a forgotten path never passes by checking nothing). Public-key checks need no passphrase; with --passphrase-file, encrypted \
         private keys are also opened for the private-half checks.
 
         In a directory, symbolic links are followed (a symlinked authorized_keys is checked under \

@@ -149,11 +149,11 @@ enum PPKParam {
         var result = Argon2Parameters(passes: 0)
         for item in text.split(separator: ",", omittingEmptySubsequences: false) {
             let pair = item.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            let name = pair[0].trimmingBlanks.lowercased()
+            let name = pair[0].trimmingBlanks().lowercased()
             guard pair.count == 2 else {
                 throw KeyportError.usage("--ppk-param: \"\(PublicKey.printable(String(item)))\" is not NAME=VALUE (names: kdf, memory, passes, parallelism)")
             }
-            let value = pair[1].trimmingBlanks
+            let value = String(pair[1].trimmingBlanks())
             func number(_ minimum: Int, _ maximum: Int) throws -> Int {
                 guard let n = Int(value), n >= minimum, n <= maximum else {
                     throw KeyportError.usage("--ppk-param: \(name) must be a whole number from \(minimum) to \(maximum), not \"\(PublicKey.printable(value))\"")
@@ -183,10 +183,4 @@ enum PPKParam {
         return result
     }
 
-}
-
-private extension Substring {
-    var trimmingBlanks: String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
-    }
 }

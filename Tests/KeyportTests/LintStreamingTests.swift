@@ -83,6 +83,20 @@ import Testing
         #expect(clean > 1000, "clean keys: \(clean)")
     }
 
+    /// Repeated hashes are found across the two halves sorted on their own cores, and within each.
+    @Test func repeatedValuesAreFoundWhereverTheyAre() {
+        #expect(HygieneRules.repeatedValues([]).isEmpty)
+        #expect(HygieneRules.repeatedValues([7]).isEmpty)
+        #expect(HygieneRules.repeatedValues([7, 7]) == [7])
+        #expect(HygieneRules.repeatedValues([3, 1, 2, 3, 5]) == [3])
+        #expect(HygieneRules.repeatedValues([9, 9, 1, 2, 4, 4, 4]) == [9, 4])
+        var random = SeededGenerator(seed: 5)
+        let values = (0..<10_001).map { _ in random.next() % 4000 }
+        var counts: [UInt64: Int] = [:]
+        for v in values { counts[v, default: 0] += 1 }
+        #expect(HygieneRules.repeatedValues(values) == Set(counts.filter { $0.value > 1 }.keys))
+    }
+
     /// The judge's email test is `HygieneRules.isEmailAddress` on the bytes of a plain comment.
     @Test func commentCheckMatchesTheRule() {
         let comments = ["u@example.com", "u@example.com  ", "#u@example.com", "u@b", "u@b.", "@b.c", "u@@b.c", "u@b..c", "u@.b.c",
@@ -92,7 +106,7 @@ import Testing
             let judged = line.withUnsafeBufferPointer { LintLineJudge.commentIsEmail($0, from: 17) }
             var trimmed = comment
             while trimmed.hasSuffix(" ") { trimmed.removeLast() }
-            #expect(judged == HygieneRules.isEmailAddress(trimmed.trimmingSpaces), "\"\(comment)\"")
+            #expect(judged == HygieneRules.isEmailAddress(String(trimmed.trimmingBlanks())), "\"\(comment)\"")
         }
     }
 }

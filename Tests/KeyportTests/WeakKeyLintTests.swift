@@ -65,9 +65,9 @@ import Testing
     func rsaPrivate(smallD: Bool) throws -> PrivateKey {
         while true {
             let p = try lintRandomPrime(bits: 1024), q = try lintRandomPrime(bits: 1024)
-            let ctx = BigNumContext()
+            let ctx = try BigNumContext()
             let bp = BigNum(p.bytes), bq = BigNum(q.bytes)
-            let phi = ctx.mul(ctx.minusOne(bp), ctx.minusOne(bq))
+            let phi = try ctx.mul(ctx.minusOne(bp), ctx.minusOne(bq))
             // Small d: a 256-bit prime d, e = d⁻¹ mod φ. Sound: e = 65537, d = e⁻¹ mod φ.
             let e: BigNum, dd: BigNum
             if smallD {

@@ -42,8 +42,8 @@ final class EVPKey {
             let p = BigNum(pS), q = BigNum(qS), d = BigNum(dS)
             guard p.bitCount > 1, q.bitCount > 1 else { throw KeyportError.keyMismatch("RSA prime is zero or one") }
             // The CRT exponents are not stored by OpenSSH or PPK; PKCS#1 needs them.
-            let ctx = BigNumContext()
-            let dP = ctx.mod(d, ctx.minusOne(p)), dQ = ctx.mod(d, ctx.minusOne(q))
+            let ctx = try BigNumContext()
+            let dP = try ctx.mod(d, ctx.minusOne(p)), dQ = try ctx.mod(d, ctx.minusOne(q))
             let params = try ParamBuilder()
             try params.push("n", BigNum(n)); try params.push("e", BigNum(e)); try params.push("d", d)
             try params.push("rsa-factor1", p); try params.push("rsa-factor2", q)
@@ -63,7 +63,7 @@ final class EVPKey {
             try params.push("priv", BigNum(d))
             self.init(takingOwnershipOf: try params.makeKey(type: "EC", selection: Self.keyPairSelection))
         case let (.eddsa(_), .eddsa(seed)):
-            let type = algorithm == .ed448 ? EVP_PKEY_ED448 : EVP_PKEY_ED25519
+            let type = eddsaKeyType(algorithm)
             let pkey = seed.withUnsafeBytes {
                 EVP_PKEY_new_raw_private_key(type, nil, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), $0.count)
             }
@@ -96,7 +96,7 @@ final class EVPKey {
             try params.push("pub", octets: point)
             self.init(takingOwnershipOf: try params.makeKey(type: "EC", selection: Self.publicSelection))
         case let .eddsa(pk):
-            let type = algorithm == .ed448 ? EVP_PKEY_ED448 : EVP_PKEY_ED25519
+            let type = eddsaKeyType(algorithm)
             guard let pkey = EVP_PKEY_new_raw_public_key(type, nil, pk, pk.count) else {
                 throw KeyportError.crypto(opensslErrors("EdDSA public key"))
             }
@@ -121,23 +121,18 @@ final class EVPKey {
     }
 
     private static func groupName(_ algorithm: KeyAlgorithm) throws -> String {
-        switch algorithm {
-        case .ecdsaP256: return "prime256v1"
-        case .ecdsaP384: return "secp384r1"
-        case .ecdsaP521: return "secp521r1"
-        default: throw KeyportError.unsupported("\(algorithm.sshName) has no EC group")
-        }
+        guard let name = algorithm.opensslGroupName else { throw KeyportError.unsupported("\(algorithm.sshName) has no EC group") }
+        return name
     }
 
     // MARK: - EVP_PKEY → model
 
     /// The SSH algorithm of this key; throws `unsupported` for key types SSH has no name for.
     func algorithm() throws -> KeyAlgorithm {
-        if EVP_PKEY_is_a(pointer, "RSA") == 1 { return .rsa }
-        if EVP_PKEY_is_a(pointer, "DSA") == 1 { return .dsa }
-        if EVP_PKEY_is_a(pointer, "ED25519") == 1 { return .ed25519 }
-        if EVP_PKEY_is_a(pointer, "ED448") == 1 { return .ed448 }
-        if EVP_PKEY_is_a(pointer, "EC") == 1 {
+        for algorithm in [KeyAlgorithm.rsa, .dsa, .ed25519, .ed448] where EVP_PKEY_is_a(pointer, algorithm.opensslKeyType) == 1 {
+            return algorithm
+        }
+        if EVP_PKEY_is_a(pointer, KeyAlgorithm.ecdsaP256.opensslKeyType) == 1 {
             var buffer = [CChar](repeating: 0, count: 80)
             var length = 0
             guard EVP_PKEY_get_utf8_string_param(pointer, "group", &buffer, buffer.count, &length) == 1 else {
@@ -145,12 +140,10 @@ final class EVPKey {
                 throw KeyportError.unsupported("EC key with explicit curve parameters: SSH needs a named curve (P-256, P-384 or P-521)", reason: .keyShape)
             }
             let name = String(decoding: buffer.prefix(min(length, buffer.count)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            switch name {
-            case "prime256v1", "P-256": return .ecdsaP256
-            case "secp384r1", "P-384": return .ecdsaP384
-            case "secp521r1", "P-521": return .ecdsaP521
-            default: throw KeyportError.unsupported("EC curve \(PublicKey.printable(name)) has no SSH key type; SSH uses P-256, P-384 and P-521", reason: .keyType)
+            guard let algorithm = KeyAlgorithm.ecdsa(opensslGroup: name) else {
+                throw KeyportError.unsupported("EC curve \(PublicKey.printable(name)) has no SSH key type; SSH uses P-256, P-384 and P-521", reason: .keyType)
             }
+            return algorithm
         }
         let typeName = EVP_PKEY_get0_type_name(pointer).map { String(cString: $0) } ?? "unknown"
         throw KeyportError.unsupported("\(typeName) key: no SSH key type exists for it", reason: .keyType)
@@ -173,7 +166,7 @@ final class EVPKey {
             return PublicKey(algorithm: algorithm, parts: .ecdsa(point: point))
         case .ed25519, .ed448:
             var length = 0
-            guard EVP_PKEY_get_raw_public_key(pointer, nil, &length) == 1, length == (algorithm == .ed25519 ? 32 : 57) else {
+            guard EVP_PKEY_get_raw_public_key(pointer, nil, &length) == 1, length == algorithm.eddsaKeyBytes else {
                 throw KeyportError.crypto(opensslErrors("EdDSA public key length"))
             }
             var out = [UInt8](repeating: 0, count: length)
@@ -208,7 +201,7 @@ final class EVPKey {
             secret = .ecdsa(d: try bn("priv", secret: true).secureBytes)
         case .ed25519, .ed448:
             var length = 0
-            guard EVP_PKEY_get_raw_private_key(pointer, nil, &length) == 1, length == (publicKey.algorithm == .ed25519 ? 32 : 57) else {
+            guard EVP_PKEY_get_raw_private_key(pointer, nil, &length) == 1, length == publicKey.algorithm.eddsaKeyBytes else {
                 throw KeyportError.unsupported("this is a public key; no private part present")
             }
             var out = [UInt8](repeating: 0, count: length)
@@ -462,16 +455,23 @@ final class EVPKey {
     /// the first time a key file needs it; the default provider is loaded with it, because loading
     /// any provider explicitly stops the default one from being loaded implicitly. Nil on success,
     /// else why not (a static libcrypto, or an installation without `legacy.so`).
-    static let legacyProviderFailure: String? = {
+    static var legacyProviderFailure: String? { legacyProviders.failure }
+
+    /// The providers loaded for `legacyProviderFailure`, kept until the process exits. Each load
+    /// holds a reference that OpenSSL's own exit handler (OPENSSL_cleanup) does not drop, so they
+    /// are unloaded by an exit handler of ours, which runs first (registered later): what we load,
+    /// we unload, and a leak checker sees nothing left.
+    private nonisolated(unsafe) static let legacyProviders: (loaded: [OpaquePointer], failure: String?) = {
         Libcrypto.ensureInitialized()
-        guard OSSL_PROVIDER_load(nil, "default") != nil else { return opensslErrors("the default provider") }
-        guard OSSL_PROVIDER_load(nil, "legacy") != nil else {
+        guard let defaultProvider = OSSL_PROVIDER_load(nil, "default") else { return ([], opensslErrors("the default provider")) }
+        atexit { EVPKey.legacyProviders.loaded.reversed().forEach { OSSL_PROVIDER_unload($0) } }
+        guard let legacyProvider = OSSL_PROVIDER_load(nil, "legacy") else {
             // OpenSSL_version(OPENSSL_MODULES_DIR) reads `MODULESDIR: "/usr/lib/.../ossl-modules"`.
             let modules = String(cString: OpenSSL_version(OPENSSL_MODULES_DIR)).split(separator: "\"").dropFirst().first.map(String.init) ?? "the OpenSSL modules directory"
             ERR_clear_error()
-            return "OpenSSL's legacy provider (legacy.so in \(modules)), which could not be loaded"
+            return ([defaultProvider], "OpenSSL's legacy provider (legacy.so in \(modules)), which could not be loaded")
         }
-        return nil
+        return ([defaultProvider, legacyProvider], nil)
     }()
 }
 

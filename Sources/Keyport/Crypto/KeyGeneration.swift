@@ -88,24 +88,24 @@ extension KeyGenerator {
 
     /// Builds the key from two primes and checks it; nil when a check fails (the caller retries).
     static func assembleRSA(_ a: BigNum, _ b: BigNum, e: BigNum, bits: Int) throws -> PrivateKey? {
-        let ctx = BigNumContext()
-        let (p, q) = Arithmetic.compare(a, b) > 0 ? (a, b) : (b, a)
-        Arithmetic.setConstantTime(p, q)
+        let ctx = try BigNumContext()
+        let (p, q) = a > b ? (a, b) : (b, a)
+        BigNumContext.setConstantTime(p, q)
         // p and q were each confirmed by BN_check_prime in their worker (in parallel, see PrimeSearch).
 
         // |p − q| > 2^(bits/2 − 100) (FIPS 186-5 A.1.3), else n could be factored by Fermat's method.
-        guard Arithmetic.compare(try Arithmetic.sub(p, q), try Arithmetic.powerOfTwo(bits / 2 - 100)) > 0 else { return nil }
-        let n = try Arithmetic.mul(p, q, ctx)
+        guard try ctx.sub(p, q) > ctx.powerOfTwo(bits / 2 - 100) else { return nil }
+        let n = try ctx.mul(p, q)
         guard n.bitCount == bits else { return nil }
 
         // d = e⁻¹ mod lcm(p−1, q−1), the smallest private exponent (what OpenSSL's SP 800-56B path makes).
-        let p1 = ctx.minusOne(p), q1 = ctx.minusOne(q)
-        Arithmetic.setConstantTime(p1, q1)
-        let lcm = try Arithmetic.div(try Arithmetic.mul(p1, q1, ctx), try Arithmetic.gcd(p1, q1, ctx), ctx)
-        Arithmetic.setConstantTime(lcm)
+        let p1 = try ctx.minusOne(p), q1 = try ctx.minusOne(q)
+        BigNumContext.setConstantTime(p1, q1)
+        let lcm = try ctx.div(ctx.mul(p1, q1), ctx.gcd(p1, q1))
+        BigNumContext.setConstantTime(lcm)
         guard let d = ctx.modInverse(e, lcm) else { return nil }
         // SP 800-56B 6.2.1: d > 2^(bits/2); a smaller d would be open to Wiener-style attacks.
-        guard Arithmetic.compare(d, try Arithmetic.powerOfTwo(bits / 2)) > 0 else { return nil }
+        guard try d > ctx.powerOfTwo(bits / 2) else { return nil }
         guard let iqmp = ctx.modInverse(q, p) else { return nil }
 
         let key = PrivateKey(
@@ -200,11 +200,12 @@ final class PrimeSearch: @unchecked Sendable {
             guard let cb, let arg = BN_GENCB_get_arg(cb) else { return 0 }
             return Unmanaged<PrimeSearch>.fromOpaque(arg).takeUnretainedValue().isFinished ? 0 : 1
         }, Unmanaged.passUnretained(self).toOpaque())
-        let ctx = BigNumContext()
+        let ctx: BigNumContext
+        do { ctx = try BigNumContext() } catch { fail(error as? KeyportError ?? .crypto("BN_CTX_secure_new")); return }
         let e = BigNum(exponent)
         while let bits = nextSize(for: index) {
             let prime = BigNum(secret: true)
-            let generated = withExtendedLifetime(ctx) { BN_generate_prime_ex2(prime.pointer, Int32(bits), 0, nil, nil, callback, ctx.pointer) }
+            let generated = ctx.withContext { BN_generate_prime_ex2(prime.pointer, Int32(bits), 0, nil, nil, callback, $0) }
             guard generated == 1 else {
                 // Either stopped by the callback because the pair is complete, or a real failure.
                 if isFinished { ERR_clear_error(); return }
@@ -213,14 +214,14 @@ final class PrimeSearch: @unchecked Sendable {
             }
             // gcd(prime − 1, e) = 1, or e has no inverse modulo λ(n).
             do {
-                guard try Arithmetic.gcd(ctx.minusOne(prime), e, ctx).isOne else { continue }
+                guard try ctx.gcd(ctx.minusOne(prime), e).isOne else { continue }
             } catch {
                 fail(error as? KeyportError ?? .crypto("BN_gcd"))
                 return
             }
             // An independent primality check of the result (Miller-Rabin with the FIPS 186-5 round
             // count, after trial division), done here so both primes are checked in parallel.
-            let check = withExtendedLifetime(ctx) { BN_check_prime(prime.pointer, ctx.pointer, callback) }
+            let check = ctx.withContext { BN_check_prime(prime.pointer, $0, callback) }
             if check < 0 {
                 if isFinished { ERR_clear_error(); return }
                 fail(.crypto(opensslErrors("BN_check_prime")))
@@ -232,57 +233,11 @@ final class PrimeSearch: @unchecked Sendable {
     }
 }
 
-/// BIGNUM arithmetic on owned values. Operands are `BigNum` parameters rather than raw pointers so
-/// each stays alive for the whole C call (a local's lifetime may otherwise end at its last use,
-/// which can be the `.pointer` read just before the call).
-private enum Arithmetic {
-    static func compare(_ a: BigNum, _ b: BigNum) -> Int32 { BN_cmp(a.pointer, b.pointer) }
-
-    static func setConstantTime(_ values: BigNum...) {
-        for v in values { BN_set_flags(v.pointer, BN_FLG_CONSTTIME) }
-    }
-
-    static func sub(_ a: BigNum, _ b: BigNum) throws -> BigNum {
-        let r = BigNum(secret: true)
-        guard BN_sub(r.pointer, a.pointer, b.pointer) == 1 else { throw KeyportError.crypto(opensslErrors("BN_sub")) }
-        return r
-    }
-
-    static func mul(_ a: BigNum, _ b: BigNum, _ ctx: BigNumContext) throws -> BigNum {
-        let r = BigNum(secret: true)
-        guard BN_mul(r.pointer, a.pointer, b.pointer, ctx.pointer) == 1 else { throw KeyportError.crypto(opensslErrors("BN_mul")) }
-        return r
-    }
-
-    static func div(_ a: BigNum, _ b: BigNum, _ ctx: BigNumContext) throws -> BigNum {
-        let r = BigNum(secret: true)
-        guard BN_div(r.pointer, nil, a.pointer, b.pointer, ctx.pointer) == 1 else { throw KeyportError.crypto(opensslErrors("BN_div")) }
-        return r
-    }
-
-    static func gcd(_ a: BigNum, _ b: BigNum, _ ctx: BigNumContext) throws -> BigNum {
-        let r = BigNum(secret: true)
-        guard BN_gcd(r.pointer, a.pointer, b.pointer, ctx.pointer) == 1 else { throw KeyportError.crypto(opensslErrors("BN_gcd")) }
-        return r
-    }
-
-    static func powerOfTwo(_ exponent: Int) throws -> BigNum {
-        let r = BigNum()
-        guard exponent >= 0, BN_set_bit(r.pointer, Int32(exponent)) == 1 else { throw KeyportError.crypto(opensslErrors("BN_set_bit")) }
-        return r
-    }
-}
-
 // MARK: - EVP keygen (ECDSA, EdDSA, DSA)
 
 extension KeyGenerator {
     static func generateEC(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
-        let group: String
-        switch algorithm {
-        case .ecdsaP256: group = "P-256"
-        case .ecdsaP384: group = "P-384"
-        default: group = "P-521"
-        }
+        let group = algorithm.nistCurveName ?? "P-521"
         let pkey = try EVPKeygen.generate("EC") { ctx in EVP_PKEY_CTX_set_group_name(ctx, group) == 1 }
         defer { EVP_PKEY_free(pkey) }
         // OpenSSL 3 exports EC public keys uncompressed unless told otherwise.
@@ -297,7 +252,7 @@ extension KeyGenerator {
     }
 
     static func generateEdDSA(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
-        let pkey = try EVPKeygen.generate(algorithm == .ed448 ? "ED448" : "ED25519") { _ in true }
+        let pkey = try EVPKeygen.generate(algorithm.opensslKeyType) { _ in true }
         defer { EVP_PKEY_free(pkey) }
         var publicLength = 0, seedLength = 0
         guard EVP_PKEY_get_raw_public_key(pkey, nil, &publicLength) == 1, EVP_PKEY_get_raw_private_key(pkey, nil, &seedLength) == 1 else {

@@ -135,18 +135,11 @@ enum RSAWeakness {
     /// d modulo φ(N), which can hide a small d' (the one an attacker recovers). Nil when p, q or e
     /// are not usable. Only the bit count leaves this function.
     static func minimalPrivateExponentBits(e eBytes: [UInt8], p pS: SecureBytes, q qS: SecureBytes) -> Int? {
-        let ctx = BigNumContext()
+        guard let ctx = try? BigNumContext() else { return nil }
         let e = BigNum(eBytes), p = BigNum(pS), q = BigNum(qS)
         guard p.bitCount > 1, q.bitCount > 1, !e.isZero else { return nil }
-        let p1 = ctx.minusOne(p), q1 = ctx.minusOne(q)
-        let g = BigNum(secret: true), lambda = BigNum(secret: true)
-        let phi = ctx.mul(p1, q1)
-        // The C calls take raw pointers: keep every operand alive until the last call has returned.
-        return withExtendedLifetime((ctx, p1, q1, g, phi, lambda)) { () -> Int? in
-            guard BN_gcd(g.pointer, p1.pointer, q1.pointer, ctx.pointer) == 1, !g.isZero else { return nil }
-            guard BN_div(lambda.pointer, nil, phi.pointer, g.pointer, ctx.pointer) == 1 else { return nil }
-            guard let d = ctx.modInverse(e, lambda) else { return nil }
-            return d.bitCount
-        }
+        guard let p1 = try? ctx.minusOne(p), let q1 = try? ctx.minusOne(q), let g = try? ctx.gcd(p1, q1), !g.isZero,
+              let lambda = try? ctx.div(ctx.mul(p1, q1), g), let d = ctx.modInverse(e, lambda) else { return nil }
+        return d.bitCount
     }
 }

@@ -46,7 +46,7 @@ public final class LineOutput: @unchecked Sendable {
     /// Documents kept by handlers that hand over keys rather than text (lint), with their lines.
     public private(set) var documents: [(line: Int, document: KeyDocument)] = []
     /// Keys lint judged whole while reading, kept only as their line and a 64-bit hash of the blob.
-    private(set) var cleanKeys: [(line: UInt32, hash: UInt64)] = []
+    private(set) var cleanKeys: [(line: Int, hash: UInt64)] = []
 
     /// An empty output.
     public init() {}
@@ -93,7 +93,7 @@ public final class LineOutput: @unchecked Sendable {
     public func noteKey() { keys += 1 }
 
     /// Counts a key that raised no per-key finding and keeps only its line and blob hash.
-    func keepClean(line: UInt32, hash: UInt64) {
+    func keepClean(line: Int, hash: UInt64) {
         keys += 1
         cleanKeys.append((line, hash))
     }
@@ -122,6 +122,8 @@ public final class KeyInput {
     public let isLineFile: Bool
     /// True when the input is a regular file (not a pipe, terminal or device).
     public let isRegularFile: Bool
+    /// The size of a regular file when it was opened; nil for pipes, terminals and devices.
+    public let fileSize: Int?
 
     /// Bytes per buffer; also the longest line that can be a key line.
     public static let chunkSize = 1 << 20
@@ -154,6 +156,7 @@ public final class KeyInput {
             throw KeyportError.io(path: path, reason: "is a directory", cause: .read(errno: EISDIR))
         }
         isRegularFile = known && (st.st_mode & S_IFMT) == S_IFREG
+        fileSize = isRegularFile ? Int(st.st_size) : nil
         let buffers: [UnsafeMutableBufferPointer<UInt8>] = [.allocate(capacity: Self.chunkSize), .allocate(capacity: Self.chunkSize)]
         var count = 0
         // A pipe may deliver a few bytes first: detect on at least 4 KiB (or the whole input), unless

@@ -51,22 +51,7 @@ extension KeyFile {
     }
 }
 
-extension Linter {
-    /// Lints files by path in one run (so the shared-prime check sees every RSA key across them):
-    /// each file is read, stat'ed (for the permission rules) and decoded as the CLI does. Directories
-    /// are not walked here; pass the files.
-    ///
-    /// - Throws: `KeyportError.io` when a file cannot be read. Files that are not valid keys are not
-    ///   errors: they come back as findings.
-    public func lint(paths: [String]) throws -> [Finding] {
-        try lint(paths.map { try LintInput.read(path: $0) })
-    }
-}
-
 extension KeyDocument {
-    /// Formats that store no comment at all (PEM, PKCS#8, in PEM or DER).
-    public var formatHoldsNoComment: Bool { [FormatID.pemTraditional, .pkcs8, .pkcs8Encrypted].contains(format) }
-
     /// The comment `path.pub` gives a private key read from `path`, as ssh-keygen takes it
     /// (authfile.c sshkey_try_load_public): the first key of a regular file beside it, used only
     /// when it is the same key, its comment being the rest of the line up to the first CR.
@@ -77,7 +62,7 @@ extension KeyDocument {
     /// - Returns: the document with `commentBytes` and `commentSource` (`.publicFile`) set, and
     ///   `verbatimComment` holding the comment as written (trailing blanks kept); itself otherwise.
     public func withCommentFromPublicFile(beside path: String, always: Bool) -> KeyDocument {
-        guard isPrivate, let key = publicKey, always || commentSource == .unknown || formatHoldsNoComment else { return self }
+        guard isPrivate, let key = publicKey, always || commentSource == .unknown || !format.storesComment else { return self }
         let pubPath = path + ".pub"
         guard path != "-", var bytes = FileIO.readRegularFile(pubPath) else { return self }
         defer { SecureBytes.wipe(&bytes) }

@@ -348,7 +348,7 @@ enum OpenSSHPrivateFormat {
 
     /// Ed25519/Ed448 private fields: string pk, string sk where sk = seed ‖ pk.
     private static func readEdDSA(_ r: inout SSHReader, algorithm: KeyAlgorithm) throws -> (pk: [UInt8], seed: SecureBytes) {
-        let size = algorithm == .ed448 ? 57 : 32
+        let size = algorithm.eddsaKeyBytes ?? 0
         let pk = try r.readString("public key")
         guard pk.count == size else {
             throw KeyportError.malformed(format: r.context, field: "public key", reason: "\(pk.count) bytes, expected \(size)")

@@ -178,7 +178,7 @@ public enum PEMFormat {
         if start < bytes.count { lines.append(start..<bytes.count) }
 
         func text(_ range: Range<Int>) -> String {
-            String(String(decoding: bytes[range], as: UTF8.self).trimmingSpaces())
+            String(String(decoding: bytes[range], as: UTF8.self).trimmingBlanks())
         }
         func armour(_ line: String, _ kind: String) -> String? {
             let prefix = "-----\(kind) ", suffix = "-----"
@@ -210,7 +210,7 @@ public enum PEMFormat {
                     throw KeyportError.malformed(format: "PEM", field: "line \(index + 1)", reason: "BEGIN inside the \(PublicKey.printable(label)) block, whose END line is missing")
                 }
                 if inHeaders, index == bodyStart || !headers.isEmpty, let colon = line.firstIndex(of: ":") {
-                    headers.append((String(line[..<colon].trimmingSpaces()), String(line[line.index(after: colon)...].trimmingSpaces())))
+                    headers.append((String(line[..<colon].trimmingBlanks()), String(line[line.index(after: colon)...].trimmingBlanks())))
                 } else if inHeaders, !headers.isEmpty, line.isEmpty {
                     inHeaders = false
                 } else {
@@ -357,7 +357,7 @@ public enum PEMFormat {
         var algorithmReader = DERReader(algorithm, context: context)
         var algorithmFields = try algorithmReader.readSequence("privateKeyAlgorithm")
         let oid = try algorithmFields.readOID("algorithm")
-        guard oid == "1.3.101.112" || oid == "1.3.101.113" else { return nil }
+        guard oid == KeyAlgorithm.ed25519.oid || oid == KeyAlgorithm.ed448.oid else { return nil }
         let privateKey = try r.readRaw("privateKey")
         if r.peekTag == 0xA0 { _ = try r.read("attributes") }
         var bitString: ArraySlice<UInt8>
@@ -388,7 +388,7 @@ public enum PEMFormat {
         guard let value = header(block, "DEK-Info") else {
             throw KeyportError.malformed(format: context, field: "DEK-Info", reason: "missing with Proc-Type: 4,ENCRYPTED")
         }
-        let parts = value.split(separator: ",", maxSplits: 1).map { String($0.trimmingSpaces()) }
+        let parts = value.split(separator: ",", maxSplits: 1).map { String($0.trimmingBlanks()) }
         guard parts.count == 2, let iv = Hex.decode(parts[1]), !parts[0].isEmpty else {
             throw KeyportError.malformed(format: context, field: "DEK-Info", reason: "expected CIPHER,IV-in-hex")
         }

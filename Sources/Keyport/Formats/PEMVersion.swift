@@ -41,8 +41,8 @@ extension PEMFormat {
             let oid = try algorithm.readOID("algorithm")
             let inner = try r.read("privateKey", expecting: DERReader.octetString).content
             switch oid {
-            case "1.2.840.113549.1.1.1": try checkVersion(inner, structure: .rsaPrivate, context: context + " RSAPrivateKey")
-            case "1.2.840.10045.2.1": try checkVersion(inner, structure: .ecPrivate, context: context + " ECPrivateKey")
+            case KeyAlgorithm.rsa.oid: try checkVersion(inner, structure: .rsaPrivate, context: context + " RSAPrivateKey")
+            case KeyAlgorithm.ecdsaP256.oid: /* id-ecPublicKey, every curve */ try checkVersion(inner, structure: .ecPrivate, context: context + " ECPrivateKey")
             default: break
             }
         default:

@@ -183,7 +183,7 @@ public enum PPKFormat {
         case let .ecdsa(d):
             d.withUnsafeBytes { appendMPInt(&blob, $0) }
         case let .eddsa(seed):
-            let expected = key.publicKey.algorithm == .ed448 ? 57 : 32
+            let expected = key.publicKey.algorithm.eddsaKeyBytes ?? 0
             guard seed.count == expected else {
                 throw KeyportError.cannotEncode("\(key.publicKey.algorithm.sshName) seed must be \(expected) bytes, not \(seed.count)")
             }
@@ -469,7 +469,7 @@ public enum PPKFormat {
         case .ecdsaP256, .ecdsaP384, .ecdsaP521:
             secret = .ecdsa(d: try r.readSecretMPInt("EC private scalar"))
         case .ed25519, .ed448:
-            let expected = file.publicKey.algorithm == .ed448 ? 57 : 32
+            let expected = file.publicKey.algorithm.eddsaKeyBytes ?? 0
             let seed = try r.readSecretString("EdDSA seed")
             guard seed.count == expected else {
                 throw KeyportError.malformed(format: format, field: "private blob", reason: "\(file.publicKey.algorithm.sshName) seed is \(seed.count) bytes, expected \(expected)")

@@ -29,7 +29,7 @@ public enum RFC4716Format {
         var documents: [KeyDocument] = []
         var i = 0
         while i < lines.count {
-            let trimmed = lines[i].text.trimmingSpaces()
+            let trimmed = lines[i].text.trimmingBlanks()
             if trimmed.isEmpty { i += 1; continue }
             if trimmed.hasPrefix(privateBegin) {
                 throw KeyportError.unsupported("SSH.com (SSH2) private key: not supported; convert it with puttygen first", reason: .sshComPrivateKey)
@@ -46,12 +46,12 @@ public enum RFC4716Format {
             var observations: [Observation] = []
             while i < lines.count {
                 var line = Substring(lines[i].text)
-                if line.trimmingSpaces() == end { sawEnd = true; i += 1; break }
+                if line.trimmingBlanks() == end { sawEnd = true; i += 1; break }
                 if line.utf8.count > 72 { observations.append(Observation(.rfc4716LongLine, "line \(lines[i].number) is longer than 72 bytes")) }
                 if inHeaders, let colon = line.firstIndex(of: ":") {
                     // A header; gather continuation lines ending in a backslash.
                     var value = String(line[line.index(after: colon)...])
-                    let tag = line[line.startIndex..<colon].trimmingSpaces().lowercased()
+                    let tag = line[line.startIndex..<colon].trimmingBlanks().lowercased()
                     while value.hasSuffix("\\"), i + 1 < lines.count {
                         value.removeLast()
                         i += 1
@@ -59,7 +59,7 @@ public enum RFC4716Format {
                         value += line
                     }
                     if tag == "comment" {
-                        var v = Substring(value).trimmingSpaces()
+                        var v = Substring(value).trimmingBlanks()
                         if v.count >= 2, v.hasPrefix("\""), v.hasSuffix("\"") {
                             v = v.dropFirst().dropLast()
                             comment = String(v).replacingEscapedQuotes()
@@ -118,13 +118,6 @@ public enum RFC4716Format {
 }
 
 extension StringProtocol {
-    func trimmingSpaces() -> Substring {
-        let s = Substring(self)
-        guard let first = s.firstIndex(where: { !$0.isWhitespace }) else { return "" }
-        let last = s.lastIndex(where: { !$0.isWhitespace })!
-        return s[first...last]
-    }
-
     func replacingEscapedQuotes() -> String {
         var out = ""
         var it = makeIterator()

@@ -44,11 +44,11 @@ public struct Blocklist: Sendable {
             return
         }
         for (number, raw) in String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = String(raw).trimmingSpaces
+            let line = String(raw.trimmingBlanks())
             if line.isEmpty || line.hasPrefix("#") { continue }
             let token = String(line.prefix { $0 != ";" && $0 != " " && $0 != "\t" })
-            var label = String(line.dropFirst(token.count)).trimmingSpaces
-            if label.hasPrefix(";") { label = String(label.dropFirst()).trimmingSpaces }
+            var label = String(line.dropFirst(token.count).trimmingBlanks())
+            if label.hasPrefix(";") { label = String(label.dropFirst().trimmingBlanks()) }
             if token.hasPrefix("SHA256:") {
                 let b64 = String(token.dropFirst("SHA256:".count))
                 let padded = b64 + String(repeating: "=", count: (4 - b64.count % 4) % 4)

@@ -6,7 +6,7 @@ import FoundationEssentials
 import Foundation
 #endif
 
-enum HygieneRules {
+package enum HygieneRules {
     static let commentMissing = LintRule(
         id: "comment-missing", category: .hygiene, severity: .warning,
         title: "Key without a comment",
@@ -81,7 +81,7 @@ enum HygieneRules {
         case .opensshPrivate where !doc.isLocked: break
         default: return // PEM, DER and known_hosts carry no owner comment
         }
-        let comment = doc.comment.trimmingSpaces
+        let comment = String(doc.comment.trimmingBlanks())
         if comment.isEmpty {
             context.report(commentMissing, line: line, "key has no comment")
         } else if !isEmailAddress(comment) {
@@ -89,10 +89,11 @@ enum HygieneRules {
         }
     }
 
-    /// local@domain.tld with no spaces, one @, a dot in the domain and no empty labels.
-    static func isEmailAddress(_ text: String) -> Bool {
+    /// local@domain.tld with no blanks, one @, a dot in the domain and no empty labels (also what
+    /// `generate` checks before it suggests an address as the comment).
+    package static func isEmailAddress(_ text: String) -> Bool {
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
-        guard parts.count == 2, !parts[0].isEmpty, !text.contains(where: { $0 == " " || $0 == "\t" }) else { return false }
+        guard parts.count == 2, !parts[0].isEmpty, !text.contains(where: { $0.isWhitespace }) else { return false }
         let labels = parts[1].split(separator: ".", omittingEmptySubsequences: false)
         return labels.count >= 2 && labels.allSatisfy { !$0.isEmpty }
     }

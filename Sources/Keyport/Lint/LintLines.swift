@@ -14,12 +14,38 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Dispatch
 
 /// Keys of a streamed line file judged while it was read and found clean (see the file's header):
-/// their lines and a 64-bit hash of each blob, in line order, not in `LintInput.entries`.
+/// a 64-bit hash of each blob, in line order, and their lines as runs of consecutive lines (in
+/// most files one run covers thousands of keys), not in `LintInput.entries`. 8 bytes a key.
 struct CleanKeys: Sendable {
-    var lines: [UInt32] = []
-    var hashes: [UInt64] = []
+    private(set) var hashes: [UInt64] = []
+    /// Runs of consecutive lines: the first line and the index of its key in `hashes`.
+    private(set) var runs: [(line: Int, index: Int)] = []
+
+    var count: Int { hashes.count }
+
+    /// Room for the keys a file of `bytes` bytes can hold (a clean line has over 80 bytes), so the
+    /// hashes never move while they grow: reserved pages that are never written cost no memory.
+    mutating func reserve(forFileOf bytes: Int) { hashes.reserveCapacity(bytes / 80 + 1) }
+
+    mutating func append(line: Int, hash: UInt64) {
+        if let last = runs.last, line == last.line + (hashes.count - last.index) {
+            // Continues the run.
+        } else {
+            runs.append((line, hashes.count))
+        }
+        hashes.append(hash)
+    }
+
+    /// Every key's line, in order.
+    func forEachLine(_ body: (_ index: Int, _ line: Int) -> Void) {
+        for (r, run) in runs.enumerated() {
+            let end = r + 1 < runs.count ? runs[r + 1].index : hashes.count
+            for index in run.index..<end { body(index, run.line + (index - run.index)) }
+        }
+    }
 
     /// The first 8 bytes of the blob's SHA-256: the same key on two lines has the same hash; two
     /// different keys of a file of a million share one with probability about 2^-25.
@@ -114,9 +140,8 @@ struct LintLineHandler: LineHandler {
     init(judge: LintLineJudge?) { self.judge = judge }
 
     mutating func handle(_ line: UnsafeBufferPointer<UInt8>, number: Int, into out: LineOutput) {
-        if let judge, number <= Int(UInt32.max), let plain = fast.scan(line),
-           judge.isClean(plain, blob: fast.decodedBlob, line: line, points: points) {
-            out.keepClean(line: UInt32(number), hash: CleanKeys.hash(UnsafeRawBufferPointer(start: fast.decodedBlob, count: plain.blobLength)))
+        if let judge, let plain = fast.scan(line), judge.isClean(plain, blob: fast.decodedBlob, line: line, points: points) {
+            out.keepClean(line: number, hash: CleanKeys.hash(UnsafeRawBufferPointer(start: fast.decodedBlob, count: plain.blobLength)))
             return
         }
         switch OpenSSHPublicFormat.parseLine(ArraySlice(line), lineNumber: number) {
@@ -128,6 +153,34 @@ struct LintLineHandler: LineHandler {
 }
 
 extension HygieneRules {
+    /// The values that occur more than once in `values`: its halves sorted on two cores, then
+    /// walked together (no merged copy). The copy `values` is 8 bytes a key, briefly.
+    static func repeatedValues(_ values: consuming [UInt64]) -> Set<UInt64> {
+        var values = values
+        var repeated = Set<UInt64>()
+        values.withUnsafeMutableBufferPointer { all in
+            let n = all.count, half = n / 2
+            nonisolated(unsafe) let buffer = all
+            DispatchQueue.concurrentPerform(iterations: 2) { part in
+                var piece = UnsafeMutableBufferPointer(rebasing: part == 0 ? buffer[0..<half] : buffer[half..<n])
+                piece.sort()
+            }
+            var a = 0, b = half
+            var previous: UInt64? = nil
+            while a < half || b < n {
+                let value: UInt64
+                if b == n || (a < half && all[a] <= all[b]) {
+                    value = all[a]; a += 1
+                } else {
+                    value = all[b]; b += 1
+                }
+                if value == previous { repeated.insert(value) }
+                previous = value
+            }
+        }
+        return repeated
+    }
+
     /// One key of a file as duplicate-authorized-key compares them: blob hash, line, and whether
     /// its first `from=` and `command=` options carry a value (bits 0 and 1).
     struct KeySighting {
@@ -150,19 +203,14 @@ extension HygieneRules {
             let hash = key.plainBlob.withUnsafeBytes { CleanKeys.hash($0) }
             documents.append(KeySighting(hash: hash, line: entry.line ?? doc.line, restrictions: restrictions))
         }
-        var sorted = input.clean.hashes + documents.map(\.hash)
-        sorted.sort()
-        var repeated = Set<UInt64>()
-        for k in sorted.indices.dropFirst() where sorted[k] == sorted[k - 1] { repeated.insert(sorted[k]) }
-        sorted = []
+        let repeated = repeatedValues(input.clean.hashes + documents.map(\.hash))
         guard !repeated.isEmpty else { return [] }
         // Merge by line: documents are in line order for a streamed file, and a file read whole
         // has no clean keys.
         var out: [KeySighting] = []
         var d = 0
         let clean = input.clean
-        for c in clean.lines.indices {
-            let line = Int(clean.lines[c])
+        clean.forEachLine { c, line in
             while d < documents.count, (documents[d].line ?? 0) < line {
                 if repeated.contains(documents[d].hash) { out.append(documents[d]) }
                 d += 1

@@ -27,7 +27,7 @@ public enum LintOutput {
 
     /// A SARIF 2.1.0 log with one run: the driver lists every rule of the registry (with the
     /// severity the policy gives it), each result points at its file and line.
-    public static func sarif(_ findings: [Finding], policy: Policy = Policy(), toolVersion: String = "0.1.0") -> String {
+    public static func sarif(_ findings: [Finding], policy: Policy = Policy(), toolVersion: String = KeyportVersion.current) -> String {
         sarifLog(findings.map { ($0, nil) }, policy: policy, toolVersion: toolVersion, invocation: nil)
     }
 
@@ -36,7 +36,7 @@ public enum LintOutput {
     /// (`executionSuccessful`), names each path it could not read or unlock in
     /// `toolExecutionNotifications`, and holds the run's counts in `properties.summary`.
     public static func sarif(_ keys: [LintedKey], summary: LintSummary, problems: [(path: String, message: String)],
-                             policy: Policy = Policy(), toolVersion: String = "0.1.0") -> String {
+                             policy: Policy = Policy(), toolVersion: String = KeyportVersion.current) -> String {
         let notifications: [JSON] = problems.map { problem in
             .object([
                 ("level", .string("error")),

@@ -104,3 +104,29 @@ public enum LintRegistry {
             .joined(separator: "\n") + "\n"
     }
 }
+
+/// One problem found in one file.
+public struct Finding: Sendable, Equatable, Hashable, Codable {
+    /// The file as the user named it.
+    public var file: String
+    /// 1-based line for line-oriented files, else nil.
+    public var line: Int?
+    /// The id of the rule that found it.
+    public var ruleID: String
+    /// Severity after the policy's overrides.
+    public var severity: Severity
+    /// What is wrong, naming the key (type, bits, fingerprint) where it helps.
+    public var message: String
+    /// What to do about it.
+    public var fix: String
+
+    /// A finding with every field given.
+    public init(file: String, line: Int?, ruleID: String, severity: Severity, message: String, fix: String) {
+        self.file = file
+        self.line = line
+        self.ruleID = ruleID
+        self.severity = severity
+        self.message = message
+        self.fix = fix
+    }
+}

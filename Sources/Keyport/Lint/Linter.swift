@@ -33,7 +33,7 @@ public struct LintInput: Sendable {
     var clean = CleanKeys()
     /// How many keys were judged clean while reading and are not in `entries` (0 unless the input
     /// was read with `read(path:checkingWith:)` and a linter).
-    public var cleanKeyCount: Int { clean.lines.count }
+    public var cleanKeyCount: Int { clean.count }
 
     /// An input from what the caller read and decoded itself.
     public init(path: String, mode: UInt32? = nil, directoryMode: UInt32? = nil, entries: [KeyEntry],
@@ -74,15 +74,13 @@ public struct LintInput: Sendable {
         if input.isLineFile {
             var entries: [KeyEntry] = []
             var clean = CleanKeys()
+            if linter != nil, let size = input.fileSize { clean.reserve(forFileOf: size) }
             var readError: KeyportError?
             let judge = linter.map { LintLineJudge(policy: $0.policy, hasBlocklist: $0.blocklist != nil) }
             input.streamLines({ LintLineHandler(judge: judge) }, emit: { outputs in
                 for output in outputs {
                     for (line, doc) in output.documents { entries.append(KeyEntry(line: line, result: .success(doc))) }
-                    for (line, hash) in output.cleanKeys {
-                        clean.lines.append(line)
-                        clean.hashes.append(hash)
-                    }
+                    for (line, hash) in output.cleanKeys { clean.append(line: line, hash: hash) }
                 }
             }, report: { line, error in
                 if let line { entries.append(KeyEntry(line: line, result: .failure(error))) } else { readError = error }
@@ -246,5 +244,17 @@ struct LintContext {
         guard input.readError != nil, let head = input.head else { return false }
         let text = String(decoding: head, as: UTF8.self)
         return text.contains("PRIVATE KEY") || text.hasPrefix("PuTTY-User-Key-File-") || text.hasPrefix("SSH PRIVATE KEY FILE FORMAT")
+    }
+}
+
+extension Linter {
+    /// Lints files by path in one run (so the shared-prime check sees every RSA key across them):
+    /// each file is read, stat'ed (for the permission rules) and decoded as the CLI does. Directories
+    /// are not walked here; pass the files.
+    ///
+    /// - Throws: `KeyportError.io` when a file cannot be read. Files that are not valid keys are not
+    ///   errors: they come back as findings.
+    public func lint(paths: [String]) throws -> [Finding] {
+        try lint(paths.map { try LintInput.read(path: $0) })
     }
 }

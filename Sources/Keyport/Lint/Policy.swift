@@ -64,13 +64,13 @@ public struct Policy: Sendable, Equatable {
     }
 
     private mutating func apply(line raw: String, number: Int) throws {
-        let line = raw.trimmingSpaces
+        let line = String(raw.trimmingBlanks())
         if line.isEmpty || line.hasPrefix("#") { return }
         guard let eq = line.firstIndex(of: "=") else {
             throw KeyportError.usage("policy line \(number): expected key = value, got \"\(PublicKey.printable(line))\"")
         }
-        let key = String(line[..<eq]).trimmingSpaces.lowercased()
-        let value = String(line[line.index(after: eq)...]).trimmingSpaces
+        let key = line[..<eq].trimmingBlanks().lowercased()
+        let value = String(line[line.index(after: eq)...].trimmingBlanks())
         try apply(key: key, value: value, where: "policy line \(number)")
     }
 
@@ -87,7 +87,7 @@ public struct Policy: Sendable, Equatable {
             }
             return s
         }
-        func list() -> [String] { value.split(separator: ",").map { String($0).trimmingSpaces }.filter { !$0.isEmpty } }
+        func list() -> [String] { value.split(separator: ",").map { String($0.trimmingBlanks()) }.filter { !$0.isEmpty } }
         func knownRule(_ id: String) throws -> String {
             guard LintRegistry.rule(id) != nil else {
                 throw KeyportError.usage("\(place): unknown rule \"\(PublicKey.printable(id))\" (see --list-rules)")
@@ -116,40 +116,5 @@ public struct Policy: Sendable, Equatable {
                 throw KeyportError.usage("\(place): unknown setting \"\(PublicKey.printable(key))\"")
             }
         }
-    }
-}
-
-/// One problem found in one file.
-public struct Finding: Sendable, Equatable, Hashable, Codable {
-    /// The file as the user named it.
-    public var file: String
-    /// 1-based line for line-oriented files, else nil.
-    public var line: Int?
-    /// The id of the rule that found it.
-    public var ruleID: String
-    /// Severity after the policy's overrides.
-    public var severity: Severity
-    /// What is wrong, naming the key (type, bits, fingerprint) where it helps.
-    public var message: String
-    /// What to do about it.
-    public var fix: String
-
-    /// A finding with every field given.
-    public init(file: String, line: Int?, ruleID: String, severity: Severity, message: String, fix: String) {
-        self.file = file
-        self.line = line
-        self.ruleID = ruleID
-        self.severity = severity
-        self.message = message
-        self.fix = fix
-    }
-}
-
-extension String {
-    /// Without leading and trailing spaces and tabs (and a CR), without Foundation.
-    var trimmingSpaces: String {
-        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
-        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else { return "" }
-        return String(self[start...end])
     }
 }

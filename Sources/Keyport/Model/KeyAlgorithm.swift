@@ -74,42 +74,79 @@ public enum KeyAlgorithm: String, Sendable, CaseIterable, Hashable, Codable {
         }
     }
 
-    /// The curve identifier inside ECDSA blobs.
-    public var curveName: String? {
+
+
+
+
+    /// The ECDSA algorithm for an OpenSSL group name, short (`prime256v1`) or NIST (`P-256`).
+    public static func ecdsa(opensslGroup name: String) -> KeyAlgorithm? {
+        ECCurve.all.first { $0.opensslName == name || $0.nistName == name }?.algorithm
+    }
+
+    /// The OpenSSL key type name (`EVP_PKEY_is_a`, `EVP_PKEY_CTX_new_from_name`).
+    public var opensslKeyType: String {
         switch self {
-        case .ecdsaP256, .skECDSAP256: return "nistp256"
-        case .ecdsaP384: return "nistp384"
-        case .ecdsaP521: return "nistp521"
+        case .rsa: return "RSA"
+        case .dsa: return "DSA"
+        case .ecdsaP256, .ecdsaP384, .ecdsaP521, .skECDSAP256: return "EC"
+        case .ed25519, .skEd25519: return "ED25519"
+        case .ed448: return "ED448"
+        }
+    }
+
+    /// The algorithm OID in SubjectPublicKeyInfo and PKCS#8 (RFC 8410 for EdDSA; id-ecPublicKey for
+    /// ECDSA, whose curve is `curveOID`).
+    public var oid: String {
+        switch self {
+        case .rsa: return "1.2.840.113549.1.1.1"
+        case .dsa: return "1.2.840.10040.4.1"
+        case .ecdsaP256, .ecdsaP384, .ecdsaP521, .skECDSAP256: return "1.2.840.10045.2.1"
+        case .ed25519, .skEd25519: return "1.3.101.112"
+        case .ed448: return "1.3.101.113"
+        }
+    }
+
+
+    /// The length in bytes of an EdDSA public key and of its seed (RFC 8032: 32 for Ed25519, 57 for
+    /// Ed448); nil for the other types.
+    public var eddsaKeyBytes: Int? {
+        switch self {
+        case .ed25519, .skEd25519: return 32
+        case .ed448: return 57
         default: return nil
         }
     }
 
+    /// The curve of the ECDSA types (plain and security-key), from `ECCurve`'s table.
+    public var curve: ECCurve? {
+        switch self {
+        case .ecdsaP256, .skECDSAP256: return .p256
+        case .ecdsaP384: return .p384
+        case .ecdsaP521: return .p521
+        default: return nil
+        }
+    }
+
+    /// The curve identifier inside ECDSA blobs (`nistp256`).
+    public var curveName: String? { curve?.sshName }
     /// Field size in bytes of the curve (coordinate length), for EC algorithms.
-    public var curveFieldBytes: Int? {
-        switch self {
-        case .ecdsaP256, .skECDSAP256: return 32
-        case .ecdsaP384: return 48
-        case .ecdsaP521: return 66
-        default: return nil
-        }
-    }
+    public var curveFieldBytes: Int? { curve?.fieldBytes }
+    /// The curve as OpenSSL names it (`prime256v1`), for EVP "group" parameters.
+    public var opensslGroupName: String? { curve?.opensslName }
+    /// The NIST name of the curve (`P-256`).
+    public var nistCurveName: String? { curve?.nistName }
+    /// The named-curve OID of the ECDSA types (RFC 5480).
+    public var curveOID: String? { curve?.oid }
 
-    /// The ECDSA algorithm for a curve identifier.
-    public static func ecdsa(curve: String) -> KeyAlgorithm? {
-        switch curve {
-        case "nistp256": return .ecdsaP256
-        case "nistp384": return .ecdsaP384
-        case "nistp521": return .ecdsaP521
-        default: return nil
-        }
+    /// The ECDSA algorithm for a curve identifier (`nistp256`).
+    public static func ecdsa(curve name: String) -> KeyAlgorithm? {
+        ECCurve.all.first { $0.sshName == name }?.algorithm
     }
 
     /// Bits as ssh-keygen counts them for fixed-size algorithms (RSA and DSA depend on the key).
     var fixedBits: Int? {
         switch self {
-        case .ecdsaP256, .skECDSAP256: return 256
-        case .ecdsaP384: return 384
-        case .ecdsaP521: return 521
+        case .ecdsaP256, .ecdsaP384, .ecdsaP521, .skECDSAP256: return curve?.bits
         case .ed25519, .skEd25519: return 256
         case .ed448: return 448
         case .rsa, .dsa: return nil
@@ -133,4 +170,32 @@ public enum KeyAlgorithm: String, Sendable, CaseIterable, Hashable, Codable {
         case .skEd25519: return "ed25519-sk"
         }
     }
+}
+
+/// The facts of one NIST curve that SSH uses, one row each: every name it goes by (SSH, OpenSSL,
+/// NIST), its OID and its sizes. Formats and Crypto read these instead of spelling them again.
+public struct ECCurve: Sendable, Hashable {
+    /// The plain ECDSA algorithm on this curve.
+    public let algorithm: KeyAlgorithm
+    /// The identifier inside SSH blobs and PuTTY files (`nistp256`).
+    public let sshName: String
+    /// OpenSSL's short name (`prime256v1`), which EVP "group" parameters take.
+    public let opensslName: String
+    /// The NIST name (`P-256`).
+    public let nistName: String
+    /// The named-curve OID (RFC 5480).
+    public let oid: String
+    /// Bytes of a field element (a coordinate; also of the private scalar).
+    public let fieldBytes: Int
+    /// The size ssh-keygen prints.
+    public let bits: Int
+
+    /// NIST P-256.
+    public static let p256 = ECCurve(algorithm: .ecdsaP256, sshName: "nistp256", opensslName: "prime256v1", nistName: "P-256", oid: "1.2.840.10045.3.1.7", fieldBytes: 32, bits: 256)
+    /// NIST P-384.
+    public static let p384 = ECCurve(algorithm: .ecdsaP384, sshName: "nistp384", opensslName: "secp384r1", nistName: "P-384", oid: "1.3.132.0.34", fieldBytes: 48, bits: 384)
+    /// NIST P-521.
+    public static let p521 = ECCurve(algorithm: .ecdsaP521, sshName: "nistp521", opensslName: "secp521r1", nistName: "P-521", oid: "1.3.132.0.35", fieldBytes: 66, bits: 521)
+    /// Every curve, in size order.
+    public static let all = [p256, p384, p521]
 }

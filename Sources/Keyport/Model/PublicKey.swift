@@ -143,7 +143,7 @@ public struct PublicKey: Sendable, Hashable {
             return .ecdsa(point: point)
         case .ed25519, .ed448:
             let pk = try r.readString("public key")
-            let expected = algorithm == .ed25519 ? 32 : 57
+            let expected = algorithm.eddsaKeyBytes ?? 0
             guard pk.count == expected else {
                 throw KeyportError.malformed(format: r.context, field: "public key", reason: "\(algorithm.sshName) keys are \(expected) bytes, got \(pk.count)")
             }
