@@ -28,17 +28,10 @@ struct FingerprintCommand: ParsableCommand {
     @Flag(name: .long, help: "One JSON object per key per line (file, line, type, bits, comment, sha256, md5).")
     var json = false
 
-    @OptionGroup var unlock: UnlockOptions
-
-    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"), completion: .file())
-    var files: [String]
-
-    func validate() throws {
-        try StandardInput.checkSingleUse(files: files, passphraseFile: unlock.passphraseFile)
-    }
+    @OptionGroup var keyFiles: KeyFileArguments
 
     mutating func run() throws {
-        try Self.execute(files: files, hash: hash, verbose: verbose, json: json, passphraseFile: unlock.passphraseFile)
+        try Self.execute(files: keyFiles.files, hash: hash, verbose: verbose, json: json, passphraseFile: keyFiles.unlock.passphraseFile)
     }
 
     /// The command itself, callable without ArgumentParser (see `QuickStart`): the library's

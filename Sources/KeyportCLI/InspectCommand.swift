@@ -20,21 +20,14 @@ struct InspectCommand: ParsableCommand {
     @Flag(name: .long, help: "One JSON object per key per line.")
     var json = false
 
-    @OptionGroup var unlock: UnlockOptions
-
-    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"), completion: .file())
-    var files: [String]
-
-    func validate() throws {
-        try StandardInput.checkSingleUse(files: files, passphraseFile: unlock.passphraseFile)
-    }
+    @OptionGroup var keyFiles: KeyFileArguments
 
     mutating func run() throws {
         var reader = KeyReader()
         var out = OutputBuffer()
         var passphrase: SecureBytes?
         var first = true
-        for path in files {
+        for path in keyFiles.files {
             // authorized_keys and known_hosts files of any size stream line by line, as in fingerprint.
             let input: KeyInput
             do { input = try KeyInput(path: path) } catch { reader.fail(path, error); continue }
@@ -53,11 +46,11 @@ struct InspectCommand: ParsableCommand {
             for loaded in reader.load(path, input: input) {
                 var doc = loaded.document
                 var note: String?
-                if doc.publicKey == nil || doc.commentSource == .unknown && (unlock.passphraseFile != nil || Terminal.canPrompt)
+                if doc.publicKey == nil || doc.commentSource == .unknown && (keyFiles.unlock.passphraseFile != nil || Terminal.canPrompt)
                     && doc.withCommentFromPublicFile(beside: path, always: false).commentSource == .unknown {
-                    if unlock.passphraseFile != nil || Terminal.canPrompt {
+                    if keyFiles.unlock.passphraseFile != nil || Terminal.canPrompt {
                         do {
-                            doc = try KeyFile.unlock(doc, passphrase: unlock.passphrase(for: path, document: doc, cache: &passphrase))
+                            doc = try KeyFile.unlock(doc, passphrase: keyFiles.unlock.passphrase(for: path, document: doc, cache: &passphrase))
                         } catch {
                             reader.fail(path, line: doc.line, error)
                         }

@@ -5,6 +5,19 @@ extension FingerprintHash: ExpressibleByArgument {
     public init?(argument: String) { self.init(name: argument) }
 }
 
+/// The key files a reading command takes and the passphrase file that unlocks them (fingerprint,
+/// inspect), with the rule that standard input is read at most once.
+struct KeyFileArguments: ParsableArguments {
+    @OptionGroup var unlock: UnlockOptions
+
+    @Argument(help: ArgumentHelp("Key files; - reads standard input.", valueName: "file"), completion: .file())
+    var files: [String]
+
+    func validate() throws {
+        try StandardInput.checkSingleUse(files: files, passphraseFile: unlock.passphraseFile)
+    }
+}
+
 /// `--passphrase-file`: how to unlock encrypted inputs.
 struct UnlockOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Read the passphrase of encrypted input keys from the first line of this file.", valueName: "file"), completion: .file())

@@ -66,7 +66,7 @@ import Testing
                 Issue.record("not taken: \(raw)"); continue
             }
             let parsed = try #require(try KeyportCommand.parseAsRoot(args) as? FingerprintCommand)
-            #expect(files == parsed.files && hash == parsed.hash && verbose == parsed.verbose && json == parsed.json)
+            #expect(files == parsed.keyFiles.files && hash == parsed.hash && verbose == parsed.verbose && json == parsed.json)
         }
     }
 

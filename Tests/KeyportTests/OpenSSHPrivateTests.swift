@@ -127,8 +127,7 @@ struct OpenSSHPrivateVectorTests {
     func fixtures() throws {
         let dir = fixturesURL.appendingPathComponent("openssh")
         var checked = 0
-        for f in try manifestRows(dir, "MANIFEST", fields: 6) {
-            let bytes = Array(try Data(contentsOf: dir.appendingPathComponent(f[0])))
+        for (f, bytes) in try manifestFiles(dir, "MANIFEST", fields: 6) {
             let doc = try OpenSSHTestSupport.readOne(bytes)
             #expect(doc.publicKey?.fingerprint() == f[5], "\(f[0])")
             #expect(doc.protection.cipherName == f[2], "\(f[0])")

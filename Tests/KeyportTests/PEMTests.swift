@@ -507,8 +507,7 @@ struct PEMTests {
         let directory = fixturesURL.appendingPathComponent("pem")
         var checked = 0
         // file | format | cipher or - | passphrase or - | OpenSSH public line
-        for fields in try manifestRows(directory, "manifest.txt", fields: 5) {
-            let bytes = Array(try Data(contentsOf: directory.appendingPathComponent(fields[0])))
+        for (fields, bytes) in try manifestFiles(directory, "manifest.txt", fields: 5) {
             let documents = try KeyFile.read(bytes).map { try $0.result.get() }
             var document = try #require(documents.last)
             #expect(document.format.rawValue == fields[1], "\(fields[0])")

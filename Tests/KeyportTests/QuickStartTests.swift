@@ -16,11 +16,11 @@ import Testing
                 Issue.record("not taken: \(args)"); continue
             }
             let parsed = try #require(try KeyportCommand.parseAsRoot(args) as? FingerprintCommand)
-            #expect(files == parsed.files)
+            #expect(files == parsed.keyFiles.files)
             #expect(hash == parsed.hash)
             #expect(verbose == parsed.verbose)
             #expect(json == parsed.json)
-            #expect(passphraseFile == parsed.unlock.passphraseFile)
+            #expect(passphraseFile == parsed.keyFiles.unlock.passphraseFile)
         }
         #expect(QuickStart.parse(["--version"]) == .version)
         let left: [[String]] = [

@@ -375,21 +375,13 @@ import Testing
             body[body.count - 1] ^= 0x01
             let damaged = Array((lines[0] + "\n" + Base64.encode(body, lineLength: 70) + "\n" + lines[lines.count - 1] + "\n").utf8)
             let damagedDoc = try #require(try KeyFile.read(damaged).first?.result.get())
-            do {
-                _ = try KeyFile.unlock(damagedDoc, passphrase: SecureBytes("pw"))
-                Issue.record("\(cipher): a damaged file opened")
-            } catch let error as KeyportError {
-                guard case let .integrityCheckFailed(message) = error else { Issue.record("\(cipher): \(error)"); continue }
-                #expect(message.contains("damaged"))
-            }
+            let opened = keyportError { try KeyFile.unlock(damagedDoc, passphrase: SecureBytes("pw")) }
+            guard case let .integrityCheckFailed(message)? = opened else { Issue.record("\(cipher): a damaged file: \(String(describing: opened))"); continue }
+            #expect(message.contains("damaged"))
             // Truncated body (armour kept).
             let cut = Array((lines[0] + "\n" + Base64.encode(body.prefix(body.count - 40), lineLength: 70) + "\n" + lines[lines.count - 1] + "\n").utf8)
-            do {
-                _ = try KeyFile.read(cut)
-                Issue.record("\(cipher): a truncated file read")
-            } catch let error as KeyportError {
-                guard case .truncated = error else { Issue.record("\(cipher): truncation reported as \(error)"); continue }
-            }
+            guard let error = keyportError({ try KeyFile.read(cut) }) else { Issue.record("\(cipher): a truncated file read"); continue }
+            guard case .truncated = error else { Issue.record("\(cipher): truncation reported as \(error)"); continue }
         }
     }
 
@@ -401,20 +393,12 @@ import Testing
         let macLine = try #require(text.split(separator: "\n").first { $0.hasPrefix("Private-MAC: ") })
         let flipped = String(macLine.dropLast()) + (macLine.last == "0" ? "1" : "0")
         let damaged = try #require(try KeyFile.read(Array(text.replacingOccurrences(of: String(macLine), with: flipped).utf8)).first?.result.get())
-        do {
-            _ = try KeyFile.unlock(damaged, passphrase: SecureBytes("pw"))
-            Issue.record("a damaged PPK opened")
-        } catch let error as KeyportError {
-            guard case let .integrityCheckFailed(message) = error else { Issue.record("\(error)"); return }
-            #expect(message.contains("damaged"))
-        }
+        let opened = keyportError { try KeyFile.unlock(damaged, passphrase: SecureBytes("pw")) }
+        guard case let .integrityCheckFailed(message)? = opened else { Issue.record("a damaged PPK: \(String(describing: opened))"); return }
+        #expect(message.contains("damaged"))
         let cut = Array(text.split(separator: "\n").dropLast(2).joined(separator: "\n").utf8)
-        do {
-            _ = try KeyFile.read(cut)
-            Issue.record("a truncated PPK read")
-        } catch let error as KeyportError {
-            guard case .truncated = error else { Issue.record("\(error)"); return }
-        }
+        let read = keyportError { try KeyFile.read(cut) }
+        guard case .truncated? = read else { Issue.record("a truncated PPK: \(String(describing: read))"); return }
     }
 
     @Test func pemWrongPassphraseAndTruncationAreTold() throws {

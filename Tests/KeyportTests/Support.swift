@@ -160,6 +160,25 @@ func manifestRows(_ directory: URL, _ name: String, fields: Int) throws -> [[Str
     }
 }
 
+/// Each row of a fixture manifest with the bytes of the file its first field names.
+func manifestFiles(_ directory: URL, _ name: String, fields: Int) throws -> [(row: [String], bytes: [UInt8])] {
+    try manifestRows(directory, name, fields: fields).map { ($0, Array(try Data(contentsOf: directory.appendingPathComponent($0[0])))) }
+}
+
+/// The `KeyportError` that `body` throws, or nil when it returns (another error type is recorded
+/// as an issue): for tests that check which kind of error a damaged input gets.
+func keyportError(_ body: () throws -> Any) -> KeyportError? {
+    do {
+        _ = try body()
+        return nil
+    } catch let error as KeyportError {
+        return error
+    } catch {
+        Issue.record("not a KeyportError: \(error)")
+        return nil
+    }
+}
+
 /// The value of one `inspect` text row ("  name:   value"), whatever the column width (the width
 /// follows the longest row name, which is not what these tests check).
 func inspectRow(_ name: String, of text: String) -> String? {

@@ -78,9 +78,12 @@ final class TempDir: @unchecked Sendable {
 
     @discardableResult
     func write(_ name: String, _ text: String, mode: Int = 0o600) throws -> String {
+        // Created with its mode (sshd refuses keys and authorized_keys that others may read).
         let p = path(name)
-        try Data(text.utf8).write(to: URL(fileURLWithPath: p))
-        try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: p)
+        try? FileManager.default.removeItem(atPath: p)
+        guard FileManager.default.createFile(atPath: p, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: p])
+        }
         return p
     }
 
