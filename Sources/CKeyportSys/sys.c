@@ -1,6 +1,6 @@
 // Signal handlers for keyport: see include/keyport_sys.h. Everything a handler touches is a
 // static buffer or a sig_atomic_t flag, and it calls only async-signal-safe functions (unlink,
-// tcsetattr, write, signal, sigprocmask, raise).
+// tcsetattr, write, signal, sigprocmask, raise, _exit).
 #define _GNU_SOURCE
 #include "keyport_sys.h"
 #include <errno.h>
@@ -136,6 +136,51 @@ void keyport_tty_guard(int fd, const struct termios *saved, const struct termios
 }
 
 void keyport_tty_release(void) { tty_active = 0; }
+
+// A fault in keyport itself. The Swift runtime's backtracer would print the registers and the
+// memory they point to (perhaps a key) to stderr: instead, one line and exit 70, after the
+// terminal and any temporary file are put right as for SIGINT.
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT};
+static char crash_stack[65536];
+
+static void on_crash(int sig) {
+    if (tty_active) tcsetattr(tty_fd, TCSAFLUSH, &tty_saved);
+    for (int i = 0; i < SLOTS; i++) {
+        if (pending_used[i]) unlink(pending[i]);
+    }
+    char line[64] = "keyport: internal error (signal ";
+    size_t n = strlen(line);
+    char digits[12];
+    int d = 0;
+    for (unsigned v = (unsigned)sig; d == 0 || v > 0; v /= 10) digits[d++] = (char)('0' + v % 10);
+    while (d > 0) line[n++] = digits[--d];
+    line[n++] = ')';
+    line[n++] = '\n';
+    (void)!write(STDERR_FILENO, line, n);
+    _exit(70);
+}
+
+void keyport_crash_guard(void) {
+    // Its own stack, so that a stack overflow still reaches the handler.
+    stack_t alt;
+    memset(&alt, 0, sizeof alt);
+    alt.ss_sp = crash_stack;
+    alt.ss_size = sizeof crash_stack;
+    int flags = sigaltstack(&alt, NULL) == 0 ? SA_ONSTACK : 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_crash;
+    sa.sa_flags = flags;
+    sigfillset(&sa.sa_mask);
+    sigset_t set;
+    sigemptyset(&set);
+    for (unsigned i = 0; i < sizeof crash_signals / sizeof *crash_signals; i++) {
+        sigaction(crash_signals[i], &sa, NULL);
+        sigaddset(&set, crash_signals[i]);
+    }
+    // A mask inherited from the parent must not turn a fault into a silent kill by the kernel.
+    pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+}
 
 static sigset_t blocked_before;
 

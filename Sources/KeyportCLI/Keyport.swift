@@ -1,5 +1,6 @@
 import ArgumentParser
 import Keyport
+import CKeyportSys
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -27,8 +28,13 @@ struct KeyportCommand: ParsableCommand {
     static var versionText: String { ([KeyportVersion.current] + LibraryVersions.lines).joined(separator: "\n") }
 
     static func main() {
+        // A crash prints one line, never the registers and memory the Swift runtime's backtracer
+        // would show (they may point at key material), and exits 70.
+        keyport_crash_guard()
         // Before any key or passphrase is read: no core file of ours may hold them (two syscalls).
         ProcessProtection.disableCoreDumps()
+        // Before libcrypto's first allocation: what it frees is wiped first.
+        ProcessProtection.wipeLibcryptoFrees()
         // Under a file size limit, write(2) then fails with EFBIG, which is reported and cleaned up
         // (no partial temporary file), instead of SIGXFSZ killing the process in the middle.
         signal(SIGXFSZ, SIG_IGN)

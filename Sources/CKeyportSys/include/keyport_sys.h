@@ -29,6 +29,12 @@ void keyport_tty_guard(int fd, const struct termios *saved, const struct termios
 /// The terminal is back as it was: signals no longer touch it.
 void keyport_tty_release(void);
 
+/// Replaces the Swift runtime's crash handlers (its backtracer prints registers and the memory
+/// they point to, which may hold key material) for SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE and
+/// SIGABRT: the handler restores the terminal, removes pending temporary files, writes
+/// "keyport: internal error (signal N)" to stderr and exits with 70. Call first thing in main.
+void keyport_crash_guard(void);
+
 /// Blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in this thread around a step that must not be cut
 /// in two (creating a file and registering it); keyport_signals_unblock delivers what came meanwhile.
 void keyport_signals_block(void);

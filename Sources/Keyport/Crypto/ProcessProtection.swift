@@ -22,6 +22,20 @@ public enum ProcessProtection {
         return ok
     }
 
+    /// Makes libcrypto wipe every block it frees (and every block it moves when growing one):
+    /// OpenSSL's decoders, encoders and parameter exports keep temporary copies of key material
+    /// that they free without clearing. Must run before libcrypto's first allocation, so first
+    /// thing in a program; returns false when it came too late (or on a platform without
+    /// `malloc_usable_size`), and then changes nothing.
+    @discardableResult
+    public static func wipeLibcryptoFrees() -> Bool {
+        #if os(Linux)
+        return keyport_wipe_crypto_heap() == 1
+        #else
+        return false
+        #endif
+    }
+
     #if os(Linux)
     private static let RLIMIT_CORE_VALUE = __rlimit_resource_t(RLIMIT_CORE.rawValue)
     #else

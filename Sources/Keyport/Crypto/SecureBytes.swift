@@ -15,6 +15,24 @@ public final class SecureBytes: @unchecked Sendable, Equatable, CustomStringConv
         count = bytes.count
     }
 
+    /// Lets `body` write the secret straight into the wiped-on-free buffer (as swift-crypto's
+    /// SecureBytes does), so no temporary array ever holds it. `body` gets `capacity` bytes and
+    /// returns how many it initialised.
+    public init(unsafeUninitializedCapacity capacity: Int, initializingWith body: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows {
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity, 1), alignment: 16)
+        buffer.initializeMemory(as: UInt8.self, repeating: 0)
+        do {
+            let written = try body(UnsafeMutableRawBufferPointer(rebasing: buffer[0..<capacity]))
+            precondition(written >= 0 && written <= capacity, "SecureBytes: initialised more than its capacity")
+            storage = buffer
+            count = written
+        } catch {
+            OPENSSL_cleanse(buffer.baseAddress, buffer.count)
+            buffer.deallocate()
+            throw error
+        }
+    }
+
     /// The UTF-8 bytes of `text`, e.g. a passphrase.
     public convenience init(_ text: String) { self.init(Array(text.utf8)) }
 
@@ -49,6 +67,19 @@ public final class SecureBytes: @unchecked Sendable, Equatable, CustomStringConv
 /// Wipes an array that held secret material.
 func wipe(_ bytes: inout [UInt8]) {
     bytes.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
+}
+
+/// Appends `more` to `out`, which holds secret material: when `out` must grow, its old storage is
+/// wiped (Array's own growth frees it as it is).
+func appendWiping<C: Collection>(_ out: inout [UInt8], _ more: C) where C.Element == UInt8 {
+    if out.count + more.count > out.capacity {
+        var bigger: [UInt8] = []
+        bigger.reserveCapacity(max(2 * out.capacity, out.count + more.count))
+        bigger.append(contentsOf: out)
+        wipe(&out)
+        out = bigger
+    }
+    out.append(contentsOf: more)
 }
 
 /// Constant-time equality for MACs and tags.

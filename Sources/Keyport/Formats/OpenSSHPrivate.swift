@@ -341,13 +341,6 @@ enum OpenSSHPrivateFormat {
 
     // MARK: - Private key fields
 
-    /// Reads a secret field into `SecureBytes`, wiping the temporary copy.
-    private static func secret(_ bytes: [UInt8]) -> SecureBytes {
-        var b = bytes
-        defer { wipe(&b) }
-        return SecureBytes(b)
-    }
-
     /// The security-key private fields. Certificates repeat the application here (checked against the
     /// certificate's); plain keys have already read it with their public fields.
     private static func readSecurityKeyTail(_ r: inout SSHReader, certificateApplication expected: String?) throws -> SecretParts {
@@ -357,7 +350,7 @@ enum OpenSSHPrivateFormat {
             }
         }
         let flags = try r.readByte("security key flags")
-        let handle = secret(try r.readString("security key handle"))
+        let handle = try r.readSecretString("security key handle")
         let reserved = try r.readString("reserved")
         return .securityKey(flags: flags, keyHandle: handle, reserved: reserved)
     }
@@ -369,15 +362,14 @@ enum OpenSSHPrivateFormat {
         guard pk.count == size else {
             throw KeyportError.malformed(format: r.context, field: "public key", reason: "\(pk.count) bytes, expected \(size)")
         }
-        var sk = try r.readString("private key")
-        defer { wipe(&sk) }
+        let sk = try r.readSecretString("private key")
         guard sk.count == 2 * size else {
             throw KeyportError.malformed(format: r.context, field: "private key", reason: "\(sk.count) bytes, expected \(2 * size)")
         }
-        guard Array(sk[size...]) == pk else {
+        guard sk.withUnsafeBytes({ $0[size...].elementsEqual(pk) }) else {
             throw KeyportError.keyMismatch("the public key stored inside the \(algorithm.sshName) private key differs")
         }
-        return (pk, SecureBytes(sk[0..<size]))
+        return (pk, sk.withUnsafeBytes { SecureBytes($0[0..<size]) })
     }
 
     static func readPrivateKey(_ r: inout SSHReader, index: Int) throws -> PrivateKey {
@@ -394,13 +386,13 @@ enum OpenSSHPrivateFormat {
             let secretParts: SecretParts
             switch (algorithm, certified.parts) {
             case (.rsa, .rsa):
-                let d = secret(try r.readMPInt("RSA d")), iqmp = secret(try r.readMPInt("RSA iqmp"))
-                let p = secret(try r.readMPInt("RSA p")), q = secret(try r.readMPInt("RSA q"))
+                let d = (try r.readSecretMPInt("RSA d")), iqmp = (try r.readSecretMPInt("RSA iqmp"))
+                let p = (try r.readSecretMPInt("RSA p")), q = (try r.readSecretMPInt("RSA q"))
                 secretParts = .rsa(d: d, p: p, q: q, iqmp: iqmp)
             case (.dsa, .dsa):
-                secretParts = .dsa(x: secret(try r.readMPInt("DSA x")))
+                secretParts = .dsa(x: (try r.readSecretMPInt("DSA x")))
             case (_, .ecdsa):
-                secretParts = .ecdsa(d: secret(try r.readMPInt("EC private scalar")))
+                secretParts = .ecdsa(d: (try r.readSecretMPInt("EC private scalar")))
             case (_, let .eddsa(certPK)):
                 let (pk, seed) = try readEdDSA(&r, algorithm: algorithm)
                 guard pk == certPK else { throw KeyportError.keyMismatch("the private key is not the certified key") }
@@ -420,15 +412,15 @@ enum OpenSSHPrivateFormat {
         case .rsa:
             let n = try r.readMPInt("RSA n"), e = try r.readMPInt("RSA e")
             try PublicParts.rsa(e: e, n: n).checkNotDegenerate(context: r.context)
-            let d = secret(try r.readMPInt("RSA d")), iqmp = secret(try r.readMPInt("RSA iqmp"))
-            let p = secret(try r.readMPInt("RSA p")), q = secret(try r.readMPInt("RSA q"))
+            let d = (try r.readSecretMPInt("RSA d")), iqmp = (try r.readSecretMPInt("RSA iqmp"))
+            let p = (try r.readSecretMPInt("RSA p")), q = (try r.readSecretMPInt("RSA q"))
             return PrivateKey(publicKey: PublicKey(algorithm: .rsa, parts: .rsa(e: e, n: n)), secret: .rsa(d: d, p: p, q: q, iqmp: iqmp))
         case .dsa:
             let parts = try PublicKey.readKeyFields(.dsa, from: &r)
-            return PrivateKey(publicKey: PublicKey(algorithm: .dsa, parts: parts), secret: .dsa(x: secret(try r.readMPInt("DSA x"))))
+            return PrivateKey(publicKey: PublicKey(algorithm: .dsa, parts: parts), secret: .dsa(x: (try r.readSecretMPInt("DSA x"))))
         case .ecdsaP256, .ecdsaP384, .ecdsaP521:
             let parts = try PublicKey.readKeyFields(algorithm, from: &r)
-            return PrivateKey(publicKey: PublicKey(algorithm: algorithm, parts: parts), secret: .ecdsa(d: secret(try r.readMPInt("EC private scalar"))))
+            return PrivateKey(publicKey: PublicKey(algorithm: algorithm, parts: parts), secret: .ecdsa(d: (try r.readSecretMPInt("EC private scalar"))))
         case .ed25519, .ed448:
             let (pk, seed) = try readEdDSA(&r, algorithm: algorithm)
             return PrivateKey(publicKey: PublicKey(algorithm: algorithm, parts: .eddsa(publicKey: pk)), secret: .eddsa(seed: seed))
@@ -449,26 +441,26 @@ enum OpenSSHPrivateFormat {
             guard case let .securityKey(flags, handle, reserved) = key.secret else { throw mismatch() }
             w.writeString(application)
             w.writeByte(flags)
-            w.writeString(handle.bytes)
+            w.writeString(handle)
             w.writeString(reserved)
         }
         func mismatch() -> KeyportError { KeyportError.cannotEncode("the private part does not fit a \(pub.algorithm.sshName) key") }
         switch (pub.parts, key.secret) {
         case let (.rsa(e, n), .rsa(d, p, q, iqmp)):
             if !isCertificate { w.writeMPInt(n); w.writeMPInt(e) }
-            w.writeMPInt(d.bytes); w.writeMPInt(iqmp.bytes); w.writeMPInt(p.bytes); w.writeMPInt(q.bytes)
+            w.writeMPInt(d); w.writeMPInt(iqmp); w.writeMPInt(p); w.writeMPInt(q)
         case let (.dsa(p, q, g, y), .dsa(x)):
             if !isCertificate { w.writeMPInt(p); w.writeMPInt(q); w.writeMPInt(g); w.writeMPInt(y) }
-            w.writeMPInt(x.bytes)
+            w.writeMPInt(x)
         case let (.ecdsa(point), .ecdsa(d)):
             if !isCertificate { w.writeString(pub.algorithm.curveName ?? ""); w.writeString(point) }
-            w.writeMPInt(d.bytes)
+            w.writeMPInt(d)
         case let (.eddsa(pk), .eddsa(seed)):
             // Ed25519 certificates repeat pk too (sshkey.c requires it).
             w.writeString(pk)
-            var sk = seed.bytes + pk
-            w.writeString(sk)
-            wipe(&sk)
+            w.writeUInt32(UInt32(seed.count + pk.count))
+            seed.withUnsafeBytes { w.writeRaw($0) }
+            w.writeRaw(pk)
         case let (.securityKeyECDSA(point, application), _):
             if !isCertificate { w.writeString(pub.algorithm.curveName ?? ""); w.writeString(point) }
             try skTail(application)

@@ -245,10 +245,11 @@ public enum PEMFormat {
     /// that is not a key is an error.
     static func decode(_ bytes: [UInt8]) throws -> [KeyDocument] {
         var documents: [KeyDocument] = []
-        let blocks = try blocks(bytes)
-        for var block in blocks {
-            // An unencrypted private key's DER: libcrypto has made its own (cleared-on-free) copy.
-            defer { wipe(&block.der) }
+        var blocks = try blocks(bytes)
+        // An unencrypted private key's DER: wiped in the array itself once the loop's copies are gone
+        // (wiping a copy would only wipe a fresh copy of the shared storage).
+        defer { for index in blocks.indices { wipe(&blocks[index].der) } }
+        for block in blocks {
             if block.label == "EC PARAMETERS" { continue }
             guard let structure = Structure(label: block.label) else {
                 if block.label == "OPENSSH PRIVATE KEY" {

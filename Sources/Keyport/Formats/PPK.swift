@@ -174,7 +174,7 @@ public enum PPKFormat {
     /// The type-specific private fields, unpadded. The caller wipes the result.
     static func privateBlob(_ key: PrivateKey) throws -> [UInt8] {
         var blob: [UInt8] = []
-        blob.reserveCapacity(1200)
+        blob.reserveCapacity(8192) // RSA-16384 fits: growing would free unwiped copies
         switch key.secret {
         case let .rsa(d, p, q, iqmp):
             for part in [d, p, q, iqmp] { part.withUnsafeBytes { appendMPInt(&blob, $0) } }
@@ -462,15 +462,15 @@ public enum PPKFormat {
         let secret: SecretParts
         switch file.publicKey.algorithm {
         case .rsa:
-            secret = .rsa(d: SecureBytes(try r.readMPInt("RSA d")), p: SecureBytes(try r.readMPInt("RSA p")),
-                          q: SecureBytes(try r.readMPInt("RSA q")), iqmp: SecureBytes(try r.readMPInt("RSA iqmp")))
+            secret = .rsa(d: try r.readSecretMPInt("RSA d"), p: try r.readSecretMPInt("RSA p"),
+                          q: try r.readSecretMPInt("RSA q"), iqmp: try r.readSecretMPInt("RSA iqmp"))
         case .dsa:
-            secret = .dsa(x: SecureBytes(try r.readMPInt("DSA x")))
+            secret = .dsa(x: try r.readSecretMPInt("DSA x"))
         case .ecdsaP256, .ecdsaP384, .ecdsaP521:
-            secret = .ecdsa(d: SecureBytes(try r.readMPInt("EC private scalar")))
+            secret = .ecdsa(d: try r.readSecretMPInt("EC private scalar"))
         case .ed25519, .ed448:
             let expected = file.publicKey.algorithm.eddsaKeyBytes ?? 0
-            let seed = SecureBytes(try r.readString("EdDSA seed"))
+            let seed = try r.readSecretString("EdDSA seed")
             guard seed.count == expected else {
                 throw KeyportError.malformed(format: format, field: "private blob", reason: "\(file.publicKey.algorithm.sshName) seed is \(seed.count) bytes, expected \(expected)")
             }
@@ -482,122 +482,5 @@ public enum PPKFormat {
             throw KeyportError.malformed(format: format, field: "private blob", reason: "\(r.remaining) unexpected bytes after the key fields")
         }
         return PrivateKey(publicKey: file.publicKey, secret: secret)
-    }
-
-    // MARK: - Lines
-
-    /// PuTTY's line discipline (sshpubk.c read_header/read_body): a header is `Name: value` with a
-    /// name of at most 39 bytes; a line ends at CR or LF, and one more CR or LF right after is part of
-    /// the same line end, so LF, CRLF and CR files all read.
-    struct LineReader {
-        let bytes: [UInt8]
-        var position = 0
-        var lineNumber = 1
-
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
-
-        var atEnd: Bool { position >= bytes.count }
-
-        var restIsBlank: Bool { bytes[min(position, bytes.count)...].allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D } }
-
-        /// Is the next line base64 (so a line counter before it was too small)?
-        var nextLineIsBase64: Bool {
-            var copy = self
-            let text = copy.line()
-            return !text.isEmpty && text.allSatisfy(Self.isBase64)
-        }
-
-        /// The next line without its line end.
-        mutating func line() -> ArraySlice<UInt8> {
-            let start = position
-            while position < bytes.count, bytes[position] != 0x0A, bytes[position] != 0x0D { position += 1 }
-            let text = bytes[start..<position]
-            if position < bytes.count {
-                position += 1
-                if position < bytes.count, bytes[position] == 0x0A || bytes[position] == 0x0D { position += 1 }
-            }
-            lineNumber += 1
-            return text
-        }
-
-        /// Splits `Name: value`; nil when the line is not a header.
-        static func split(_ line: ArraySlice<UInt8>) -> (String, [UInt8])? {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon - line.startIndex <= 39,
-                  colon + 1 < line.endIndex, line[colon + 1] == 0x20 else { return nil }
-            return (String(decoding: line[line.startIndex..<colon], as: UTF8.self), Array(line[(colon + 2)...]))
-        }
-
-        mutating func header() throws -> (String, [UInt8]) {
-            guard !atEnd else { throw KeyportError.truncated(format: PPKFormat.format, field: "first line") }
-            guard let pair = Self.split(line()) else {
-                throw KeyportError.malformed(format: PPKFormat.format, field: "line \(lineNumber - 1)", reason: "expected a \"Name: value\" header")
-            }
-            return pair
-        }
-
-        /// Reads the header `name`. `after` names the line counter before it, so that base64 where the
-        /// header belongs is reported as that counter being too small.
-        mutating func expect(_ name: String, after counter: String? = nil) throws -> [UInt8] {
-            let number = lineNumber
-            guard !atEnd else { throw KeyportError.truncated(format: PPKFormat.format, field: "\(name) header (the file ends at line \(number))") }
-            let text = line()
-            guard let (found, value) = Self.split(text) else {
-                if let counter, !text.isEmpty, text.allSatisfy(Self.isBase64) {
-                    throw KeyportError.malformed(format: PPKFormat.format, field: counter,
-                                                 reason: "more base64 lines follow than the count says (line \(number) holds base64 where the \(name) header belongs)")
-                }
-                throw KeyportError.malformed(format: PPKFormat.format, field: name, reason: "expected the \"\(name):\" header on line \(number)")
-            }
-            guard found == name else {
-                throw KeyportError.malformed(format: PPKFormat.format, field: name,
-                                             reason: "expected the \"\(name):\" header on line \(number), found \"\(PublicKey.printable(found))\"")
-            }
-            return value
-        }
-
-        mutating func count(_ name: String, after counter: String? = nil) throws -> Int {
-            let text = String(decoding: try expect(name, after: counter), as: UTF8.self)
-            guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int(text), n <= PPKFormat.maximumLines else {
-                throw KeyportError.malformed(format: PPKFormat.format, field: name, reason: "\"\(PublicKey.printable(text))\" is not a line count")
-            }
-            return n
-        }
-
-        mutating func uint32(_ name: String) throws -> Int {
-            let text = String(decoding: try expect(name), as: UTF8.self)
-            guard !text.isEmpty, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = UInt32(text) else {
-                throw KeyportError.malformed(format: PPKFormat.format, field: name, reason: "\"\(PublicKey.printable(text))\" is not a 32-bit number")
-            }
-            return Int(n)
-        }
-
-        static func isBase64(_ c: UInt8) -> Bool {
-            (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2B || c == 0x2F || c == 0x3D
-        }
-
-        /// Reads `count` base64 lines. A header or the end of the file inside them means the count
-        /// is larger than the data.
-        mutating func blob(_ count: Int, counter: String, observations: inout [Observation]) throws -> [UInt8] {
-            var out: [UInt8] = []
-            for i in 0..<count {
-                let number = lineNumber
-                guard !atEnd else {
-                    throw KeyportError.truncated(format: PPKFormat.format, field: "\(counter) data (\(count) lines announced, the file ends after \(i))")
-                }
-                let text = line()
-                if let (name, _) = Self.split(text) {
-                    throw KeyportError.malformed(format: PPKFormat.format, field: counter,
-                                                 reason: "\(count) lines announced but only \(i) base64 lines follow (line \(number) is the \"\(PublicKey.printable(name))\" header)")
-                }
-                guard text.allSatisfy(Self.isBase64), let decoded = Base64.decode(text) else {
-                    throw KeyportError.malformed(format: PPKFormat.format, field: counter, reason: "line \(number) is not base64")
-                }
-                if text.count > 64 || text.count % 4 != 0 {
-                    observations.append(Observation(.ppkLineWidth, "line \(number) has \(text.count) base64 characters; PuTTY needs at most 64 and a multiple of 4"))
-                }
-                out += decoded
-            }
-            return out
-        }
     }
 }

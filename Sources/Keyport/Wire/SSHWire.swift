@@ -93,6 +93,29 @@ public struct SSHReader: Sendable {
         return Array(raw.drop(while: { $0 == 0 }))
     }
 
+    /// Reads a secret `string` (an EdDSA private key, a security-key handle) straight into
+    /// `SecureBytes`: no temporary copy is left behind.
+    public mutating func readSecretString(_ field: String) throws -> SecureBytes {
+        let (start, count) = try readStringRange(field)
+        return secure(start..<start + count)
+    }
+
+    /// Reads a secret `mpint` (RSA d, p, q, iqmp; DSA x; an EC scalar) straight into `SecureBytes`,
+    /// as `readMPInt` does (non-negative, leading zeros dropped), without temporary copies.
+    public mutating func readSecretMPInt(_ field: String) throws -> SecureBytes {
+        let (start, count) = try readStringRange(field)
+        if count > 0, bytes[start] & 0x80 != 0 {
+            throw KeyportError.malformed(format: context, field: field, reason: "negative integer")
+        }
+        var first = start
+        while first < start + count, bytes[first] == 0 { first += 1 }
+        return secure(first..<start + count)
+    }
+
+    private func secure(_ range: Range<Int>) -> SecureBytes {
+        bytes.withUnsafeBytes { SecureBytes(UnsafeRawBufferPointer(rebasing: $0[range])) }
+    }
+
     /// Reads a comma-separated name-list; empty names are an error.
     public mutating func readNameList(_ field: String) throws -> [String] {
         let text = try readText(field)
@@ -121,10 +144,22 @@ public struct SSHWriter: Sendable {
     public init(capacity: Int = 256) { bytes.reserveCapacity(capacity) }
 
     /// Appends one byte.
-    public mutating func writeByte(_ value: UInt8) { bytes.append(value) }
+    public mutating func writeByte(_ value: UInt8) { reserve(1); bytes.append(value) }
+
+    /// Makes room for `count` more bytes. A writer may hold private fields: when it grows, the old
+    /// storage is wiped before it is freed (Array's own growth would free it as it is).
+    private mutating func reserve(_ count: Int) {
+        guard bytes.count + count > bytes.capacity else { return }
+        var bigger: [UInt8] = []
+        bigger.reserveCapacity(max(2 * bytes.capacity, bytes.count + count))
+        bigger.append(contentsOf: bytes)
+        wipe(&bytes)
+        bytes = bigger
+    }
 
     /// Appends a big-endian uint32.
     public mutating func writeUInt32(_ value: UInt32) {
+        reserve(4)
         bytes.append(UInt8(truncatingIfNeeded: value >> 24))
         bytes.append(UInt8(truncatingIfNeeded: value >> 16))
         bytes.append(UInt8(truncatingIfNeeded: value >> 8))
@@ -138,12 +173,22 @@ public struct SSHWriter: Sendable {
     }
 
     /// Appends bytes without a length prefix.
-    public mutating func writeRaw<C: Collection>(_ raw: C) where C.Element == UInt8 { bytes.append(contentsOf: raw) }
+    public mutating func writeRaw<C: Collection>(_ raw: C) where C.Element == UInt8 { reserve(raw.count); bytes.append(contentsOf: raw) }
 
     /// Appends a string: uint32 length, then the bytes.
     public mutating func writeString<C: Collection>(_ raw: C) where C.Element == UInt8 {
         writeUInt32(UInt32(raw.count))
-        bytes.append(contentsOf: raw)
+        writeRaw(raw)
+    }
+
+    /// Appends a secret as a string, copied from its buffer only into this writer's.
+    public mutating func writeString(_ secret: SecureBytes) {
+        secret.withUnsafeBytes { writeString($0) }
+    }
+
+    /// Appends a secret magnitude as an mpint, copied from its buffer only into this writer's.
+    public mutating func writeMPInt(_ secret: SecureBytes) {
+        secret.withUnsafeBytes { writeMPInt($0) }
     }
 
     /// Appends the UTF-8 bytes of `text` as a string.
@@ -152,14 +197,18 @@ public struct SSHWriter: Sendable {
     /// Writes a non-negative magnitude as an mpint: leading zeros stripped, one 0x00 added when the
     /// top bit is set, zero as the empty string.
     public mutating func writeMPInt(_ magnitude: [UInt8]) {
+        magnitude.withUnsafeBytes { writeMPInt($0) }
+    }
+
+    private mutating func writeMPInt(_ magnitude: UnsafeRawBufferPointer) {
         let trimmed = magnitude.drop(while: { $0 == 0 })
         if let first = trimmed.first, first & 0x80 != 0 {
             writeUInt32(UInt32(trimmed.count + 1))
-            bytes.append(0)
+            writeByte(0)
         } else {
             writeUInt32(UInt32(trimmed.count))
         }
-        bytes.append(contentsOf: trimmed)
+        writeRaw(trimmed)
     }
 
     /// Appends a comma-separated name-list.
