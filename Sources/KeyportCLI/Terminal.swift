@@ -78,17 +78,18 @@ enum Terminal {
         writeError(text)
     }
 
-    static func warn(_ message: String) {
-        guard !quiet else { return }
-        writeError("keyport: " + Colour.standardError.paint("warning:", .yellow) + " \(SafeText.escape(message))\n")
-    }
+    static func warn(_ message: String) { warn(place: "", message) }
 
     /// `keyport: FILE[:LINE]: warning: message`: something about one input that did not stop it
     /// from being read (a repaired paste).
     static func warn(_ path: String, line: Int?, _ message: String) {
+        warn(place: SafeText.escape(FileIO.displayName(path)) + (line.map { ":\($0)" } ?? "") + ": ", message)
+    }
+
+    /// `keyport: PLACE warning: message`, the place already escaped; nothing with `-q`.
+    private static func warn(place: String, _ message: String) {
         guard !quiet else { return }
-        writeError("keyport: " + SafeText.escape(FileIO.displayName(path)) + (line.map { ":\($0)" } ?? "") + ": "
-                   + Colour.standardError.paint("warning:", .yellow) + " \(SafeText.escape(message))\n")
+        writeError("keyport: " + place + Colour.standardError.paint("warning:", .yellow) + " \(SafeText.escape(message))\n")
     }
 
     static func writeError(_ text: String) {

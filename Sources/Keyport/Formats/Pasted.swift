@@ -192,7 +192,7 @@ public enum PasteRepair {
             repairs.append("a UTF-8 byte-order mark before the key (as Notepad saves it)")
         }
         let markers = ["-----BEGIN ", "PuTTY-User-Key-File-", "---- BEGIN SSH2 "]
-        let armoured = markers.contains { contains(text, Array($0.utf8)) }
+        let armoured = markers.contains { text.contains(Array($0.utf8)) }
         // Public lines keep a CR as part of their comment, as ssh-keygen prints it: only armoured
         // text loses its CRs.
         if armoured { normaliseArmoured(&text, repairs: &repairs) }
@@ -237,17 +237,12 @@ public enum PasteRepair {
     static let flattened = "armour flattened onto one line (as in a CI secret or .env file)"
     static let flattenedCutOff = "armour flattened onto one line without its END line"
 
-    static func contains(_ bytes: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard needle.count <= bytes.count else { return false }
-        return (0...(bytes.count - needle.count)).contains { i in bytes[i] == needle[0] && bytes[i..<(i + needle.count)].elementsEqual(needle) }
-    }
-
     /// Literal `\n`, quotes, CRs, indentation and trailing blanks of armoured text (PEM, openssh-key-v1,
     /// PPK, RFC 4716), then a flattened PEM or OpenSSH armour rebuilt with its line breaks.
     static func normaliseArmoured(_ text: inout [UInt8], repairs: inout [String]) {
         let backslash = UInt8(ascii: "\\"), lf = UInt8(ascii: "\n"), cr = UInt8(ascii: "\r")
         // Literal \n (and \r\n) as JSON, YAML and .env files write line breaks.
-        if contains(text, [backslash, UInt8(ascii: "n")]), text.filter({ $0 == lf }).count <= 2 {
+        if text.contains([backslash, UInt8(ascii: "n")]), text.filter({ $0 == lf }).count <= 2 {
             var out: [UInt8] = []
             out.reserveCapacity(text.count)
             var i = 0
@@ -261,8 +256,8 @@ public enum PasteRepair {
             text = out
             repairs.append("line breaks written as \\n (as in a CI secret or .env file)")
         }
-        if contains(text, [cr]) {
-            let crlf = contains(text, [cr, lf])
+        if text.contains(cr) {
+            let crlf = text.contains([cr, lf])
             var out: [UInt8] = []
             for (i, b) in text.enumerated() where b != cr || (i + 1 < text.count && text[i + 1] != lf && !crlf) {
                 out.append(b == cr ? lf : b)
@@ -432,7 +427,7 @@ extension OpenSSHPublicFormat {
     static func joinRun(_ run: [(number: Int, text: ArraySlice<UInt8>, error: KeyportError)]) -> [KeyEntry] {
         guard !run.isEmpty else { return [] }
         func trimmed(_ i: Int) -> String {
-            String(decoding: run[i].text, as: UTF8.self).trimmingCharacters { $0 == " " || $0 == "\t" || $0 == "\r" }
+            String(String(decoding: run[i].text, as: UTF8.self).trimmingBlanks())
         }
         var out: [KeyEntry] = []
         var i = 0
@@ -488,11 +483,5 @@ extension OpenSSHPublicFormat {
         }
         flushPending()
         return out
-    }
-}
-
-private extension String {
-    func trimmingCharacters(_ blank: (Character) -> Bool) -> String {
-        String(drop(while: blank).reversed().drop(while: blank).reversed())
     }
 }
