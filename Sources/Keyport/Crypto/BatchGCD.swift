@@ -4,7 +4,9 @@
 // and "Fast multiplication and its applications" (2008); the product-tree / remainder-tree form used
 // by Heninger, Durumeric, Wustrow and Halderman, "Mining Your Ps and Qs", USENIX Security 2012, §3.3.
 //
-//   product tree    P[0] = (N_1 … N_k);  P[l+1][i] = P[l][2i] · P[l][2i+1]   (an odd last node is carried)
+//   product tree    balanced: the pair level holds nodes of one or two leaves spread evenly, each
+//                   level above multiplies pairs (P_v = P_c · P_s), so the nodes of a level are
+//                   within one leaf of each other in size (see `Shape`)
 //   wanted          z_i = (∏_{j≠i} N_j) mod N_i,   g_i = gcd(N_i, z_i)
 //
 // g_i ≠ 1 exactly when N_i shares a factor with some other modulus. The textbook remainder tree gets
@@ -18,12 +20,13 @@
 // Precision: an error ε in y_v becomes ε · P_s² in y_c, so y_v needs 2·bits(P_v) − bits(N) fraction
 // bits to leave less than 1/(2N) at the leaf (plus guard bits for the truncation at each level: the
 // bound grows by at most 2⁴ per level). The root itself is never formed: the two top nodes L and R get
-// y_L = frac(R / L) and y_R = frac(L / R) by one division each, in parallel. Levels run on all cores
-// (the top levels have few but large nodes, which the two-node split keeps busy on two cores); each
-// product level is released as soon as the level below has its fractions. The bottom levels are not
-// kept at all: below level `localLevels` each subtree rebuilds its small products and finishes its
-// leaves on its own, subtrees on all cores (memory: the tree keeps log₂(n) − 8 input-sized levels,
-// not log₂(n)).
+// y_L = frac(R / L) and y_R = frac(L / R) by one long division each, in parallel. Levels run on all
+// cores; the balanced shape gives the two top nodes, and every level's nodes, equal work, so both
+// cores stay busy where a level has two or four huge nodes. Each parent's fraction and its children's
+// products are released as soon as both children have their fractions. The bottom levels are not
+// kept at all: below the subtree roots (2^localLevels leaves each) every subtree rebuilds its small
+// products and finishes its leaves on its own, subtrees on all cores (memory: the tree keeps
+// log₂(n) − localLevels input-sized levels, not log₂(n)).
 //
 // The moduli with g_i ≠ 1 are then grouped by g_i (see `pairs`), which names the partners in time
 // linear in the output when the shared parts are distinct primes, as in every real data set; only
@@ -66,8 +69,9 @@ public enum BatchGCD {
     /// Levels at the bottom of the product tree that are not kept: each subtree of at most
     /// 2^localLevels leaves rebuilds its own products on the way down (a few per cent more
     /// multiplication, all of it at small sizes) instead of holding them from the way up; every kept
-    /// level of the tree is as large as the input, so this saves that many input-sized levels of memory.
-    static let localLevels = 8
+    /// level of the tree is as large as the input, so this saves that many input-sized levels of memory
+    /// (20,000 moduli: 3 of the 14 product levels kept, at the top where the memory peaks).
+    static let localLevels = 12
 
     /// The shape of the balanced product tree over n ≥ 3 leaves. Level k (k ≥ 1) has 2^k nodes; the
     /// lowest, the pair level (k = depth − 1), has nodes of one or two leaves spread evenly (node i
@@ -78,12 +82,12 @@ public enum BatchGCD {
         let leaves: Int, depth: Int
         /// The level whose nodes are subtree roots: kept product levels are 1…roots.
         let roots: Int
-        init(leaves n: Int) {
+        init(leaves n: Int, localLevels: Int) {
             var d = 1
             while 1 << d < n { d += 1 }
             leaves = n
             depth = d
-            roots = d >= BatchGCD.localLevels + 2 ? d - BatchGCD.localLevels : d - 1
+            roots = d >= localLevels + 2 ? d - localLevels : d - 1
         }
         var pairCount: Int { 1 << (depth - 1) }
         /// Levels from a subtree root down to its pair-level nodes.
@@ -92,8 +96,9 @@ public enum BatchGCD {
     }
 
     /// g_i = gcd(N_i, ∏_{j≠i} N_j) for every leaf (1 when N_i shares nothing). Needs at least two
-    /// leaves, all above 1.
-    static func sharedParts(_ leaves: GMPArray) -> GMPArray {
+    /// leaves, all above 1. `localLevels` is a parameter for the tests (small trees with rebuilt
+    /// subtrees).
+    static func sharedParts(_ leaves: GMPArray, localLevels: Int = localLevels) -> GMPArray {
         var minimumBits = Int.max
         for i in 0..<leaves.count { minimumBits = min(minimumBits, bits(leaves[i])) }
         let gcds = GMPArray(count: leaves.count)
@@ -103,7 +108,7 @@ public enum BatchGCD {
             finish(leaves, range: 0..<2, fractions: fractions, offset: 0, bits: fractionBits, into: gcds)
             return gcds
         }
-        let shape = Shape(leaves: leaves.count)
+        let shape = Shape(leaves: leaves.count, localLevels: localLevels)
         let tree = Precision(minimumBits: minimumBits, guardBits: 64 + 4 * (shape.depth + 1))
 
         // Product tree, bottom up: the subtrees (on all cores) give the roots; the levels above are
@@ -192,17 +197,26 @@ public enum BatchGCD {
     }
 
     /// The fractions of the two top nodes L and R, as integers Y = ⌊y · 2^b⌋: y_L = frac(R / L),
-    /// y_R = frac(L / R) (one division each, in parallel). The nodes are released.
+    /// y_R = frac(L / R), one long division each, the two in parallel. Each quotient (b ≈ 2·bits(L)
+    /// bits) is made in two halves, r ← (r · 2^(b/2)) divmod L twice from r = R mod L: the same work,
+    /// but GMP's scratch for a b/2-bit quotient is a third smaller, and the top is where the memory
+    /// peaks (two of these at once).
     static func top(_ nodes: GMPArray, tree: Precision) -> (GMPArray, [Int]) {
         let b = [tree.bits(nodes[0]), tree.bits(nodes[1])]
         let out = GMPArray(count: 2)
         parallelFor(2) { i in
             // `t` is reached only through raw pointers: keep it alive across the calls.
-            let t = GMPArray(count: 1)
+            let t = GMPArray(count: 2)
             withExtendedLifetime(t) {
-                __gmpz_mul_2exp(t[0], nodes[1 - i], mp_bitcnt_t(b[i]))
-                __gmpz_fdiv_q(out[i], t[0], nodes[i])
-                __gmpz_fdiv_r_2exp(out[i], out[i], mp_bitcnt_t(b[i]))
+                let (r, q) = (t[0], t[1])
+                __gmpz_fdiv_r(r, nodes[1 - i], nodes[i])
+                let half = b[i] / 2
+                for shift in [half, b[i] - half] {
+                    __gmpz_mul_2exp(r, r, mp_bitcnt_t(shift))
+                    __gmpz_fdiv_qr(q, r, r, nodes[i])
+                    __gmpz_mul_2exp(out[i], out[i], mp_bitcnt_t(shift))
+                    __gmpz_add(out[i], out[i], q)
+                }
             }
         }
         return (out, b)
@@ -225,12 +239,12 @@ public enum BatchGCD {
         let levelBits = (0..<level.count).map { tree.bits(level[$0]) }
         let next = GMPArray(count: level.count)
         let body: @Sendable (Int) -> Void = { p in
-            for c in [2 * p, 2 * p + 1] {
-                step(next[c], parent: parent[p], parentBits: parentBits[p], sibling: level[c ^ 1], bits: levelBits[c])
-            }
-            parent.release(p)
-            level.release(2 * p)
+            // The first child's step is the last use of the second child's product, and so on.
+            step(next[2 * p], parent: parent[p], parentBits: parentBits[p], sibling: level[2 * p + 1], bits: levelBits[2 * p])
             level.release(2 * p + 1)
+            step(next[2 * p + 1], parent: parent[p], parentBits: parentBits[p], sibling: level[2 * p], bits: levelBits[2 * p + 1])
+            level.release(2 * p)
+            parent.release(p)
         }
         if parallel { parallelFor(parent.count, body) } else { for p in 0..<parent.count { body(p) } }
         return (next, levelBits)
