@@ -41,8 +41,8 @@ struct KeyportCommand: ParsableCommand {
         // Attached short-option values split off first, for every parser alike.
         let arguments = ShortOptions.split(Array(CommandLine.arguments.dropFirst()))
         do {
-            try UsageErrors.check(arguments)
             // One key-derivation budget for the whole run: many keys or files cannot multiply the bound.
+            // QuickStart takes only command lines that name a known command correctly.
             let quick = try KDFLimits.$runBudget.withValue(KDFBudget()) {
                 try QuickStart.run(arguments)
             }
@@ -50,6 +50,7 @@ struct KeyportCommand: ParsableCommand {
                 StandardOutput.finish()
                 return
             }
+            try UsageErrors.check(arguments)
             var command = try parseAsRoot(arguments)
             try KDFLimits.$runBudget.withValue(KDFBudget()) { try command.run() }
             // Nothing counts as done until it reached standard output (a failure exits 74 here).
