@@ -50,8 +50,17 @@ struct KeyportCommand: ParsableCommand {
                 StandardOutput.finish()
                 return
             }
-            try UsageErrors.check(arguments)
-            var command = try parseAsRoot(arguments)
+            // libcrypto sets itself up on the other core while ArgumentParser parses.
+            let warmUp = LibcryptoWarmUp.start()
+            var command: ParsableCommand
+            do {
+                try UsageErrors.check(arguments)
+                command = try parseAsRoot(arguments)
+            } catch {
+                warmUp.wait()
+                throw error
+            }
+            warmUp.wait()
             try KDFLimits.$runBudget.withValue(KDFBudget()) { try command.run() }
             // Nothing counts as done until it reached standard output (a failure exits 74 here).
             StandardOutput.finish()
