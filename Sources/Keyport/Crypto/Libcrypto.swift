@@ -1,5 +1,4 @@
 internal import CLibcrypto
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,10 +29,10 @@ enum Libcrypto {
 
 /// libcrypto's one-time set-up, started on another thread so that it overlaps what the caller does
 /// meanwhile (the command-line tool: parsing its command line, about 13 M instructions through
-/// ArgumentParser's reflection). The set-up is what the first cipher, digest and random request pay
+/// ArgumentParser's reflection). The set-up is what the first cipher and digest requests pay
 /// otherwise, one after the other on the main thread: initialisation, the default provider, the
-/// method tables of its ciphers and digests (`ossl_method_construct`, 9 M instructions on the first
-/// fetches, measured with callgrind), the DRBG.
+/// method tables of its ciphers and digests (`ossl_method_construct`; 9 M instructions on the first
+/// fetches, measured with callgrind).
 ///
 /// ```swift
 /// let warmUp = LibcryptoWarmUp.start()
@@ -42,23 +41,35 @@ enum Libcrypto {
 /// ```
 ///
 /// `wait()` must come before the process exits: libcrypto's clean-up at exit must not run while the
-/// set-up is still under way.
-public struct LibcryptoWarmUp: @unchecked Sendable {
-    private let group = DispatchGroup()
+/// set-up is still under way. A plain thread, not Dispatch: Dispatch opens descriptors when it
+/// starts, and with standard output closed (`>&-`) one of them would take descriptor 1, turning
+/// the "bad file descriptor" of a write to standard output into a write to Dispatch's.
+public final class LibcryptoWarmUp: @unchecked Sendable {
+    private var thread: pthread_t?
 
-    /// Starts the set-up on another thread.
+    private init() {}
+
+    /// Starts the set-up on another thread (or does nothing when no thread can be made: the first
+    /// use then pays for it, as before).
     public static func start() -> LibcryptoWarmUp {
         let warmUp = LibcryptoWarmUp()
-        DispatchQueue.global().async(group: warmUp.group) {
+        var thread = pthread_t()
+        if pthread_create(&thread, nil, { _ in
             Libcrypto.ensureInitialized()
             // Fetched and released: the provider keeps what it built in its method store.
             EVP_CIPHER_free(EVP_CIPHER_fetch(nil, "AES-256-CTR", nil))
             EVP_MD_free(EVP_MD_fetch(nil, "SHA2-256", nil))
-            _ = RAND_status()
+            return nil
+        }, nil) == 0 {
+            warmUp.thread = thread
         }
         return warmUp
     }
 
-    /// Returns when the set-up is done.
-    public func wait() { group.wait() }
+    /// Returns when the set-up is done (at once the second time).
+    public func wait() {
+        guard let thread else { return }
+        pthread_join(thread, nil)
+        self.thread = nil
+    }
 }
