@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -192,3 +195,9 @@ void keyport_signals_block(void) {
 }
 
 void keyport_signals_unblock(void) { pthread_sigmask(SIG_SETMASK, &blocked_before, NULL); }
+
+void keyport_return_free_memory(void) {
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}

@@ -139,6 +139,19 @@ import Testing
         }
     }
 
+    /// The level-2 step in two half-size products gives the same fraction as the one-product step,
+    /// for parents of odd and even limb counts, short parents and the smallest children.
+    @Test func leanStepMatchesStep() throws {
+        for (parentBits, siblingBits, childBits) in [(4_000, 1_000, 2_000), (6_401, 1_601, 3_100), (130, 33, 65), (64, 16, 1)] {
+            let values = GMPArray(count: 4)
+            GMPInteger.load(values[0], try Self.randomOdd(bits: parentBits - 3).bytes)
+            GMPInteger.load(values[1], try Self.randomOdd(bits: siblingBits).bytes)
+            BatchGCD.step(values[2], parent: values[0], parentBits: parentBits, sibling: values[1], bits: childBits)
+            BatchGCD.leanStep(values[3], parent: values[0], parentBits: parentBits, sibling: values[1], bits: childBits)
+            #expect(GMPInteger.export(values[2]) == GMPInteger.export(values[3]), "\(parentBits)-bit parent")
+        }
+    }
+
     @Test func valuesBelowTwoTakeNoPart() throws {
         let p = try lintRandomPrime(bits: 128)
         let a = p.multiplied(by: try lintRandomPrime(bits: 128)).bytes

@@ -40,4 +40,7 @@ void keyport_crash_guard(void);
 void keyport_signals_block(void);
 void keyport_signals_unblock(void);
 
+/// Returns memory that malloc holds free to the system (glibc's malloc_trim(0)); nothing elsewhere.
+void keyport_return_free_memory(void);
+
 #endif

@@ -34,6 +34,7 @@
 
 internal import CGMP
 import Dispatch
+internal import CKeyportSys
 
 /// Two moduli of the input that have a common prime factor.
 public struct SharedFactorPair: Sendable, Equatable, Hashable {
@@ -122,14 +123,17 @@ public enum BatchGCD {
         }
         var levels = [roots]
         while levels[0].count > 2 { levels.insert(productLevel(levels[0]), at: 0) }
+        returnFreedMemory()
 
         // y_L = frac(R / L), y_R = frac(L / R); then down the kept levels, each on all cores. A
         // level's products are released as its fractions are made (`descend`).
         var (fractions, fractionBits) = top(levels.removeFirst(), tree: tree)
         while !levels.isEmpty {
+            returnFreedMemory()
             (fractions, fractionBits) = descend(levels.removeFirst(), parent: fractions, parentBits: fractionBits,
-                                                tree: tree, parallel: true)
+                                                tree: tree, parallel: true, lean: fractions.count == 2)
         }
+        returnFreedMemory()
 
         // The rest per subtree, the subtrees on all cores: rebuild the subtree's products, go down to
         // its pair-level nodes, then to their leaves, and finish them.
@@ -231,19 +235,55 @@ public enum BatchGCD {
         __gmpz_fdiv_q_2exp(child, child, mp_bitcnt_t(parentBits - bits))
     }
 
+    /// `step` in two half-size multiplications, for the largest steps (level 2), where the memory
+    /// peaks: Y_v = Y_h · 2^k + Y_l (read-only views of Y_v's limbs, mpz_roinit_n, no copies), and
+    /// Y_v · S mod 2^b_v = ((Y_h · S mod 2^(b_v − k)) · 2^k + Y_l · S) mod 2^b_v. GMP's scratch for
+    /// a product of half the size is about a quarter smaller (37 → 27 MiB a step at 20,000 moduli,
+    /// two steps at once); the step costs about 40 % more CPU.
+    static func leanStep(_ child: UnsafeMutablePointer<__mpz_struct>, parent: UnsafeMutablePointer<__mpz_struct>,
+                         parentBits: Int, sibling: UnsafeMutablePointer<__mpz_struct>, bits: Int) {
+        let limbs = Int(__gmpz_size(parent)), half = limbs / 2
+        guard half > 0 else { return step(child, parent: parent, parentBits: parentBits, sibling: sibling, bits: bits) }
+        let k = half * MemoryLayout<mp_limb_t>.size * 8
+        let scratch = GMPArray(count: 2)
+        withExtendedLifetime(scratch) {
+            let (square, t) = (scratch[0], scratch[1])
+            __gmpz_mul(square, sibling, sibling)
+            let base = __gmpz_limbs_read(parent)!
+            var high = __mpz_struct(), low = __mpz_struct()
+            withUnsafeMutablePointer(to: &high) { high in
+                withUnsafeMutablePointer(to: &low) { low in
+                    __gmpz_roinit_n(high, base + half, limbs - half)
+                    __gmpz_roinit_n(low, base, half)
+                    __gmpz_mul(t, high, square)
+                    __gmpz_fdiv_r_2exp(t, t, mp_bitcnt_t(parentBits - k))
+                    __gmpz_mul_2exp(t, t, mp_bitcnt_t(k))
+                    __gmpz_mul(child, low, square)
+                }
+            }
+            __gmpz_add(t, t, child)
+            __gmpz_fdiv_r_2exp(t, t, mp_bitcnt_t(parentBits))
+            __gmpz_fdiv_q_2exp(child, t, mp_bitcnt_t(parentBits - bits))
+        }
+    }
+
     /// One level down: the fractions of every node of `level` from their parents'. Each parent's
     /// fraction and its two children's products are released as soon as both children have theirs,
     /// so the level's memory goes down while the next one's goes up.
     static func descend(_ level: GMPArray, parent: GMPArray, parentBits: [Int], tree: Precision,
-                        parallel: Bool) -> (GMPArray, [Int]) {
+                        parallel: Bool, lean: Bool = false) -> (GMPArray, [Int]) {
         let levelBits = (0..<level.count).map { tree.bits(level[$0]) }
         let next = GMPArray(count: level.count)
         let body: @Sendable (Int) -> Void = { p in
             // The first child's step is the last use of the second child's product, and so on.
-            step(next[2 * p], parent: parent[p], parentBits: parentBits[p], sibling: level[2 * p + 1], bits: levelBits[2 * p])
-            level.release(2 * p + 1)
-            step(next[2 * p + 1], parent: parent[p], parentBits: parentBits[p], sibling: level[2 * p], bits: levelBits[2 * p + 1])
-            level.release(2 * p)
+            for (c, s) in [(2 * p, 2 * p + 1), (2 * p + 1, 2 * p)] {
+                if lean {
+                    leanStep(next[c], parent: parent[p], parentBits: parentBits[p], sibling: level[s], bits: levelBits[c])
+                } else {
+                    step(next[c], parent: parent[p], parentBits: parentBits[p], sibling: level[s], bits: levelBits[c])
+                }
+                level.release(s)
+            }
             parent.release(p)
         }
         if parallel { parallelFor(parent.count, body) } else { for p in 0..<parent.count { body(p) } }
@@ -322,6 +362,15 @@ public enum BatchGCD {
     static func bits(_ magnitude: [UInt8]) -> Int {
         guard let top = magnitude.firstIndex(where: { $0 != 0 }) else { return 0 }
         return (magnitude.count - top) * 8 - magnitude[top].leadingZeroBitCount
+    }
+
+    /// Gives the memory freed by the last phase back to the system (glibc's malloc_trim). The top
+    /// levels' GMP scratch (tens of MiB per multiplication or division) is freed into whichever
+    /// thread's malloc arena ran it; without this, the next phase's threads, in other arenas,
+    /// allocate theirs anew and the peak RSS is the sum over arenas (30–45 MiB above the live
+    /// peak at 20,000 moduli). Within a phase each thread reuses its own arena's memory.
+    static func returnFreedMemory() {
+        keyport_return_free_memory()
     }
 
     /// Runs `body` for 0..<count on all cores (GMP calls are thread-safe on distinct operands).
