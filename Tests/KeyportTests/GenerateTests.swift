@@ -47,7 +47,7 @@ internal import CLibcrypto
         }
         #expect(eBytes == [0x01, 0x00, 0x01])
         let ctx = try BigNumContext()
-        let n = BigNum(nBytes), p = BigNum(pS), q = BigNum(qS), d = BigNum(dS), iqmp = BigNum(iqmpS), e = BigNum(eBytes)
+        let n = try BigNum(nBytes), p = try BigNum(pS), q = try BigNum(qS), d = try BigNum(dS), iqmp = try BigNum(iqmpS), e = try BigNum(eBytes)
         #expect(n.bitCount == bits)
         #expect(p.bitCount == bits / 2 && q.bitCount == bits / 2)
         #expect(try ctx.mul(p, q) == n)
@@ -69,11 +69,11 @@ internal import CLibcrypto
     @Test func assemblyRefusesPrimesTooClose() throws {
         // p and q = consecutive primes: |p − q| is tiny, so no key may come out of them.
         let ctx = try BigNumContext()
-        let start = BigNum(try secureRandomBytes(128))
-        let p = BigMath.nextPrime(BigMath.setTopBits(start), ctx)
-        let q = BigMath.nextPrime(BigMath.plus(p, 2), ctx)
+        let start = try BigNum(try secureRandomBytes(128))
+        let p = try BigMath.nextPrime(BigMath.setTopBits(start), ctx)
+        let q = try BigMath.nextPrime(BigMath.plus(p, 2), ctx)
         #expect(try ctx.sub(q, p) < ctx.powerOfTwo(1024 - 100))
-        #expect(try KeyGenerator.assembleRSA(p, q, e: BigNum(KeyGenerator.rsaExponent), bits: 2048) == nil)
+        #expect(try KeyGenerator.assembleRSA(p, q, e: try BigNum(KeyGenerator.rsaExponent), bits: 2048) == nil)
     }
 
     @Test func libraryRefusesWrongSizes() {
@@ -296,18 +296,22 @@ internal import CLibcrypto
 
 /// Prime-search helpers for the checks above (arithmetic is the library's `BigNumContext`).
 enum BigMath {
-    static func isPrime(_ a: BigNum, _ ctx: BigNumContext) -> Bool { ctx.withContext { BN_check_prime(a.pointer, $0, nil) == 1 } }
-    static func plus(_ a: BigNum, _ w: UInt) -> BigNum { let r = BigNum(); BN_copy(r.pointer, a.pointer); BN_add_word(r.pointer, w); return r }
-    /// The value with its top two bits (of 1024) set and made odd.
-    static func setTopBits(_ a: BigNum) -> BigNum {
-        let r = plus(a, 0)
-        BN_set_bit(r.pointer, 1023); BN_set_bit(r.pointer, 1022); BN_set_bit(r.pointer, 0)
+    static func isPrime(_ a: BigNum, _ ctx: BigNumContext) -> Bool { ctx.isProbablePrime(a) == true }
+    static func plus(_ a: BigNum, _ w: UInt) throws -> BigNum {
+        let r = try BigNum()
+        a.withUnsafePointer { source in r.withUnsafePointer { _ = BN_copy($0, source); _ = BN_add_word($0, w) } }
         return r
     }
-    static func nextPrime(_ a: BigNum, _ ctx: BigNumContext) -> BigNum {
-        var r = plus(a, 0)
-        if BN_is_odd(r.pointer) == 0 { r = plus(r, 1) }
-        while !isPrime(r, ctx) { r = plus(r, 2) }
+    /// The value with its top two bits (of 1024) set and made odd.
+    static func setTopBits(_ a: BigNum) throws -> BigNum {
+        let r = try plus(a, 0)
+        r.withUnsafePointer { _ = BN_set_bit($0, 1023); _ = BN_set_bit($0, 1022); _ = BN_set_bit($0, 0) }
+        return r
+    }
+    static func nextPrime(_ a: BigNum, _ ctx: BigNumContext) throws -> BigNum {
+        var r = try plus(a, 0)
+        if r.withUnsafePointer({ BN_is_odd($0) }) == 0 { r = try plus(r, 1) }
+        while !isPrime(r, ctx) { r = try plus(r, 2) }
         return r
     }
 }

@@ -66,20 +66,20 @@ import Testing
         while true {
             let p = try lintRandomPrime(bits: 1024), q = try lintRandomPrime(bits: 1024)
             let ctx = try BigNumContext()
-            let bp = BigNum(p.bytes), bq = BigNum(q.bytes)
+            let bp = try BigNum(p.bytes), bq = try BigNum(q.bytes)
             let phi = try ctx.mul(ctx.minusOne(bp), ctx.minusOne(bq))
             // Small d: a 256-bit prime d, e = d⁻¹ mod φ. Sound: e = 65537, d = e⁻¹ mod φ.
             let e: BigNum, dd: BigNum
             if smallD {
-                let d = BigNum(try lintRandomPrime(bits: 256).bytes)
-                guard let inverse = ctx.modInverse(d, phi) else { continue }
+                let d = try BigNum(try lintRandomPrime(bits: 256).bytes)
+                guard let inverse = try ctx.modInverse(d, phi) else { continue }
                 (e, dd) = (inverse, d)
             } else {
-                e = BigNum([0x01, 0x00, 0x01])
-                guard let inverse = ctx.modInverse(e, phi) else { continue }
+                e = try BigNum([0x01, 0x00, 0x01])
+                guard let inverse = try ctx.modInverse(e, phi) else { continue }
                 dd = inverse
             }
-            guard let iqmp = ctx.modInverse(bq, bp) else { continue }
+            guard let iqmp = try ctx.modInverse(bq, bp) else { continue }
             let n = p.multiplied(by: q).bytes
             return PrivateKey(publicKey: rsaPublic(e: e.bytes, n: n),
                               secret: .rsa(d: dd.secureBytes, p: SecureBytes(p.bytes), q: SecureBytes(q.bytes), iqmp: iqmp.secureBytes))

@@ -337,23 +337,21 @@ struct OddSieve {
             // has exactly 2·bits bits (both ≥ 0.75·2^bits), as an RSA modulus of that size.
             guard bits >= 64 else { throw KeyportError.unsupported("synthetic factors of fewer than 64 bits") }
             let start = GMPInteger(try secureRandomBytes((bits + 7) / 8))
-            __gmpz_fdiv_r_2exp(start.pointer, start.pointer, mp_bitcnt_t(bits))
-            __gmpz_setbit(start.pointer, mp_bitcnt_t(bits - 1))
-            __gmpz_setbit(start.pointer, mp_bitcnt_t(bits - 2))
-            __gmpz_clrbit(start.pointer, mp_bitcnt_t(bits - 3))
-            __gmpz_setbit(start.pointer, 0)
+            start.truncate(toBits: bits)
+            start.setBit(bits - 1)
+            start.setBit(bits - 2)
+            start.clearBit(bits - 3)
+            start.setBit(0)
             let slots = min((count - out.count) * 24 + 1024, limit / 4)
             var hit = [Bool](repeating: false, count: slots)
             forEachPrime { p in
                 // x + 2j ≡ 0 (mod p)  ⇔  j ≡ −x · 2⁻¹ (mod p)
-                let r = __gmpz_fdiv_ui(start.pointer, p)
+                let r = start.remainder(p)
                 var j = Int((p - r) % p * ((p + 1) / 2) % p)
                 while j < slots { hit[j] = true; j += Int(p) }
             }
             for j in 0..<slots where !hit[j] && out.count < count {
-                let x = GMPInteger()
-                __gmpz_add_ui(x.pointer, start.pointer, UInt(2 * j))
-                out.append(x)
+                out.append(start.adding(UInt(2 * j)))
             }
         }
         return out

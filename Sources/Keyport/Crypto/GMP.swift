@@ -8,8 +8,9 @@ internal import CGMP
 /// An owned `mpz_t`. Public values only.
 final class GMPInteger: @unchecked Sendable {
     // @unchecked: the pointer is owned by this object; callers mutate only values they created and
-    // do not share across threads while mutating.
-    let pointer: UnsafeMutablePointer<__mpz_struct>
+    // do not share across threads while mutating. Private, so it never outlives its owner: callers
+    // use the operations below (GMPArray's elements are the batch-GCD arena's, see there).
+    private let pointer: UnsafeMutablePointer<__mpz_struct>
 
     init() {
         pointer = .allocate(capacity: 1)
@@ -90,6 +91,29 @@ final class GMPInteger: @unchecked Sendable {
     func powMod(_ exponent: GMPInteger, _ modulus: GMPInteger) -> GMPInteger {
         let r = GMPInteger(); __gmpz_powm(r.pointer, pointer, exponent.pointer, modulus.pointer); return r
     }
+    func subtracting(_ other: GMPInteger) -> GMPInteger {
+        let r = GMPInteger(); __gmpz_sub(r.pointer, pointer, other.pointer); return r
+    }
+    /// ⌊√self⌋ and self − ⌊√self⌋².
+    func squareRootRemainder() -> (root: GMPInteger, remainder: GMPInteger) {
+        let root = GMPInteger(), remainder = GMPInteger()
+        __gmpz_sqrtrem(root.pointer, remainder.pointer, pointer)
+        return (root, remainder)
+    }
+    /// mpz_perfect_square_p: rejects most non-squares by residues mod 256 and a few small primes.
+    var isPerfectSquare: Bool { __gmpz_perfect_square_p(pointer) != 0 }
+    func compare(_ value: UInt) -> Int { Int(__gmpz_cmp_ui(pointer, value).signum()) }
+
+    // MARK: In place (for loops that would otherwise allocate a value per step)
+
+    /// self += value
+    func add(_ value: UInt) { __gmpz_add_ui(pointer, pointer, value) }
+    /// self += other · factor
+    func add(_ other: GMPInteger, times factor: UInt) { __gmpz_addmul_ui(pointer, other.pointer, factor) }
+    /// self mod 2^bits
+    func truncate(toBits bits: Int) { __gmpz_fdiv_r_2exp(pointer, pointer, mp_bitcnt_t(bits)) }
+    func setBit(_ index: Int) { __gmpz_setbit(pointer, mp_bitcnt_t(index)) }
+    func clearBit(_ index: Int) { __gmpz_clrbit(pointer, mp_bitcnt_t(index)) }
 }
 
 /// A fixed-size array of `mpz_t` in one allocation, for the batch-GCD trees. Distinct elements may

@@ -11,8 +11,8 @@
 // primes of several parallel searches rather than for two searches one after the other. The search
 // that loses is stopped through the BN_GENCB callback.
 //
-// ECDSA, Ed25519, Ed448 and DSA come straight from EVP_PKEY keygen; their parts are read back with
-// EVP_PKEY_get_octet_string_param / get_bn_param / get_raw_*_key into the model types.
+// ECDSA, Ed25519, Ed448 and DSA come straight from EVP_PKEY keygen into an `EVPKey`, which reads
+// them back into the model types as it reads every decoded key (`EVPKey.privateKey()`).
 
 internal import CLibcrypto
 import Dispatch
@@ -75,7 +75,7 @@ extension KeyGenerator {
     static let rsaAttempts = 16
 
     static func generateRSA(bits: Int) throws -> PrivateKey {
-        let e = BigNum(rsaExponent)
+        let e = try BigNum(rsaExponent)
         // For odd sizes p gets the extra bit; with the top two bits of both primes set the product
         // still has exactly `bits` bits.
         let pBits = (bits + 1) / 2, qBits = bits / 2
@@ -103,10 +103,10 @@ extension KeyGenerator {
         BigNumContext.setConstantTime(p1, q1)
         let lcm = try ctx.div(ctx.mul(p1, q1), ctx.gcd(p1, q1))
         BigNumContext.setConstantTime(lcm)
-        guard let d = ctx.modInverse(e, lcm) else { return nil }
+        guard let d = try ctx.modInverse(e, lcm) else { return nil }
         // SP 800-56B 6.2.1: d > 2^(bits/2); a smaller d would be open to Wiener-style attacks.
         guard try d > ctx.powerOfTwo(bits / 2) else { return nil }
-        guard let iqmp = ctx.modInverse(q, p) else { return nil }
+        guard let iqmp = try ctx.modInverse(q, p) else { return nil }
 
         let key = PrivateKey(
             publicKey: PublicKey(algorithm: .rsa, parts: .rsa(e: e.bytes, n: n.bytes)),
@@ -200,20 +200,19 @@ final class PrimeSearch: @unchecked Sendable {
             guard let cb, let arg = BN_GENCB_get_arg(cb) else { return 0 }
             return Unmanaged<PrimeSearch>.fromOpaque(arg).takeUnretainedValue().isFinished ? 0 : 1
         }, Unmanaged.passUnretained(self).toOpaque())
-        let ctx: BigNumContext
-        do { ctx = try BigNumContext() } catch { fail(error as? KeyportError ?? .crypto("BN_CTX_secure_new")); return }
-        let e = BigNum(exponent)
+        let ctx: BigNumContext, e: BigNum
+        do { (ctx, e) = (try BigNumContext(), try BigNum(exponent)) } catch { fail(error as? KeyportError ?? .crypto("BN_CTX_secure_new")); return }
         while let bits = nextSize(for: index) {
-            let prime = BigNum(secret: true)
-            let generated = ctx.withContext { BN_generate_prime_ex2(prime.pointer, Int32(bits), 0, nil, nil, callback, $0) }
-            guard generated == 1 else {
-                // Either stopped by the callback because the pair is complete, or a real failure.
-                if isFinished { ERR_clear_error(); return }
-                fail(.crypto(opensslErrors("BN_generate_prime_ex2")))
-                return
-            }
-            // gcd(prime − 1, e) = 1, or e has no inverse modulo λ(n).
+            let prime: BigNum
             do {
+                guard let found = try ctx.generatePrime(bits: bits, callback: callback) else {
+                    // Either stopped by the callback because the pair is complete, or a real failure.
+                    if isFinished { ERR_clear_error(); return }
+                    fail(.crypto(opensslErrors("BN_generate_prime_ex2")))
+                    return
+                }
+                prime = found
+                // gcd(prime − 1, e) = 1, or e has no inverse modulo λ(n).
                 guard try ctx.gcd(ctx.minusOne(prime), e).isOne else { continue }
             } catch {
                 fail(error as? KeyportError ?? .crypto("BN_gcd"))
@@ -221,13 +220,12 @@ final class PrimeSearch: @unchecked Sendable {
             }
             // An independent primality check of the result (Miller-Rabin with the FIPS 186-5 round
             // count, after trial division), done here so both primes are checked in parallel.
-            let check = ctx.withContext { BN_check_prime(prime.pointer, $0, callback) }
-            if check < 0 {
+            guard let check = ctx.isProbablePrime(prime, callback: callback) else {
                 if isFinished { ERR_clear_error(); return }
                 fail(.crypto(opensslErrors("BN_check_prime")))
                 return
             }
-            guard check == 1 else { continue }
+            guard check else { continue }
             offer(prime, bits: bits)
         }
     }
@@ -238,102 +236,44 @@ final class PrimeSearch: @unchecked Sendable {
 extension KeyGenerator {
     static func generateEC(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
         let group = algorithm.nistCurveName ?? "P-521"
-        let pkey = try EVPKeygen.generate("EC") { ctx in EVP_PKEY_CTX_set_group_name(ctx, group) == 1 }
-        defer { EVP_PKEY_free(pkey) }
-        // OpenSSL 3 exports EC public keys uncompressed unless told otherwise.
-        let point = try EVPKeygen.octets(pkey, OSSL_PKEY_PARAM_PUB_KEY, capacity: 1 + 2 * (algorithm.curveFieldBytes ?? 66))
-        guard point.count == 1 + 2 * (algorithm.curveFieldBytes ?? 0), point.first == 4 else {
-            throw KeyportError.crypto("EC keygen returned an unexpected public point encoding")
-        }
-        let d = try EVPKeygen.bignum(pkey, OSSL_PKEY_PARAM_PRIV_KEY, secret: true)
-        let key = PrivateKey(publicKey: PublicKey(algorithm: algorithm, parts: .ecdsa(point: point)), secret: .ecdsa(d: d.secureBytes))
-        try key.validate()
-        return key
+        return try checked(EVPKey.generate("EC") { ctx in EVP_PKEY_CTX_set_group_name(ctx, group) == 1 }, algorithm)
     }
 
     static func generateEdDSA(_ algorithm: KeyAlgorithm) throws -> PrivateKey {
-        let pkey = try EVPKeygen.generate(algorithm.opensslKeyType) { _ in true }
-        defer { EVP_PKEY_free(pkey) }
-        var publicLength = 0, seedLength = 0
-        guard EVP_PKEY_get_raw_public_key(pkey, nil, &publicLength) == 1, EVP_PKEY_get_raw_private_key(pkey, nil, &seedLength) == 1 else {
-            throw KeyportError.crypto(opensslErrors("EdDSA raw key length"))
-        }
-        var publicKey = [UInt8](repeating: 0, count: publicLength)
-        var seed = [UInt8](repeating: 0, count: seedLength)
-        defer { wipe(&seed) }
-        guard EVP_PKEY_get_raw_public_key(pkey, &publicKey, &publicLength) == 1,
-              EVP_PKEY_get_raw_private_key(pkey, &seed, &seedLength) == 1 else {
-            throw KeyportError.crypto(opensslErrors("EdDSA raw key"))
-        }
-        let key = PrivateKey(publicKey: PublicKey(algorithm: algorithm, parts: .eddsa(publicKey: publicKey)), secret: .eddsa(seed: SecureBytes(seed)))
-        try key.validate()
-        return key
+        try checked(EVPKey.generate(algorithm.opensslKeyType), algorithm)
     }
 
     /// DSA 1024/160 as ssh-keygen makes it (FIPS 186-4 parameters, then a key).
     static func generateDSA() throws -> PrivateKey {
         guard let paramCtx = EVP_PKEY_CTX_new_from_name(nil, "DSA", nil) else { throw KeyportError.crypto(opensslErrors("DSA context")) }
         defer { EVP_PKEY_CTX_free(paramCtx) }
-        var params: OpaquePointer?
+        var made: OpaquePointer?
         guard EVP_PKEY_paramgen_init(paramCtx) == 1,
               EVP_PKEY_CTX_set_dsa_paramgen_bits(paramCtx, 1024) == 1,
               EVP_PKEY_CTX_set_dsa_paramgen_q_bits(paramCtx, 160) == 1,
-              EVP_PKEY_paramgen(paramCtx, &params) == 1, let params else {
+              EVP_PKEY_paramgen(paramCtx, &made) == 1, let made else {
             throw KeyportError.crypto(opensslErrors("DSA parameter generation"))
         }
-        defer { EVP_PKEY_free(params) }
-        guard let keyCtx = EVP_PKEY_CTX_new_from_pkey(nil, params, nil) else { throw KeyportError.crypto(opensslErrors("DSA context")) }
+        let params = EVPKey(takingOwnershipOf: made)
+        guard let keyCtx = params.withUnsafePointer({ EVP_PKEY_CTX_new_from_pkey(nil, $0, nil) }) else {
+            throw KeyportError.crypto(opensslErrors("DSA context"))
+        }
+        // The context holds its own reference to the parameters (EVP_PKEY_CTX_new_from_pkey up-refs).
         defer { EVP_PKEY_CTX_free(keyCtx) }
         var pkey: OpaquePointer?
         guard EVP_PKEY_keygen_init(keyCtx) == 1, EVP_PKEY_generate(keyCtx, &pkey) == 1, let pkey else {
             throw KeyportError.crypto(opensslErrors("DSA key generation"))
         }
-        defer { EVP_PKEY_free(pkey) }
-        let p = try EVPKeygen.bignum(pkey, OSSL_PKEY_PARAM_FFC_P, secret: false)
-        let q = try EVPKeygen.bignum(pkey, OSSL_PKEY_PARAM_FFC_Q, secret: false)
-        let g = try EVPKeygen.bignum(pkey, OSSL_PKEY_PARAM_FFC_G, secret: false)
-        let y = try EVPKeygen.bignum(pkey, OSSL_PKEY_PARAM_PUB_KEY, secret: false)
-        let x = try EVPKeygen.bignum(pkey, OSSL_PKEY_PARAM_PRIV_KEY, secret: true)
-        let key = PrivateKey(publicKey: PublicKey(algorithm: .dsa, parts: .dsa(p: p.bytes, q: q.bytes, g: g.bytes, y: y.bytes)), secret: .dsa(x: x.secureBytes))
+        return try checked(EVPKey(takingOwnershipOf: pkey), .dsa)
+    }
+
+    /// The new key read back as every decoded key is, and checked as every reader checks one.
+    private static func checked(_ generated: EVPKey, _ algorithm: KeyAlgorithm) throws -> PrivateKey {
+        let key = try generated.privateKey()
+        guard key.publicKey.algorithm == algorithm else {
+            throw KeyportError.crypto("\(algorithm.sshName) key generation made a \(key.publicKey.algorithm.sshName) key")
+        }
         try key.validate()
         return key
-    }
-}
-
-/// Small EVP helpers for keygen; the returned EVP_PKEY is the caller's to free.
-enum EVPKeygen {
-    static func generate(_ name: String, configure: (OpaquePointer) -> Bool) throws -> OpaquePointer {
-        guard let ctx = EVP_PKEY_CTX_new_from_name(nil, name, nil) else { throw KeyportError.crypto(opensslErrors("\(name) context")) }
-        defer { EVP_PKEY_CTX_free(ctx) }
-        var pkey: OpaquePointer?
-        guard EVP_PKEY_keygen_init(ctx) == 1, configure(ctx), EVP_PKEY_generate(ctx, &pkey) == 1, let pkey else {
-            throw KeyportError.crypto(opensslErrors("\(name) key generation"))
-        }
-        return pkey
-    }
-
-    static func octets(_ pkey: OpaquePointer, _ name: String, capacity: Int) throws -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: capacity)
-        var length = 0
-        guard EVP_PKEY_get_octet_string_param(pkey, name, &out, capacity, &length) == 1, length <= capacity else {
-            throw KeyportError.crypto(opensslErrors("reading \(name) of the new key"))
-        }
-        return Array(out[0..<length])
-    }
-
-    /// Reads a BIGNUM parameter into a BIGNUM allocated here (secure heap for secrets), so it is
-    /// cleared and freed by `BigNum`.
-    static func bignum(_ pkey: OpaquePointer, _ name: String, secret: Bool) throws -> BigNum {
-        let value = BigNum(secret: secret)
-        var pointer: OpaquePointer? = value.pointer
-        guard EVP_PKEY_get_bn_param(pkey, name, &pointer) == 1 else {
-            throw KeyportError.crypto(opensslErrors("reading \(name) of the new key"))
-        }
-        guard pointer == value.pointer else {
-            // libcrypto allocated its own; clear it and refuse rather than leak a secret copy.
-            BN_clear_free(pointer)
-            throw KeyportError.crypto("reading \(name) of the new key: unexpected allocation")
-        }
-        return value
     }
 }

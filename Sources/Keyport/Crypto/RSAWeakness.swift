@@ -103,30 +103,23 @@ enum RSAWeakness {
     static func fermatFactor(modulus: [UInt8], steps: Int) -> (step: Int, differenceBits: Int)? {
         let n = GMPInteger(modulus)
         guard n.isOdd, n.bitCount > 2, steps > 0 else { return nil }
-        let a = GMPInteger(), rem = GMPInteger(), b2 = GMPInteger(), b = GMPInteger(), p = GMPInteger()
-        // The C calls take raw pointers: keep every operand alive until the last call has returned.
-        return withExtendedLifetime((n, a, rem, b2, b, p)) { () -> (step: Int, differenceBits: Int)? in
-        __gmpz_sqrtrem(a.pointer, rem.pointer, n.pointer)
-        if !rem.isZero { __gmpz_add_ui(a.pointer, a.pointer, 1) }
+        let (a, remainder) = n.squareRootRemainder()
+        if !remainder.isZero { a.add(1) }
         // b2 = a² − N, then (a+1)² − N = b2 + 2a + 1: one addition per step instead of a squaring.
-        // mpz_perfect_square_p rejects most non-squares by residues mod 256 and a few small primes.
-        __gmpz_mul(b2.pointer, a.pointer, a.pointer)
-        __gmpz_sub(b2.pointer, b2.pointer, n.pointer)
+        let b2 = a.multiplied(by: a).subtracting(n)
         for step in 0..<steps {
-            if __gmpz_perfect_square_p(b2.pointer) != 0 {
-                __gmpz_sqrt(b.pointer, b2.pointer)
+            if b2.isPerfectSquare {
+                let b = b2.squareRootRemainder().root
                 // p = a − b must be a proper factor (> 1).
-                __gmpz_sub(p.pointer, a.pointer, b.pointer)
-                guard __gmpz_cmp_ui(p.pointer, 1) > 0 else { return nil }
+                guard a.subtracting(b).compare(1) > 0 else { return nil }
                 // q − p = 2b.
                 return (step, b.bitCount + 1)
             }
-            __gmpz_addmul_ui(b2.pointer, a.pointer, 2)
-            __gmpz_add_ui(b2.pointer, b2.pointer, 1)
-            __gmpz_add_ui(a.pointer, a.pointer, 1)
+            b2.add(a, times: 2)
+            b2.add(1)
+            a.add(1)
         }
         return nil
-        }
     }
 
     // MARK: - Small private exponent (Wiener / Boneh–Durfee)
@@ -135,11 +128,15 @@ enum RSAWeakness {
     /// d modulo φ(N), which can hide a small d' (the one an attacker recovers). Nil when p, q or e
     /// are not usable. Only the bit count leaves this function.
     static func minimalPrivateExponentBits(e eBytes: [UInt8], p pS: SecureBytes, q qS: SecureBytes) -> Int? {
-        guard let ctx = try? BigNumContext() else { return nil }
-        let e = BigNum(eBytes), p = BigNum(pS), q = BigNum(qS)
-        guard p.bitCount > 1, q.bitCount > 1, !e.isZero else { return nil }
-        guard let p1 = try? ctx.minusOne(p), let q1 = try? ctx.minusOne(q), let g = try? ctx.gcd(p1, q1), !g.isZero,
-              let lambda = try? ctx.div(ctx.mul(p1, q1), g), let d = ctx.modInverse(e, lambda) else { return nil }
-        return d.bitCount
+        do {
+            let ctx = try BigNumContext()
+            let e = try BigNum(eBytes), p = try BigNum(pS), q = try BigNum(qS)
+            guard p.bitCount > 1, q.bitCount > 1, !e.isZero else { return nil }
+            let p1 = try ctx.minusOne(p), q1 = try ctx.minusOne(q), g = try ctx.gcd(p1, q1)
+            guard !g.isZero, let d = try ctx.modInverse(e, ctx.div(ctx.mul(p1, q1), g)) else { return nil }
+            return d.bitCount
+        } catch {
+            return nil
+        }
     }
 }

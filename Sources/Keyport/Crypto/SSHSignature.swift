@@ -92,11 +92,13 @@ enum SSHSignature {
         let evpKey = try EVPKey(verifying: key)
         guard let ctx = EVP_MD_CTX_new() else { throw KeyportError.crypto("EVP_MD_CTX_new failed") }
         defer { EVP_MD_CTX_free(ctx) }
-        guard EVP_DigestVerifyInit(ctx, nil, digest, nil, evpKey.pointer) == 1 else {
-            ERR_clear_error()
-            throw refuse("libcrypto cannot verify \(key.algorithm.sshName) signatures with this key")
+        let result = try evpKey.withUnsafePointer { pkey in
+            guard EVP_DigestVerifyInit(ctx, nil, digest, nil, pkey) == 1 else {
+                ERR_clear_error()
+                throw refuse("libcrypto cannot verify \(key.algorithm.sshName) signatures with this key")
+            }
+            return EVP_DigestVerify(ctx, toVerify, toVerify.count, signed, signed.count)
         }
-        let result = EVP_DigestVerify(ctx, toVerify, toVerify.count, signed, signed.count)
         ERR_clear_error()
         return result == 1
     }
