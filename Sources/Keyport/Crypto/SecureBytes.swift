@@ -1,3 +1,4 @@
+internal import CKeyportSys
 internal import CLibcrypto
 
 /// Secret bytes (passphrases, KDF output, decrypted sections, private key parts) in storage that is
@@ -9,6 +10,11 @@ internal import CLibcrypto
 /// (`init(unsafeUninitializedCapacity:initializingWith:)`, `append(unsafeUninitializedCapacity:initializingWith:)`),
 /// so no temporary array ever holds them. Copies taken with `bytes` are ordinary arrays and are not
 /// wiped; keep them short-lived.
+///
+/// Every access to the bytes (and every copy, growth and wipe) ends by zeroing the CPU's vector
+/// registers: memcpy and the ciphers move secrets through them, and what stays there reaches memory
+/// later (a thread created next inherits the registers, lazy symbol binding spills them onto the
+/// stack, a core dump records them).
 public struct SecureBytes: Sendable, Equatable, CustomStringConvertible {
     private var storage: Storage
 
@@ -42,17 +48,19 @@ public struct SecureBytes: Sendable, Equatable, CustomStringConvertible {
     public var capacity: Int { storage.capacity }
 
     /// A copy of the secret. Prefer `withUnsafeBytes`.
-    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } }
+    public var bytes: [UInt8] { withUnsafeBytes { Array($0) } } // withUnsafeBytes clears the registers
 
     /// Calls `body` with the secret bytes; do not let the pointer escape.
     public func withUnsafeBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        try body(UnsafeRawBufferPointer(rebasing: storage.buffer[0..<storage.count]))
+        defer { keyport_clear_vector_registers() }
+        return try body(UnsafeRawBufferPointer(rebasing: storage.buffer[0..<storage.count]))
     }
 
     /// Calls `body` with the secret bytes to change them in place (this copy only); do not let the
     /// pointer escape.
     public mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
         makeUnique(capacity: count)
+        defer { keyport_clear_vector_registers() }
         return try body(UnsafeMutableRawBufferPointer(rebasing: storage.buffer[0..<storage.count]))
     }
 
@@ -91,6 +99,7 @@ public struct SecureBytes: Sendable, Equatable, CustomStringConvertible {
     /// it wrote is wiped.
     public mutating func append(unsafeUninitializedCapacity capacity: Int, initializingWith body: (UnsafeMutableRawBufferPointer) throws -> Int) rethrows {
         precondition(capacity >= 0, "SecureBytes: negative capacity")
+        defer { keyport_clear_vector_registers() }
         let (total, overflow) = count.addingReportingOverflow(capacity)
         precondition(!overflow, "SecureBytes: capacity overflow")
         makeUnique(capacity: total)
@@ -118,6 +127,7 @@ public struct SecureBytes: Sendable, Equatable, CustomStringConvertible {
         copy.buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: storage.buffer[0..<storage.count]))
         copy.count = storage.count
         storage = copy
+        keyport_clear_vector_registers()
     }
 
     /// Constant-time comparison.
@@ -157,6 +167,7 @@ public struct SecureBytes: Sendable, Equatable, CustomStringConvertible {
         deinit {
             OPENSSL_cleanse(buffer.baseAddress, buffer.count)
             buffer.deallocate()
+            keyport_clear_vector_registers()
         }
     }
 }
@@ -164,6 +175,7 @@ public struct SecureBytes: Sendable, Equatable, CustomStringConvertible {
 /// Wipes an array that held secret material.
 func wipe(_ bytes: inout [UInt8]) {
     bytes.withUnsafeMutableBytes { OPENSSL_cleanse($0.baseAddress, $0.count) }
+    keyport_clear_vector_registers()
 }
 
 /// Appends `more` to `out`, which holds secret material: when `out` must grow, its old storage is
