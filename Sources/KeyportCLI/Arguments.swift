@@ -30,6 +30,9 @@ enum ShortOptions {
 
     /// argv (without the program name) with attached short-option values split off.
     static func split(_ args: [String]) -> [String] {
+        // Most command lines have no word to split: leave them before the tables are built (their
+        // first use costs more than a one-key run of `fingerprint` does).
+        guard args.dropFirst().contains(where: { $0.utf8.count > 2 && $0.utf8.first == UInt8(ascii: "-") && !$0.hasPrefix("--") }) else { return args }
         guard let command = args.first, let valued = valued[command], let flags = flags[command] else { return args }
         var out = [command]
         var i = 1

@@ -27,7 +27,7 @@ struct FingerprintCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "Also print the randomart picture, as ssh-keygen -lv.")
     var verbose = false
 
-    @Flag(name: .long, help: "One JSON object per key per line (file, line, type, bits, comment, sha256, md5).")
+    @Flag(name: .long, help: "One JSON object per key per line (file, line, type, bits, comment, sha256, and the -E hash).")
     var json = false
 
     @OptionGroup var keyFiles: KeyFileArguments

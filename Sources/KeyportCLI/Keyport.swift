@@ -41,8 +41,8 @@ struct KeyportCommand: ParsableCommand {
         // Attached short-option values split off first, for every parser alike.
         let arguments = ShortOptions.split(Array(CommandLine.arguments.dropFirst()))
         do {
-            try UsageErrors.check(arguments)
             // One key-derivation budget for the whole run: many keys or files cannot multiply the bound.
+            // QuickStart takes only command lines that name a known command correctly.
             let quick = try KDFLimits.$runBudget.withValue(KDFBudget()) {
                 try QuickStart.run(arguments)
             }
@@ -50,7 +50,17 @@ struct KeyportCommand: ParsableCommand {
                 StandardOutput.finish()
                 return
             }
-            var command = try parseAsRoot(arguments)
+            // libcrypto sets itself up on the other core while ArgumentParser parses.
+            let warmUp = LibcryptoWarmUp.start()
+            var command: ParsableCommand
+            do {
+                try UsageErrors.check(arguments)
+                command = try parseAsRoot(arguments)
+            } catch {
+                warmUp.wait()
+                throw error
+            }
+            warmUp.wait()
             try KDFLimits.$runBudget.withValue(KDFBudget()) { try command.run() }
             // Nothing counts as done until it reached standard output (a failure exits 74 here).
             StandardOutput.finish()

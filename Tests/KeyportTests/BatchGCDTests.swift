@@ -36,7 +36,7 @@ import Testing
     /// identical moduli, one modulus whose two primes are both shared (with different partners), and
     /// one that is the product of two other moduli's primes exactly.
     @Test func primesWithPlantedSharingMatchPairwise() throws {
-        for (count, bits) in [(2, 64), (3, 64), (5, 96), (17, 128), (64, 256), (100, 128)] {
+        for (count, bits) in [(2, 64), (3, 64), (5, 96), (17, 128), (64, 256), (100, 128), (600, 64)] {
             var primes: [GMPInteger] = []
             for _ in 0..<(2 * count + 8) { primes.append(try lintRandomPrime(bits: bits)) }
             var moduli = (0..<count).map { primes[2 * $0].multiplied(by: primes[2 * $0 + 1]).bytes }
@@ -106,11 +106,13 @@ import Testing
         }
     }
 
-    /// Above 2^(localLevels + 2) leaves the bottom of the tree is rebuilt per subtree on the way down;
+    /// Above 2^(localLevels + 1) leaves the bottom of the tree is rebuilt per subtree on the way down;
     /// g_i against gcd(N_i, (∏_{j<i} N_j · ∏_{j>i} N_j) mod N_i) from prefix and suffix products, with
-    /// a partial last subtree, carried nodes at several levels and planted shared factors.
-    @Test func sharedPartsWithRebuiltSubtreesMatchPrefixProducts() throws {
-        for count in [(1 << (BatchGCD.localLevels + 2)) + 1, 2_500] {
+    /// one- and two-leaf pair nodes mixed, subtrees of unequal leaf counts and planted shared
+    /// factors (`localLevels` lowered so that small trees have several levels of subtrees).
+    @Test(arguments: [(1025, 8), (2_500, 8), (777, 4), (1_000, 5)])
+    func sharedPartsWithRebuiltSubtreesMatchPrefixProducts(count: Int, localLevels: Int) throws {
+        do {
             var values: [GMPInteger] = []
             for k in 0..<count { values.append(try Self.randomOdd(bits: [64, 72, 90, 130, 257][k % 5])) }
             for (a, b) in [(0, count - 1), (3, 700), (513, 514), (count / 2, count - 2)] {
@@ -120,7 +122,7 @@ import Testing
             }
             let leaves = GMPArray(count: count)
             for (k, v) in values.enumerated() { GMPInteger.load(leaves[k], v.bytes) }
-            let shared = BatchGCD.sharedParts(leaves)
+            let shared = BatchGCD.sharedParts(leaves, localLevels: localLevels)
             var prefix = [GMPInteger(1)]
             for v in values { prefix.append(prefix[prefix.count - 1].multiplied(by: v)) }
             var suffix = GMPInteger(1)

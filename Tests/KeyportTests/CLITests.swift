@@ -38,8 +38,12 @@ import Testing
         #expect(obj["bits"] as? Int == 256)
         #expect(obj["comment"] as? String == "me \"quoted\"")
         #expect((obj["sha256"] as? String)?.hasPrefix("SHA256:") == true)
-        #expect((obj["md5"] as? String)?.hasPrefix("MD5:") == true)
+        #expect(obj["md5"] == nil, "MD5 only with -E md5")
         #expect(obj["options"] as? [String] == ["no-pty"])
+        let md5 = try Tool.keyport(["fingerprint", "--json", "-E", "md5", f])
+        let withMD5 = try JSONSerialization.jsonObject(with: Data(md5.stdout.utf8)) as! [String: Any]
+        #expect((withMD5["md5"] as? String)?.hasPrefix("MD5:") == true)
+        #expect(withMD5["sha256"] as? String == obj["sha256"] as? String)
         let inspect = try Tool.keyport(["inspect", "--json", f])
         let i = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as! [String: Any]
         #expect(i["format"] as? String == "authorized_keys")

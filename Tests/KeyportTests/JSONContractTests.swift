@@ -145,9 +145,15 @@ import Testing
         #expect(bad.stderr.contains("(stdin):1:"))
     }
 
-    /// Options are honoured with --json, not ignored: -E adds that hash, -v adds the randomart.
+    /// Options are honoured with --json, not ignored: -E adds that hash (SHA-256 is always
+    /// there, no other hash is unless asked for), -v adds the randomart.
     @Test func hashAndVerboseAreHonouredInJSON() throws {
         let pub = fixturesURL.appendingPathComponent("public/rsa-2048.pub").path
+        let plain = try #require(Self.objects(try Tool.keyport(["fingerprint", "--json", pub]).stdout).first)
+        #expect(plain["sha256"] is String)
+        for other in ["md5", "sha1", "sha512", "spki_sha256", "aws_md5", "aws_sha1", "randomart"] {
+            #expect(plain[other] == nil, "\(other) without asking for it")
+        }
         for hash in ["sha1", "sha512", "SHA512", "md5"] {
             let out = try Tool.keyport(["fingerprint", "--json", "-E", hash, pub])
             let object = try #require(Self.objects(out.stdout).first)

@@ -219,6 +219,24 @@ struct PEMTests {
         #expect(try keyportSPKI(key.publicKey) == (try opensslSPKI(path)))
     }
 
+    @Test("detection finds -----BEGIN anywhere in the first 4 KiB, and only there")
+    func beginSearchCoversTheHead() {
+        let begin = Array("-----BEGIN ".utf8)
+        func at(_ offset: Int, total: Int = 5000) -> [UInt8] {
+            var bytes = [UInt8](repeating: UInt8(ascii: "-"), count: total)
+            bytes.replaceSubrange(offset..<offset + begin.count, with: begin)
+            return bytes
+        }
+        #expect(PEMFormat.headHoldsBEGIN(begin))
+        #expect(PEMFormat.headHoldsBEGIN(at(0)))
+        #expect(PEMFormat.headHoldsBEGIN(at(1234)))
+        #expect(PEMFormat.headHoldsBEGIN(at(4096 - begin.count)))
+        #expect(!PEMFormat.headHoldsBEGIN(at(4096 - begin.count + 1)), "it ends past the head")
+        #expect(!PEMFormat.headHoldsBEGIN(Array("-----BEGI".utf8)))
+        #expect(!PEMFormat.headHoldsBEGIN([]))
+        #expect(!PEMFormat.headHoldsBEGIN(Array("ssh-ed25519 AAAA -----BEGINX".utf8)))
+    }
+
     @Test("several PEM blocks in one file are several keys")
     func severalBlocks() throws {
         let dir = try TempDir()

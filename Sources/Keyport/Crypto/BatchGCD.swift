@@ -4,7 +4,9 @@
 // and "Fast multiplication and its applications" (2008); the product-tree / remainder-tree form used
 // by Heninger, Durumeric, Wustrow and Halderman, "Mining Your Ps and Qs", USENIX Security 2012, §3.3.
 //
-//   product tree    P[0] = (N_1 … N_k);  P[l+1][i] = P[l][2i] · P[l][2i+1]   (an odd last node is carried)
+//   product tree    balanced: the pair level holds nodes of one or two leaves spread evenly, each
+//                   level above multiplies pairs (P_v = P_c · P_s), so the nodes of a level are
+//                   within one leaf of each other in size (see `Shape`)
 //   wanted          z_i = (∏_{j≠i} N_j) mod N_i,   g_i = gcd(N_i, z_i)
 //
 // g_i ≠ 1 exactly when N_i shares a factor with some other modulus. The textbook remainder tree gets
@@ -18,12 +20,13 @@
 // Precision: an error ε in y_v becomes ε · P_s² in y_c, so y_v needs 2·bits(P_v) − bits(N) fraction
 // bits to leave less than 1/(2N) at the leaf (plus guard bits for the truncation at each level: the
 // bound grows by at most 2⁴ per level). The root itself is never formed: the two top nodes L and R get
-// y_L = frac(R / L) and y_R = frac(L / R) by one division each, in parallel. Levels run on all cores
-// (the top levels have few but large nodes, which the two-node split keeps busy on two cores); each
-// product level is released as soon as the level below has its fractions. The bottom levels are not
-// kept at all: below level `localLevels` each subtree rebuilds its small products and finishes its
-// leaves on its own, subtrees on all cores (memory: the tree keeps log₂(n) − 8 input-sized levels,
-// not log₂(n)).
+// y_L = frac(R / L) and y_R = frac(L / R) by one long division each, in parallel. Levels run on all
+// cores; the balanced shape gives the two top nodes, and every level's nodes, equal work, so both
+// cores stay busy where a level has two or four huge nodes. Each parent's fraction and its children's
+// products are released as soon as both children have their fractions. The bottom levels are not
+// kept at all: below the subtree roots (2^localLevels leaves each) every subtree rebuilds its small
+// products and finishes its leaves on its own, subtrees on all cores (memory: the tree keeps
+// log₂(n) − localLevels input-sized levels, not log₂(n)).
 //
 // The moduli with g_i ≠ 1 are then grouped by g_i (see `pairs`), which names the partners in time
 // linear in the output when the shared parts are distinct primes, as in every real data set; only
@@ -63,78 +66,100 @@ public enum BatchGCD {
         }
     }
 
-    /// Levels at the bottom of the product tree that are not kept: each subtree of 2^localLevels
-    /// leaves rebuilds its own products on the way down (a few per cent more multiplication, all of
-    /// it at small sizes) instead of holding them from the way up; every kept level of the tree is
-    /// as large as the input, so this saves that many input-sized levels of memory.
-    static let localLevels = 8
+    /// Levels at the bottom of the product tree that are not kept: each subtree of at most
+    /// 2^localLevels leaves rebuilds its own products on the way down (a few per cent more
+    /// multiplication, all of it at small sizes) instead of holding them from the way up; every kept
+    /// level of the tree is as large as the input, so this saves that many input-sized levels of memory
+    /// (20,000 moduli: 3 of the 14 product levels kept, at the top where the memory peaks).
+    static let localLevels = 12
+
+    /// The shape of the balanced product tree over n ≥ 3 leaves. Level k (k ≥ 1) has 2^k nodes; the
+    /// lowest, the pair level (k = depth − 1), has nodes of one or two leaves spread evenly (node i
+    /// holds leaves ⌊i·n/2^k⌋ up to ⌊(i+1)·n/2^k⌋), so the two halves of every node are within one
+    /// leaf of each other: the two top nodes, and all nodes of a level, cost the same, which keeps
+    /// both cores busy where a level has few nodes.
+    struct Shape: Sendable {
+        let leaves: Int, depth: Int
+        /// The level whose nodes are subtree roots: kept product levels are 1…roots.
+        let roots: Int
+        init(leaves n: Int, localLevels: Int) {
+            var d = 1
+            while 1 << d < n { d += 1 }
+            leaves = n
+            depth = d
+            roots = d >= localLevels + 2 ? d - localLevels : d - 1
+        }
+        var pairCount: Int { 1 << (depth - 1) }
+        /// Levels from a subtree root down to its pair-level nodes.
+        var subtreeHeight: Int { depth - 1 - roots }
+        func pair(_ i: Int) -> Range<Int> { (i * leaves / pairCount)..<((i + 1) * leaves / pairCount) }
+    }
 
     /// g_i = gcd(N_i, ∏_{j≠i} N_j) for every leaf (1 when N_i shares nothing). Needs at least two
-    /// leaves, all above 1.
-    static func sharedParts(_ leaves: GMPArray) -> GMPArray {
-        // Product tree, bottom up, stopping at two nodes (the root is never needed). Levels 1 up to
-        // localLevels − 1 are only passed through (nil): the subtrees rebuild them on the way down.
-        var depth = 0
-        do {
-            var count = leaves.count
-            while count > 2 { count = (count + 1) / 2; depth += 1 }
-        }
-        let local = depth > localLevels + 1 ? localLevels : 0
-        var levels: [GMPArray?] = [leaves]
-        var below = leaves
-        while below.count > 2 {
-            let next = productLevel(below)
-            levels.append(levels.count < local ? nil : next)
-            below = next
-        }
+    /// leaves, all above 1. `localLevels` is a parameter for the tests (small trees with rebuilt
+    /// subtrees).
+    static func sharedParts(_ leaves: GMPArray, localLevels: Int = localLevels) -> GMPArray {
         var minimumBits = Int.max
         for i in 0..<leaves.count { minimumBits = min(minimumBits, bits(leaves[i])) }
-        let tree = Precision(minimumBits: minimumBits, guardBits: 64 + 4 * levels.count)
-
-        // Top: y_L = frac(R / L), y_R = frac(L / R), as integers Y = ⌊y · 2^b⌋.
-        let top = below
-        levels.removeLast()
-        var topBits = (0..<top.count).map { tree.bits(top[$0]) }
-        var fractions = GMPArray(count: top.count)
-        do {
-            let nodes = top, out = fractions, b = topBits
-            parallelFor(2) { i in
-                // `t` is reached only through raw pointers: keep it alive across the calls.
-                let t = GMPArray(count: 1)
-                withExtendedLifetime(t) {
-                    __gmpz_mul_2exp(t[0], nodes[1 - i], mp_bitcnt_t(b[i]))
-                    __gmpz_fdiv_q(out[i], t[0], nodes[i])
-                    __gmpz_fdiv_r_2exp(out[i], out[i], mp_bitcnt_t(b[i]))
-                }
-            }
-        }
-        // Down the kept levels (to level `local`), each on all cores; each product level is released
-        // once the level below has its fractions.
-        while levels.count > local, let level = levels.popLast() ?? nil {
-            (fractions, topBits) = descend(level, parent: fractions, parentBits: topBits, tree: tree, parallel: true)
-        }
         let gcds = GMPArray(count: leaves.count)
-        if local == 0 {
-            // Small inputs: the whole tree was kept and the fractions are at the leaves.
-            finish(leaves, range: 0..<leaves.count, fractions: fractions, offset: 0, bits: topBits, into: gcds)
+        if leaves.count == 2 {
+            let tree = Precision(minimumBits: minimumBits, guardBits: 64)
+            let (fractions, fractionBits) = top(leaves, tree: tree)
+            finish(leaves, range: 0..<2, fractions: fractions, offset: 0, bits: fractionBits, into: gcds)
             return gcds
         }
-        // The rest per subtree of 2^local leaves, the subtrees on all cores: rebuild the subtree's
-        // products, go down to its leaves, finish them.
-        let parents = fractions, parentBits = topBits, span = 1 << local
+        let shape = Shape(leaves: leaves.count, localLevels: localLevels)
+        let tree = Precision(minimumBits: minimumBits, guardBits: 64 + 4 * (shape.depth + 1))
+
+        // Product tree, bottom up: the subtrees (on all cores) give the roots; the levels above are
+        // kept. The root of the whole tree is never formed: the top stops at two nodes.
+        let roots = GMPArray(count: 1 << shape.roots)
+        parallelFor(roots.count) { u in
+            // The arrays are reached only through raw pointers: keep them alive across the call
+            // (as `t` below and in `top`).
+            let levels = subtreeLevels(u, leaves, shape)
+            withExtendedLifetime(levels) { __gmpz_swap(roots[u], levels[levels.count - 1][0]) }
+        }
+        var levels = [roots]
+        while levels[0].count > 2 { levels.insert(productLevel(levels[0]), at: 0) }
+
+        // y_L = frac(R / L), y_R = frac(L / R); then down the kept levels, each on all cores. A
+        // level's products are released as its fractions are made (`descend`).
+        var (fractions, fractionBits) = top(levels.removeFirst(), tree: tree)
+        while !levels.isEmpty {
+            (fractions, fractionBits) = descend(levels.removeFirst(), parent: fractions, parentBits: fractionBits,
+                                                tree: tree, parallel: true)
+        }
+
+        // The rest per subtree, the subtrees on all cores: rebuild the subtree's products, go down to
+        // its pair-level nodes, then to their leaves, and finish them.
+        let parents = fractions, parentBits = fractionBits
         parallelFor(parents.count) { u in
-            let range = (u * span)..<min((u + 1) * span, leaves.count)
-            let own = GMPArray(count: range.count)
-            for (k, i) in range.enumerated() { __gmpz_set(own[k], leaves[i]) }
-            var subtree: [GMPArray] = [own]
-            for _ in 1..<local { subtree.append(productLevel(subtree[subtree.count - 1], parallel: false)) }
-            let y = GMPArray(count: 1)
-            __gmpz_set(y[0], parents[u])
-            var (f, b) = (y, [parentBits[u]])
-            while let level = subtree.popLast() {
-                (f, b) = descend(level, parent: f, parentBits: b, tree: tree, parallel: false)
+            var f = GMPArray(count: 1), b = [parentBits[u]]
+            __gmpz_swap(f[0], parents[u])
+            if shape.subtreeHeight > 0 {
+                var own = subtreeLevels(u, leaves, shape)
+                own.removeLast()
+                while let level = own.popLast() {
+                    (f, b) = descend(level, parent: f, parentBits: b, tree: tree, parallel: false)
+                }
             }
-            finish(leaves, range: range, fractions: f, offset: range.lowerBound, bits: b, into: gcds)
+            let first = u << shape.subtreeHeight
+            let t = GMPArray(count: 2), y = f
+            withExtendedLifetime((t, y)) {
+                for j in 0..<y.count {
+                    let range = shape.pair(first + j)
+                    if range.count == 1 {
+                        finish(leaves, range: range, fractions: y, offset: range.lowerBound - j, bits: [b[j]], into: gcds)
+                        continue
+                    }
+                    // Two leaves: one step down each, the other leaf as sibling.
+                    let a = range.lowerBound
+                    let leafBits = [tree.bits(leaves[a]), tree.bits(leaves[a + 1])]
+                    for k in 0..<2 { step(t[k], parent: y[j], parentBits: b[j], sibling: leaves[a + 1 - k], bits: leafBits[k]) }
+                    finish(leaves, range: range, fractions: t, offset: a, bits: leafBits, into: gcds)
+                }
+            }
         }
         return gcds
     }
@@ -145,54 +170,96 @@ public enum BatchGCD {
         func bits(_ p: UnsafeMutablePointer<__mpz_struct>) -> Int { 2 * BatchGCD.bits(p) - minimumBits + guardBits }
     }
 
-    /// The next level of a product tree (pairs multiplied; an odd last node is carried).
-    static func productLevel(_ below: GMPArray, parallel: Bool = true) -> GMPArray {
-        let next = GMPArray(count: (below.count + 1) / 2)
-        let body: @Sendable (Int) -> Void = { i in
-            if 2 * i + 1 < below.count {
-                __gmpz_mul(next[i], below[2 * i], below[2 * i + 1])
+    /// The product levels of subtree `u` (its root at level `shape.roots`), from its pair-level
+    /// nodes (first) up to its root (last, one node).
+    static func subtreeLevels(_ u: Int, _ leaves: GMPArray, _ shape: Shape) -> [GMPArray] {
+        let first = u << shape.subtreeHeight
+        let pairs = GMPArray(count: 1 << shape.subtreeHeight)
+        for j in 0..<pairs.count {
+            let range = shape.pair(first + j)
+            if range.count == 2 {
+                __gmpz_mul(pairs[j], leaves[range.lowerBound], leaves[range.lowerBound + 1])
             } else {
-                __gmpz_set(next[i], below[2 * i])
+                __gmpz_set(pairs[j], leaves[range.lowerBound])
             }
         }
+        var levels = [pairs]
+        while levels[levels.count - 1].count > 1 { levels.append(productLevel(levels[levels.count - 1], parallel: false)) }
+        return levels
+    }
+
+    /// The next level of a product tree (an even number of nodes, multiplied in pairs).
+    static func productLevel(_ below: GMPArray, parallel: Bool = true) -> GMPArray {
+        let next = GMPArray(count: below.count / 2)
+        let body: @Sendable (Int) -> Void = { i in __gmpz_mul(next[i], below[2 * i], below[2 * i + 1]) }
         if parallel { parallelFor(next.count, body) } else { for i in 0..<next.count { body(i) } }
         return next
     }
 
-    /// One step down: Y_c = ⌊(Y_v · P_s² mod 2^b_v) / 2^(b_v − b_c)⌋ for every node c of `level`
-    /// (v its parent, s its sibling); a carried node keeps its parent's fraction and bits.
+    /// The fractions of the two top nodes L and R, as integers Y = ⌊y · 2^b⌋: y_L = frac(R / L),
+    /// y_R = frac(L / R), one long division each, the two in parallel. Each quotient (b ≈ 2·bits(L)
+    /// bits) is made in two halves, r ← (r · 2^(b/2)) divmod L twice from r = R mod L: the same work,
+    /// but GMP's scratch for a b/2-bit quotient is a third smaller, and the top is where the memory
+    /// peaks (two of these at once).
+    static func top(_ nodes: GMPArray, tree: Precision) -> (GMPArray, [Int]) {
+        let b = [tree.bits(nodes[0]), tree.bits(nodes[1])]
+        let out = GMPArray(count: 2)
+        parallelFor(2) { i in
+            // `t` is reached only through raw pointers: keep it alive across the calls.
+            let t = GMPArray(count: 2)
+            withExtendedLifetime(t) {
+                let (r, q) = (t[0], t[1])
+                __gmpz_fdiv_r(r, nodes[1 - i], nodes[i])
+                let half = b[i] / 2
+                for shift in [half, b[i] - half] {
+                    __gmpz_mul_2exp(r, r, mp_bitcnt_t(shift))
+                    __gmpz_fdiv_qr(q, r, r, nodes[i])
+                    __gmpz_mul_2exp(out[i], out[i], mp_bitcnt_t(shift))
+                    __gmpz_add(out[i], out[i], q)
+                }
+            }
+        }
+        return (out, b)
+    }
+
+    /// One step down: Y_c = ⌊(Y_v · P_s² mod 2^b_v) / 2^(b_v − b_c)⌋ (v the parent, s the sibling).
+    static func step(_ child: UnsafeMutablePointer<__mpz_struct>, parent: UnsafeMutablePointer<__mpz_struct>,
+                     parentBits: Int, sibling: UnsafeMutablePointer<__mpz_struct>, bits: Int) {
+        __gmpz_mul(child, sibling, sibling)
+        __gmpz_mul(child, child, parent)
+        __gmpz_fdiv_r_2exp(child, child, mp_bitcnt_t(parentBits))
+        __gmpz_fdiv_q_2exp(child, child, mp_bitcnt_t(parentBits - bits))
+    }
+
+    /// One level down: the fractions of every node of `level` from their parents'. Each parent's
+    /// fraction and its two children's products are released as soon as both children have theirs,
+    /// so the level's memory goes down while the next one's goes up.
     static func descend(_ level: GMPArray, parent: GMPArray, parentBits: [Int], tree: Precision,
                         parallel: Bool) -> (GMPArray, [Int]) {
         let levelBits = (0..<level.count).map { tree.bits(level[$0]) }
         let next = GMPArray(count: level.count)
-        let body: @Sendable (Int) -> Void = { i in
-            let p = i / 2, s = i ^ 1
-            guard s < level.count else {
-                __gmpz_set(next[i], parent[p])
-                return
-            }
-            let t = GMPArray(count: 1)
-            withExtendedLifetime(t) {
-                __gmpz_mul(t[0], level[s], level[s])
-                __gmpz_mul(t[0], t[0], parent[p])
-                __gmpz_fdiv_r_2exp(t[0], t[0], mp_bitcnt_t(parentBits[p]))
-                __gmpz_fdiv_q_2exp(next[i], t[0], mp_bitcnt_t(parentBits[p] - levelBits[i]))
-            }
+        let body: @Sendable (Int) -> Void = { p in
+            // The first child's step is the last use of the second child's product, and so on.
+            step(next[2 * p], parent: parent[p], parentBits: parentBits[p], sibling: level[2 * p + 1], bits: levelBits[2 * p])
+            level.release(2 * p + 1)
+            step(next[2 * p + 1], parent: parent[p], parentBits: parentBits[p], sibling: level[2 * p], bits: levelBits[2 * p + 1])
+            level.release(2 * p)
+            parent.release(p)
         }
-        if parallel { parallelFor(level.count, body) } else { for i in 0..<level.count { body(i) } }
-        let bits = (0..<level.count).map { i in (i ^ 1) < level.count ? levelBits[i] : parentBits[i / 2] }
-        return (next, bits)
+        if parallel { parallelFor(parent.count, body) } else { for p in 0..<parent.count { body(p) } }
+        return (next, levelBits)
     }
 
     /// Leaves: z_i = ⌊(Y_i · N_i + 2^(b−1)) / 2^b⌋ (≡ Q_i mod N_i; it may round up to N_i, which the
-    /// gcd treats as 0), g_i = gcd(N_i, z_i). `fractions[i − offset]` belongs to leaf i.
+    /// gcd treats as 0), g_i = gcd(N_i, z_i). Leaf i's fraction is `fractions[i − offset]`, its
+    /// fraction bits `bits[i − range.lowerBound]`.
     static func finish(_ leaves: GMPArray, range: Range<Int>, fractions: GMPArray, offset: Int, bits: [Int],
                        into gcds: GMPArray) {
         for i in range {
             let k = i - offset
             // ⌊(x + 2^(b−1)) / 2^b⌋ = ⌊(⌊x / 2^(b−1)⌋ + 1) / 2⌋
             __gmpz_mul(gcds[i], fractions[k], leaves[i])
-            __gmpz_fdiv_q_2exp(gcds[i], gcds[i], mp_bitcnt_t(bits[k] - 1))
+            __gmpz_fdiv_q_2exp(gcds[i], gcds[i], mp_bitcnt_t(bits[i - range.lowerBound] - 1))
             __gmpz_add_ui(gcds[i], gcds[i], 1)
             __gmpz_fdiv_q_2exp(gcds[i], gcds[i], 1)
             __gmpz_gcd(gcds[i], gcds[i], leaves[i])

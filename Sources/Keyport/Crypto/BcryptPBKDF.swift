@@ -66,7 +66,9 @@ enum BcryptPBKDF {
         let sha2pass = (raw + 64).bindMemory(to: UInt8.self, capacity: 64)
         let key = (raw + 128).bindMemory(to: UInt8.self, capacity: keyLength)
 
-        passphrase.withUnsafeBytes { p in _ = SHA512(p.baseAddress?.assumingMemoryBound(to: UInt8.self), p.count, sha2pass) }
+        // The low-level SHA-512 (Digest.hash): the one-shot SHA512() fetches the method from the
+        // provider on every call, a lock and a table lookup for each of the 2 × rounds hashes.
+        passphrase.withUnsafeBytes { p in Digest.sha512.hash(UnsafeRawBufferPointer(p), into: sha2pass) }
         loadWords(sha2pass, into: passWords)
 
         // Each worker touches only its own scratch region and reads the pass words; the pointers are
@@ -84,9 +86,9 @@ enum BcryptPBKDF {
             let bytes = (base + (stateWords + 24) * 4).bindMemory(to: UInt8.self, capacity: 128)
             let s = Scratch(state: words, saltWords: words + stateWords, block: words + stateWords + 16,
                             sha2salt: bytes, t: bytes + 64, out: bytes + 96)
-            // SHA-512(salt ‖ BE32(count)) up front, where errors can still be thrown.
+            // SHA-512(salt ‖ BE32(count)) up front.
             let count = UInt32(index + 1)
-            try sha512(parts: salt, [UInt8(truncatingIfNeeded: count >> 24), UInt8(truncatingIfNeeded: count >> 16),
+            sha512(parts: salt, [UInt8(truncatingIfNeeded: count >> 24), UInt8(truncatingIfNeeded: count >> 16),
                                      UInt8(truncatingIfNeeded: count >> 8), UInt8(truncatingIfNeeded: count)], into: s.sha2salt)
             scratch.append(s)
         }
@@ -100,7 +102,7 @@ enum BcryptPBKDF {
             for i in 0..<32 { s.out[i] = s.t[i] }
             var round = 1
             while round < rounds {
-                _ = SHA512(s.t, 32, s.sha2salt)
+                Digest.sha512.hash(UnsafeRawBufferPointer(start: s.t, count: 32), into: s.sha2salt)
                 loadWords(s.sha2salt, into: s.saltWords)
                 hash(state: s.state, passWords: passWords, saltWords: s.saltWords, block: s.block, output: s.t)
                 for i in 0..<32 { s.out[i] ^= s.t[i] }
@@ -135,17 +137,8 @@ enum BcryptPBKDF {
         return result
     }
 
-    private static func sha512(parts first: [UInt8], _ second: [UInt8], into digest: UnsafeMutablePointer<UInt8>) throws {
-        Libcrypto.ensureInitialized()
-        guard let ctx = EVP_MD_CTX_new() else { throw KeyportError.crypto("EVP_MD_CTX_new failed") }
-        defer { EVP_MD_CTX_free(ctx) }
-        var length: UInt32 = 0
-        guard EVP_DigestInit_ex(ctx, EVP_sha512(), nil) == 1,
-              EVP_DigestUpdate(ctx, first, first.count) == 1,
-              EVP_DigestUpdate(ctx, second, second.count) == 1,
-              EVP_DigestFinal_ex(ctx, digest, &length) == 1 else {
-            throw KeyportError.crypto(opensslErrors("SHA-512"))
-        }
+    private static func sha512(parts first: [UInt8], _ second: [UInt8], into digest: UnsafeMutablePointer<UInt8>) {
+        (first + second).withUnsafeBytes { Digest.sha512.hash($0, into: digest) }
     }
 
     /// 64 bytes → 16 big-endian words (the key and data of the schedule are read as big-endian words).

@@ -134,4 +134,10 @@ final class GMPArray: @unchecked Sendable {
     }
 
     subscript(i: Int) -> UnsafeMutablePointer<__mpz_struct> { base + i }
+
+    /// Frees element i's limbs now (it reads as 0 afterwards), for trees that shrink as they are used.
+    func release(_ i: Int) {
+        __gmpz_clear(base + i)
+        __gmpz_init(base + i)
+    }
 }

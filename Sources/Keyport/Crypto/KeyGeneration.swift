@@ -91,7 +91,7 @@ extension KeyGenerator {
         let ctx = try BigNumContext()
         let (p, q) = a > b ? (a, b) : (b, a)
         BigNumContext.setConstantTime(p, q)
-        // p and q were each confirmed by BN_check_prime in their worker (in parallel, see PrimeSearch).
+        // p and q were each confirmed by BN_generate_prime_ex2's Miller-Rabin rounds (see PrimeSearch.work).
 
         // |p − q| > 2^(bits/2 − 100) (FIPS 186-5 A.1.3), else n could be factored by Fermat's method.
         guard try ctx.sub(p, q) > ctx.powerOfTwo(bits / 2 - 100) else { return nil }
@@ -218,14 +218,11 @@ final class PrimeSearch: @unchecked Sendable {
                 fail(error as? KeyportError ?? .crypto("BN_gcd"))
                 return
             }
-            // An independent primality check of the result (Miller-Rabin with the FIPS 186-5 round
-            // count, after trial division), done here so both primes are checked in parallel.
-            guard let check = ctx.isProbablePrime(prime, callback: callback) else {
-                if isFinished { ERR_clear_error(); return }
-                fail(.crypto(opensslErrors("BN_check_prime")))
-                return
-            }
-            guard check else { continue }
+            // No second test: BN_generate_prime_ex2 returns a candidate only after Miller-Rabin with
+            // bn_mr_min_checks(bits) rounds (64 up to 2048 bits, 128 above), the count BN_check_prime
+            // uses, after sieving by the first 2048 primes. A second BN_check_prime, as this code
+            // did once, doubled the confirming rounds: 39 % of all instructions of `generate -t rsa`
+            // (callgrind). OpenSSL's own RSA keygen, ssh-keygen's, also tests each prime once.
             offer(prime, bits: bits)
         }
     }

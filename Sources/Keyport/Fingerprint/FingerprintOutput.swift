@@ -74,10 +74,12 @@ public struct FingerprintStyle: Sendable, Equatable {
 
     /// The members of every JSON object, in order. Both encoders (`FingerprintOutput.json` and
     /// `LineFingerprinter`'s fast path) write from this list, so a change here changes both.
-    /// SHA-256 and MD5 always; `-E sha1`/`-E sha512` add that hash, `-v` the randomart.
+    /// SHA-256 always; `-E md5|sha1|sha512|…` adds that hash, `-v` the randomart. MD5 is not
+    /// there by default: it is a legacy form ssh-keygen shows only on request, and on CPUs with
+    /// SHA-NI it would cost as much as everything else `--json` adds (Benchmarks/MEASUREMENTS.md).
     public var jsonFields: [JSONField] {
-        var fields: [JSONField] = [.file, .line, .type, .bits, .comment, .commentFrom, .fingerprint(.sha256), .fingerprint(.md5)]
-        if hash != .sha256 && hash != .md5 { fields.append(.fingerprint(hash)) }
+        var fields: [JSONField] = [.file, .line, .type, .bits, .comment, .commentFrom, .fingerprint(.sha256)]
+        if hash != .sha256 { fields.append(.fingerprint(hash)) }
         if randomart, hash.isSSHKeygen { fields.append(.randomart) }
         return fields + [.format, .options, .hosts, .marker]
     }

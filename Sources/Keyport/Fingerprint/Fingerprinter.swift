@@ -11,13 +11,14 @@ public struct FingerprintLineHandler: LineHandler {
     /// The input's name as printed.
     public let path: String
     private let fast = LineFingerprinter()
-    private let layout: LineFingerprinter.JSONLayout
+    /// Only for JSON: laying it out costs more than a one-key text run does.
+    private let layout: LineFingerprinter.JSONLayout?
 
     /// A handler for lines of `path`; make one per worker thread.
     public init(path: String, style: FingerprintStyle) {
         self.path = path
         self.style = style
-        layout = LineFingerprinter.JSONLayout(style: style, fileName: FingerprintStyle.fileName(path))
+        layout = style.json ? LineFingerprinter.JSONLayout(style: style, fileName: FingerprintStyle.fileName(path)) : nil
     }
 
     /// Renders line `number` into `out` (or records why it is not a key).
@@ -25,7 +26,7 @@ public struct FingerprintLineHandler: LineHandler {
         // Only ssh-keygen's kinds hash the blob as read; the other tools' take the general path.
         if !style.randomart, style.hash.isSSHKeygen {
             let written: Int
-            if style.json {
+            if let layout {
                 written = out.write(maximumCount: LineFingerprinter.jsonCapacity(lineLength: line.count, layout: layout)) {
                     fast.renderJSON(line: line, number: number, layout: layout, into: $0)
                 }

@@ -15,7 +15,12 @@
 // even start like a key line is the input refused as a whole (binary data, a device, /dev/zero).
 //
 // The buffers may hold a private key (the first chunk of `fingerprint id_rsa`), so they are wiped
-// before they are freed.
+// before they are freed. They are mapped pages of their own, not heap: a page nothing was read into
+// is never touched, and only the pages the kernel says are resident are wiped before the unmap (for
+// one small key that is one page, not 2 MiB of zeroing and 512 page faults).
+//
+// An input that was whole after the first read (a small file, a pipe that closed) is handled on
+// the calling thread: no read-ahead task, no worker thread.
 
 #if canImport(Glibc)
 import Glibc
@@ -138,6 +143,8 @@ public final class KeyInput {
     private let buffers: [UnsafeMutableBufferPointer<UInt8>]
     /// Bytes of the first read, at the start of `buffers[0]`.
     private let firstCount: Int
+    /// True when the first read already met the end of the input.
+    private let endedAtOpen: Bool
     /// The first bytes of the input (up to 4 KiB), as detection saw them.
     public let head: [UInt8]
     /// True once `streamLines` gave up before the end: no key in the first MiB, or an endless line
@@ -157,7 +164,14 @@ public final class KeyInput {
         }
         isRegularFile = known && (st.st_mode & S_IFMT) == S_IFREG
         fileSize = isRegularFile ? Int(st.st_size) : nil
-        let buffers: [UnsafeMutableBufferPointer<UInt8>] = [.allocate(capacity: Self.chunkSize), .allocate(capacity: Self.chunkSize)]
+        let first = try Self.mapBuffer(path: path, fd: fd)
+        let buffers: [UnsafeMutableBufferPointer<UInt8>]
+        do {
+            buffers = [first, try Self.mapBuffer(path: path, fd: fd)]
+        } catch {
+            munmap(first.baseAddress!, first.count)
+            throw error
+        }
         var count = 0
         var ended = false
         // A pipe may deliver a few bytes first: detect on at least 4 KiB (or the whole input), unless
@@ -176,6 +190,7 @@ public final class KeyInput {
         }
         self.buffers = buffers
         firstCount = count
+        endedAtOpen = ended
         head = Array(buffers[0][0..<min(count, 4096)])
         // A small input known to be whole, with a line that is not a key (or a byte-order mark), is
         // read whole so that paste damage spanning lines can be repaired (Pasted.swift).
@@ -193,10 +208,34 @@ public final class KeyInput {
         return false
     }
 
+    /// A buffer of `chunkSize` bytes in pages of its own (see the file's header).
+    private static func mapBuffer(path: String, fd: Int32) throws -> UnsafeMutableBufferPointer<UInt8> {
+        guard let p = mmap(nil, chunkSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), p != MAP_FAILED else {
+            let code = errno
+            if fd != STDIN_FILENO { close(fd) }
+            throw KeyportError.io(path: path, reason: FileIO.errorText(code), cause: .read(errno: code))
+        }
+        return UnsafeMutableBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: chunkSize)
+    }
+
+    /// Wipes the resident pages of each buffer (the only ones that can hold input), unmaps it and
+    /// closes the input.
     private static func release(_ buffers: [UnsafeMutableBufferPointer<UInt8>], fd: Int32) {
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         for b in buffers {
-            explicit_bzero(b.baseAddress!, b.count)
-            b.deallocate()
+            let base = UnsafeMutableRawPointer(b.baseAddress!)
+            var resident = [UInt8](repeating: 1, count: (b.count + page - 1) / page)
+            // Should mincore fail, every page is wiped (the array says all resident).
+            _ = mincore(base, b.count, &resident)
+            var i = 0
+            while i < resident.count {
+                guard resident[i] & 1 != 0 else { i += 1; continue }
+                var j = i + 1
+                while j < resident.count, resident[j] & 1 != 0 { j += 1 }
+                explicit_bzero(base + i * page, min(j * page, b.count) - i * page)
+                i = j
+            }
+            munmap(base, b.count)
         }
         if fd != STDIN_FILENO { close(fd) }
     }
@@ -268,7 +307,7 @@ public final class KeyInput {
         var failures: [(Int, KeyportError)] = []
         var consumed = 0
         var current = 0
-        var chunk = Self.prepare(fd: fd, buffer: buffers[0], carried: firstCount, alreadyRead: true)
+        var chunk = Self.prepare(fd: fd, buffer: buffers[0], carried: firstCount, alreadyRead: true, ended: endedAtOpen)
         func flushFailures() {
             for (line, error) in failures { report(line, error) }
             failures.removeAll()
@@ -387,9 +426,10 @@ public final class KeyInput {
     /// Reads into `buffer` after the `carried` bytes already there until a line ends (or the
     /// buffer fills, or the input ends), then cuts the block of whole lines into pieces at line
     /// boundaries and counts each piece's lines.
-    static func prepare(fd: Int32, buffer: UnsafeMutableBufferPointer<UInt8>, carried: Int, alreadyRead: Bool) -> Chunk {
+    static func prepare(fd: Int32, buffer: UnsafeMutableBufferPointer<UInt8>, carried: Int, alreadyRead: Bool, ended: Bool = false) -> Chunk {
         var chunk = Chunk()
         chunk.filled = carried
+        chunk.eof = ended
         var readSomething = alreadyRead
         var lastNewline: Int? = nil
         while true {

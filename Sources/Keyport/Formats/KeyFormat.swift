@@ -7,6 +7,12 @@
 //                                                                state, so the file is not parsed again
 //   encode  a key → bytes, for the OutputFormats it `writes`     KeyFile.encode picks the format writing it
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// One family of key-file formats: how keyport recognises it, reads it and writes it. Locked keys it
 /// reads carry a `SealedKey` of the family's own, which unlocks them.
 public protocol KeyFormat {
@@ -179,8 +185,26 @@ extension PEMFormat: KeyFormat {
     public static func detect(_ bytes: [UInt8], text: Substring) -> String? {
         // A file of public key lines with armour pasted among them is a line file whose armour
         // lines are reported (a private key there is exposed, Pasted.swift), not a PEM file.
-        if text.contains("-----BEGIN ") { return OpenSSHPublicFormat.startsWithKeyLine(text) ? nil : "holds a -----BEGIN line" }
+        if headHoldsBEGIN(bytes) { return OpenSSHPublicFormat.startsWithKeyLine(text) ? nil : "holds a -----BEGIN line" }
         return isDER(bytes) ? "binary data starting with a DER SEQUENCE" : nil
+    }
+
+    /// Is there a `-----BEGIN ` in the first 4 KiB (what detection sees)? A byte search: String's
+    /// generic substring search costs more on its first use than a one-key `fingerprint` run in all.
+    static func headHoldsBEGIN(_ bytes: [UInt8]) -> Bool {
+        let pattern: StaticString = "-----BEGIN "
+        let n = pattern.utf8CodeUnitCount
+        return bytes.withUnsafeBytes { head in
+            guard let base = head.baseAddress else { return false }
+            let end = min(head.count, 4096)
+            var at = 0
+            while end - at >= n, let hit = memchr(base + at, Int32(UInt8(ascii: "-")), end - at - n + 1) {
+                at = UnsafeRawPointer(hit) - base
+                if memcmp(hit, pattern.utf8Start, n) == 0 { return true }
+                at += 1
+            }
+            return false
+        }
     }
 
     /// DER: a SEQUENCE tag (0x30, which is also '0'); a text file such as a known_hosts file whose
