@@ -31,6 +31,7 @@ struct KeyportCommand: ParsableCommand {
         // A crash prints one line, never the registers and memory the Swift runtime's backtracer
         // would show (they may point at key material), and exits 70.
         keyport_crash_guard()
+        keyport_exit_guard()
         // Before any key or passphrase is read: no core file of ours may hold them (two syscalls).
         ProcessProtection.disableCoreDumps()
         // Before libcrypto's first allocation: what it frees is wiped first.

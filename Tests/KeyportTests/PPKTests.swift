@@ -9,13 +9,20 @@ import Testing
 private let vectorPublic = "AAAAC3NzaC1lZDI1NTE5AAAAIK4OYqfdDq5sHUENLPm9MZmpwBVVFzS/kuOWhYEx6h1v"
 private let vectorSeed = "a5001bd843bdacd77ac1a72058dc23f2774ad3227eb897a63ad2aec65e233771"
 
-private let vectorV3 = """
-PuTTY-User-Key-File-3: ssh-ed25519
-Encryption: aes256-cbc
-Comment: p-ed25519
-Public-Lines: 2
-AAAAC3NzaC1lZDI1NTE5AAAAIK4OYqfdDq5sHUENLPm9MZmpwBVVFzS/kuOWhYEx
-6h1v
+/// The head every vector shares: the version, the encryption, the comment and the public lines.
+private func vectorHead(version: Int, encryption: String) -> String {
+    """
+    PuTTY-User-Key-File-\(version): ssh-ed25519
+    Encryption: \(encryption)
+    Comment: p-ed25519
+    Public-Lines: 2
+    AAAAC3NzaC1lZDI1NTE5AAAAIK4OYqfdDq5sHUENLPm9MZmpwBVVFzS/kuOWhYEx
+    6h1v
+
+    """
+}
+
+private let vectorV3 = vectorHead(version: 3, encryption: "aes256-cbc") + """
 Key-Derivation: Argon2id
 Argon2-Memory: 8192
 Argon2-Passes: 13
@@ -27,13 +34,7 @@ Private-MAC: 079d04d736da02afb4a41ce3364cd84d4e8e6eeb035c89c926c31f54eb170693
 
 """
 
-private let vectorV2 = """
-PuTTY-User-Key-File-2: ssh-ed25519
-Encryption: aes256-cbc
-Comment: p-ed25519
-Public-Lines: 2
-AAAAC3NzaC1lZDI1NTE5AAAAIK4OYqfdDq5sHUENLPm9MZmpwBVVFzS/kuOWhYEx
-6h1v
+private let vectorV2 = vectorHead(version: 2, encryption: "aes256-cbc") + """
 Private-Lines: 1
 Yr719rwBfeW3WYgqLU1rJLiZ9y7pffO5cVZb8ym7MZd0XOuN6Q8B8VF3CivIEiI4
 Private-MAC: 2fd3a215abeb71b5863f8110f719afd84fff3c6b
@@ -41,13 +42,7 @@ Private-MAC: 2fd3a215abeb71b5863f8110f719afd84fff3c6b
 """
 
 /// The unencrypted v3 form of the same key: private blob and MAC from FORMATS.md §4.7.
-private let vectorV3Plain = """
-PuTTY-User-Key-File-3: ssh-ed25519
-Encryption: none
-Comment: p-ed25519
-Public-Lines: 2
-AAAAC3NzaC1lZDI1NTE5AAAAIK4OYqfdDq5sHUENLPm9MZmpwBVVFzS/kuOWhYEx
-6h1v
+private let vectorV3Plain = vectorHead(version: 3, encryption: "none") + """
 Private-Lines: 1
 \(Base64.encode(Hex.decode("00000020" + vectorSeed)!))
 Private-MAC: 6c3631a357e850df8a518850c4b14958f1fdd851dfb94ccfcb17999dbe8d768f

@@ -35,6 +35,11 @@ void keyport_tty_release(void);
 /// "keyport: internal error (signal N)" to stderr and exits with 70. Call first thing in main.
 void keyport_crash_guard(void);
 
+/// Clears the vector registers (SSE, AVX, AVX-512) in the last exit handler, so that what string
+/// functions left there (key bytes) is not spilled to the stack while the process exits. Call
+/// first thing in main, before anything registers exit handlers of its own.
+void keyport_exit_guard(void);
+
 /// Blocks SIGINT, SIGTERM, SIGHUP and SIGQUIT in this thread around a step that must not be cut
 /// in two (creating a file and registering it); keyport_signals_unblock delivers what came meanwhile.
 void keyport_signals_block(void);

@@ -34,6 +34,8 @@
 
 enum OpenSSHPrivateFormat {
     static let formatName = "openssh-key-v1"
+    /// The label of its armour.
+    static let label = "OPENSSH PRIVATE KEY"
     static let beginMarker = "-----BEGIN OPENSSH PRIVATE KEY-----"
     static let endMarker = "-----END OPENSSH PRIVATE KEY-----"
     static let magic: [UInt8] = Array("openssh-key-v1".utf8) + [0]
@@ -83,44 +85,43 @@ enum OpenSSHPrivateFormat {
         if let last = bytes.last, last != lf {
             observations.append(Observation(.noFinalNewline, "the file does not end with a newline; ssh-keygen refuses it (invalid format)"))
         }
-        // Split on LF bytes: as Characters, "\r\n" is one grapheme and would not split on "\n".
-        var blanks = (leading: false, trailing: false)
-        let lines = bytes.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).map { line -> Substring in
-            var l = line[...]
-            while let c = l.last, c == UInt8(ascii: "\r") || c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") {
-                if c != UInt8(ascii: "\r") { blanks.trailing = true }
-                l = l.dropLast()
-            }
-            if let c = l.first, c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") { blanks.leading = true }
-            return Substring(decoding: l, as: UTF8.self)
-        }
         // Blanks around the lines are paste damage ssh-keygen refuses ("invalid format"); read past
         // them and say so (Pasted.swift).
+        var blanks = (leading: false, trailing: false)
+        for line in LineReader(bytes, breaks: .lf) {
+            var text = line.text
+            while let c = text.last, c == cr || c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") {
+                if c != cr { blanks.trailing = true }
+                text = text.dropLast()
+            }
+            if let c = text.first, c == UInt8(ascii: " ") || c == UInt8(ascii: "\t") { blanks.leading = true }
+        }
         if blanks.leading { observations += PasteRepair.observation(["indentation (as in YAML or Markdown); ssh-keygen refuses the file"]) }
         if blanks.trailing { observations += PasteRepair.observation(["trailing spaces or tabs; ssh-keygen refuses the file"]) }
-        guard let begin = lines.firstIndex(where: { $0.drop(while: { $0 == " " || $0 == "\t" }) == beginMarker }) else {
+        var reader = ArmourReader(bytes, dialect: .openssh)
+        guard let begin = reader.nextBegin(label: label) else {
             throw KeyportError.malformed(format: formatName, field: "armour", reason: "no \(beginMarker) line")
         }
-        guard let end = lines[(begin + 1)...].firstIndex(where: { $0.hasPrefix(endMarker) }) else {
+        guard let block = try? reader.readBlock(begin) else {
             throw KeyportError.truncated(format: formatName, field: "armour (no \(endMarker) line)")
         }
-        if lines[end] != endMarker {
+        if reader.markerText(block.end) != endMarker {
             observations.append(Observation(.trailingData, "text follows the END marker on its line; ssh-keygen refuses the file (invalid format)"))
         }
-        if lines[(end + 1)...].contains(where: { !$0.allSatisfy({ $0 == " " || $0 == "\t" }) }) {
+        if reader.lines.contains(where: { !$0.isBlank }) {
             observations.append(Observation(.trailingData, "text follows the END line"))
         }
-        let bodyLines = lines[(begin + 1)..<end]
-        if bodyLines.dropLast().contains(where: { $0.utf8.count != lineWidth }) || (bodyLines.last?.utf8.count ?? 0) > lineWidth {
+        // Widths as written, blanks behind a line aside.
+        let widths = block.body.map { line in line.text.reversed().drop(while: { $0 == cr || $0 == 0x20 || $0 == 0x09 }).count }
+        if widths.dropLast().contains(where: { $0 != lineWidth }) || (widths.last ?? 0) > lineWidth {
             observations.append(Observation(.lineWidth, "base64 lines are not \(lineWidth) characters as ssh-keygen writes them"))
         }
-        var base64: [UInt8] = []
-        defer { wipe(&base64) }
-        for line in bodyLines { base64.append(contentsOf: line.utf8) }
-        guard let body = Base64.decode(base64, ignoringWhitespace: true) else {
+        // For an unencrypted file the body is the private section in clear: decoded into a wiped
+        // buffer, and the caller wipes the array it gets.
+        guard let body = block.decodedBody() else {
             throw KeyportError.malformed(format: formatName, field: "armour", reason: "the body is not valid base64")
         }
-        return (body, observations)
+        return (body.bytes, observations)
     }
 
     /// Parses the binary container.

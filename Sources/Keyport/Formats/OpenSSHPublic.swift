@@ -254,16 +254,9 @@ public enum OpenSSHPublicFormat {
 
     /// Splits a whole file into lines and parses each; `body` gets every key or failure in order.
     public static func decodeLines(_ bytes: [UInt8], _ body: (Int, PublicLine) -> Void) {
-        var lineNumber = 0
-        var start = 0
-        let count = bytes.count
-        while start < count {
-            var end = start
-            while end < count, bytes[end] != lf { end += 1 }
-            lineNumber += 1
-            let result = parseLine(bytes[start..<end], lineNumber: lineNumber)
-            if case .skip = result {} else { body(lineNumber, result) }
-            start = end + 1
+        for line in LineReader(bytes, breaks: .lf) {
+            let result = parseLine(line.text, lineNumber: line.number)
+            if case .skip = result {} else { body(line.number, result) }
         }
     }
 

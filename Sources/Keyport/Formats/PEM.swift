@@ -153,7 +153,7 @@ public enum PEMFormat {
 
     struct Block {
         var label: String
-        var headers: [(name: String, value: String)]
+        var headers: [ArmourHeader]
         var der: [UInt8]
         /// 1-based line of the BEGIN line.
         var line: Int
@@ -162,74 +162,29 @@ public enum PEMFormat {
         var end: Int
     }
 
-    /// Every armoured block; text outside the blocks is ignored.
+    /// Every armoured block (`ArmourReader`, PEM dialect); text outside the blocks is ignored.
     static func blocks(_ bytes: [UInt8]) throws -> [Block] {
-        // Lines as byte ranges, CR/LF/CRLF endings.
-        var lines: [Range<Int>] = []
-        var start = 0, i = 0
-        while i < bytes.count {
-            if bytes[i] == 0x0A || bytes[i] == 0x0D {
-                lines.append(start..<i)
-                if bytes[i] == 0x0D, i + 1 < bytes.count, bytes[i + 1] == 0x0A { i += 1 }
-                start = i + 1
-            }
-            i += 1
-        }
-        if start < bytes.count { lines.append(start..<bytes.count) }
-
-        func text(_ range: Range<Int>) -> String {
-            String(String(decoding: bytes[range], as: UTF8.self).trimmingBlanks())
-        }
-        func armour(_ line: String, _ kind: String) -> String? {
-            let prefix = "-----\(kind) ", suffix = "-----"
-            guard line.hasPrefix(prefix), line.hasSuffix(suffix), line.count >= prefix.count + suffix.count else { return nil }
-            let label = String(line.dropFirst(prefix.count).dropLast(suffix.count))
-            // A whole armoured key flattened onto one line is no BEGIN line (and its body, which
-            // would follow here, must never be quoted in a message): the paste repair rebuilds it.
-            return label.contains("-----") ? nil : label
-        }
-
+        var reader = ArmourReader(bytes, dialect: .pem)
         var result: [Block] = []
-        var index = 0
-        while index < lines.count {
-            guard let label = armour(text(lines[index]), "BEGIN") else { index += 1; continue }
-            let beginIndex = index
-            index += 1
-            var headers: [(String, String)] = []
-            var body: [UInt8] = []
-            var endIndex: Int?
-            var inHeaders = true
-            let bodyStart = index
-            while index < lines.count {
-                let line = text(lines[index])
-                if let endLabel = armour(line, "END") {
-                    guard endLabel == label else {
-                        throw KeyportError.malformed(format: "PEM", field: "line \(index + 1)", reason: "END \(PublicKey.printable(endLabel)) does not close BEGIN \(PublicKey.printable(label))")
-                    }
-                    endIndex = index
-                    break
-                }
-                if line.hasPrefix("-----BEGIN ") {
-                    throw KeyportError.malformed(format: "PEM", field: "line \(index + 1)", reason: "BEGIN inside the \(PublicKey.printable(label)) block, whose END line is missing")
-                }
-                if inHeaders, index == bodyStart || !headers.isEmpty, let colon = line.firstIndex(of: ":") {
-                    headers.append((String(line[..<colon].trimmingBlanks()), String(line[line.index(after: colon)...].trimmingBlanks())))
-                } else if inHeaders, !headers.isEmpty, line.isEmpty {
-                    inHeaders = false
-                } else {
-                    inHeaders = false
-                    body.append(contentsOf: bytes[lines[index]])
-                }
-                index += 1
+        while let begin = reader.nextBegin() {
+            let label = PublicKey.printable(begin.label)
+            let block: ArmourReader<[UInt8]>.Block
+            do {
+                block = try reader.readBlock(begin)
+            } catch .endMismatch(let line, let found) {
+                throw KeyportError.malformed(format: "PEM", field: "line \(line)", reason: "END \(PublicKey.printable(found)) does not close BEGIN \(label)")
+            } catch .beginInside(let line) {
+                throw KeyportError.malformed(format: "PEM", field: "line \(line)", reason: "BEGIN inside the \(label) block, whose END line is missing")
+            } catch .noEnd {
+                throw KeyportError.truncated(format: "PEM", field: "the END line of \(label) (begun on line \(begin.line.number))")
             }
-            guard let endIndex else { throw KeyportError.truncated(format: "PEM", field: "the END line of \(PublicKey.printable(label)) (begun on line \(beginIndex + 1))") }
-            index = endIndex + 1
-            defer { wipe(&body) }
-            guard let der = Base64.decode(body, ignoringWhitespace: true), !der.isEmpty else {
-                throw KeyportError.malformed(format: "PEM", field: "lines \(beginIndex + 2)-\(endIndex)", reason: "the \(PublicKey.printable(label)) body is not valid base64 (damaged file?)")
+            // The DER of an unencrypted private key: out of its wiped buffer into an array that
+            // `decode` wipes (the DER walker and libcrypto's glue take arrays).
+            guard let body = block.decodedBody(), !body.isEmpty else {
+                throw KeyportError.malformed(format: "PEM", field: "lines \(block.begin.number + 1)-\(block.end.number - 1)", reason: "the \(label) body is not valid base64 (damaged file?)")
             }
-            result.append(Block(label: label, headers: headers, der: der, line: beginIndex + 1,
-                                start: lines[beginIndex].lowerBound, end: lines[endIndex].upperBound))
+            result.append(Block(label: block.label, headers: block.headers, der: body.bytes, line: block.begin.number,
+                                start: block.begin.start, end: block.end.end))
         }
         return result
     }
@@ -284,11 +239,10 @@ public enum PEMFormat {
         }
         // OpenSSL and OpenSSH skip text around the armour, PuTTY refuses text before it; either is
         // worth a note (a pasted shell prompt, a second half of a file, a sign of tampering).
-        func isBlank(_ b: UInt8) -> Bool { b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D }
-        if let first = blocks.first, bytes[..<first.start].contains(where: { !isBlank($0) }) {
+        if let first = blocks.first, bytes[..<first.start].contains(where: { !isBlankByte($0) }) {
             documents[0].observations.append(Observation(.leadingText, "text before the first BEGIN line, which PuTTY refuses"))
         }
-        if let last = blocks.last, bytes[last.end...].contains(where: { !isBlank($0) }) {
+        if let last = blocks.last, bytes[last.end...].contains(where: { !isBlankByte($0) }) {
             documents[documents.count - 1].observations.append(Observation(.trailingData, "text follows the last END line"))
         }
         return documents

@@ -3,38 +3,38 @@
 
 extension PPKFormat {
     /// PuTTY's line discipline (sshpubk.c read_header/read_body): a header is `Name: value` with a
-    /// name of at most 39 bytes; a line ends at CR or LF, and one more CR or LF right after is part of
-    /// the same line end, so LF, CRLF and CR files all read.
-    struct LineReader {
-        let bytes: [UInt8]
-        var position = 0
-        var lineNumber = 1
+    /// name of at most 39 bytes; lines end as `LineBreaks.putty` says, so LF, CRLF and CR files all read.
+    struct HeaderReader {
+        var lines: LineReader<[UInt8]>
 
-        init(_ bytes: [UInt8]) { self.bytes = bytes }
+        init(_ bytes: [UInt8]) { lines = LineReader(bytes, breaks: .putty) }
 
-        var atEnd: Bool { position >= bytes.count }
+        var atEnd: Bool { lines.atEnd }
 
-        var restIsBlank: Bool { bytes[min(position, bytes.count)...].allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D } }
+        /// The number of the next line.
+        var lineNumber: Int { lines.nextNumber }
+
+        var restIsBlank: Bool { lines.rest.allSatisfy(isBlankByte) }
 
         /// Is the next line base64 (so a line counter before it was too small)?
         var nextLineIsBase64: Bool {
-            var copy = self
-            let text = copy.line()
+            guard let text = lines.peek()?.text else { return false }
             return !text.isEmpty && text.allSatisfy(Self.isBase64)
         }
 
-        /// The next line without its line end.
-        mutating func line() -> ArraySlice<UInt8> {
-            let start = position
-            while position < bytes.count, bytes[position] != 0x0A, bytes[position] != 0x0D { position += 1 }
-            let text = bytes[start..<position]
-            if position < bytes.count {
-                position += 1
-                if position < bytes.count, bytes[position] == 0x0A || bytes[position] == 0x0D { position += 1 }
+        /// Skips blanks before the first header (PuTTY would not; detection does), counting the LFs
+        /// among them as lines. True when there were any.
+        mutating func skipLeadingBlanks() -> Bool {
+            let start = lines.position
+            while !lines.atEnd, isBlankByte(lines.bytes[lines.position]) {
+                if lines.bytes[lines.position] == 0x0A { lines.nextNumber += 1 }
+                lines.position += 1
             }
-            lineNumber += 1
-            return text
+            return lines.position > start
         }
+
+        /// The next line without its line end.
+        mutating func line() -> ArraySlice<UInt8> { lines.next()?.text ?? [] }
 
         /// Splits `Name: value`; nil when the line is not a header.
         static func split(_ line: ArraySlice<UInt8>) -> (String, [UInt8])? {

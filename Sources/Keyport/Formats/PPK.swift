@@ -300,18 +300,14 @@ public enum PPKFormat {
 
     /// Parses the text layout. Header order and names are fixed (PuTTY compares them exactly).
     static func parse(_ bytes: [UInt8]) throws -> ParsedFile {
-        var lines = LineReader(bytes)
+        var lines = HeaderReader(bytes)
         var observations: [Observation] = []
         if bytes.contains(0x0D) {
             observations.append(Observation(.ppkCRLF, "the file has CR or CRLF line ends; puttygen writes LF"))
         }
 
         // Detection skips leading blanks, so do the same here (PuTTY would not) and tell lint.
-        while !lines.atEnd, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[lines.position]) {
-            if bytes[lines.position] == 0x0A { lines.lineNumber += 1 }
-            lines.position += 1
-        }
-        if lines.position > 0 {
+        if lines.skipLeadingBlanks() {
             observations.append(Observation(.ppkLeadingWhitespace, "blank space before the first header, which PuTTY refuses"))
         }
 

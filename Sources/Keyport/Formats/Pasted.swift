@@ -101,9 +101,8 @@ public struct ExposedArmourFold: Sendable {
 extension OpenSSHPublicFormat {
     /// Is the first line of `text` that is not blank or a `#` comment a public key line?
     static func startsWithKeyLine(_ text: Substring) -> Bool {
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true).prefix(64) {
-            let bytes = Array(line.utf8)[...]
-            switch parseLine(bytes, lineNumber: 1) {
+        for line in LineReader(Array(text.utf8), breaks: .lf).lazy.filter({ !$0.text.isEmpty }).prefix(64) {
+            switch parseLine(line.text, lineNumber: 1) {
             case .skip: continue
             case .key: return true
             case .failure: return false
@@ -145,18 +144,12 @@ public enum PasteRepair {
     public static func wantsWholeFile(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count <= wholeFileLimit else { return false }
         if bytes.starts(with: byteOrderMark) { return true }
-        var start = 0
-        var number = 0
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count, bytes[end] != 0x0A { end += 1 }
-            number += 1
-            switch OpenSSHPublicFormat.parseLine(ArraySlice(bytes[start..<end]), lineNumber: number) {
+        for line in LineReader(bytes, breaks: .lf) {
+            switch OpenSSHPublicFormat.parseLine(ArraySlice(line.text), lineNumber: line.number) {
             case .failure: return true
             case let .key(doc) where doc.observations.contains(where: { $0.code == .pastedRepair }): return true
             default: break
             }
-            start = end + 1
         }
         return false
     }
@@ -164,7 +157,7 @@ public enum PasteRepair {
     /// Does a line from the first BEGIN line to the last END line start with a blank?
     static func armourIsIndented(_ bytes: [UInt8]) -> Bool {
         var inside = false
-        for line in bytes.split(separator: 0x0A) {
+        for line in LineReader(bytes, breaks: .lf).lazy.map(\.text) {
             let text = line.drop { $0 == 0x20 || $0 == 0x09 }
             if !inside, text.starts(with: Array("-----BEGIN ".utf8)) { inside = true }
             if inside, text.count != line.count, !text.isEmpty, !text.allSatisfy({ $0 == 0x0D }) { return true }
@@ -266,7 +259,9 @@ public enum PasteRepair {
             text = out
             repairs.append(crlf ? "CR LF line ends" : "stray carriage returns")
         }
-        var lines = text.split(separator: lf, omittingEmptySubsequences: false).map { Array($0) }
+        var lines = LineReader(text, breaks: .lf).map { Array($0.text) }
+        // The lines are joined again below: a final line end stays one.
+        if text.isEmpty || text.last == lf { lines.append([]) }
         // Quotes around the whole key ("…" in YAML or .env).
         let blankBytes: Set<UInt8> = [0x20, 0x09]
         if let first = lines.firstIndex(where: { !$0.allSatisfy(blankBytes.contains) }),
@@ -393,22 +388,17 @@ extension OpenSSHPublicFormat {
             entries += joinRun(run)
             run.removeAll()
         }
-        var number = 0, start = 0
-        while start < bytes.count {
-            var end = start
-            while end < bytes.count, bytes[end] != lf { end += 1 }
-            number += 1
-            switch parseLine(bytes[start..<end], lineNumber: number) {
+        for line in LineReader(bytes, breaks: .lf) {
+            switch parseLine(line.text, lineNumber: line.number) {
             case .skip:
                 // A blank or comment line ends a run (wrapped keys and RFC 4716 blocks have none).
                 flush()
             case let .key(doc):
                 flush()
-                entries.append(KeyEntry(line: number, result: .success(doc)))
+                entries.append(KeyEntry(line: line.number, result: .success(doc)))
             case let .failure(error):
-                run.append((number, bytes[start..<end], error))
+                run.append((line.number, line.text, error))
             }
-            start = end + 1
         }
         flush()
         var fold = ExposedArmourFold()

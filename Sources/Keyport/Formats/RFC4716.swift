@@ -11,75 +11,49 @@
 
 /// RFC 4716 ("SSH2") public key files.
 public enum RFC4716Format {
+    /// The label of its armour.
+    static let label = "SSH2 PUBLIC KEY"
     static let begin = "---- BEGIN SSH2 PUBLIC KEY ----"
     static let end = "---- END SSH2 PUBLIC KEY ----"
     static let privateBegin = "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----"
 
     static func sniff(_ text: Substring) -> Bool { text.hasPrefix("---- BEGIN SSH2 PUBLIC KEY") }
 
-    /// Decodes every RFC 4716 block in the file.
+    /// Decodes every RFC 4716 block in the file (`ArmourReader`, RFC 4716 dialect). Only blank
+    /// lines may stand around the blocks.
     public static func decode(_ bytes: [UInt8]) throws -> [KeyDocument] {
-        let text = String(decoding: bytes, as: UTF8.self)
-        var lines: [(number: Int, text: Substring)] = []
-        var number = 0
-        for raw in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
-            number += 1
-            lines.append((number, raw))
-        }
+        var reader = ArmourReader(bytes, dialect: .rfc4716)
         var documents: [KeyDocument] = []
-        var i = 0
-        while i < lines.count {
-            let trimmed = lines[i].text.trimmingBlanks()
-            if trimmed.isEmpty { i += 1; continue }
+        func refuse(_ line: ArmourReader<[UInt8]>.Line) throws {
+            let trimmed = line.trimmed
+            if trimmed.isEmpty { return }
             if trimmed.hasPrefix(privateBegin) {
                 throw KeyportError.unsupported("SSH.com (SSH2) private key: not supported; convert it with puttygen first", reason: .sshComPrivateKey)
             }
-            guard trimmed == begin else {
-                throw KeyportError.malformed(format: "RFC 4716", field: "line \(lines[i].number)", reason: documents.isEmpty ? "expected \(begin)" : "text after the END line")
+            throw KeyportError.malformed(format: "RFC 4716", field: "line \(line.number)", reason: documents.isEmpty ? "expected \(begin)" : "text after the END line")
+        }
+        while let begin = try reader.nextBegin(outside: refuse) {
+            guard begin.label == label else { try refuse(begin.line); continue }
+            let block: ArmourReader<[UInt8]>.Block
+            do {
+                block = try reader.readBlock(begin)
+            } catch {
+                throw KeyportError.truncated(format: "RFC 4716", field: "END line (file ends inside the key)")
             }
-            let startLine = lines[i].number
-            i += 1
             var comment = ""
-            var body: [UInt8] = []
-            var inHeaders = true
-            var sawEnd = false
-            var observations: [Observation] = []
-            while i < lines.count {
-                var line = Substring(lines[i].text)
-                if line.trimmingBlanks() == end { sawEnd = true; i += 1; break }
-                if line.utf8.count > 72 { observations.append(Observation(.rfc4716LongLine, "line \(lines[i].number) is longer than 72 bytes")) }
-                if inHeaders, let colon = line.firstIndex(of: ":") {
-                    // A header; gather continuation lines ending in a backslash.
-                    var value = String(line[line.index(after: colon)...])
-                    let tag = line[line.startIndex..<colon].trimmingBlanks().lowercased()
-                    while value.hasSuffix("\\"), i + 1 < lines.count {
-                        value.removeLast()
-                        i += 1
-                        line = lines[i].text
-                        value += line
-                    }
-                    if tag == "comment" {
-                        var v = Substring(value).trimmingBlanks()
-                        if v.count >= 2, v.hasPrefix("\""), v.hasSuffix("\"") {
-                            v = v.dropFirst().dropLast()
-                            comment = String(v).replacingEscapedQuotes()
-                        } else {
-                            comment = String(v)
-                        }
-                    }
-                    i += 1
-                    continue
-                }
-                inHeaders = false
-                body.append(contentsOf: line.utf8)
-                i += 1
+            for header in block.headers where header.name.lowercased() == "comment" {
+                let value = Substring(header.value)
+                comment = value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"")
+                    ? String(value.dropFirst().dropLast()).replacingEscapedQuotes() : header.value
             }
-            guard sawEnd else { throw KeyportError.truncated(format: "RFC 4716", field: "END line (file ends inside the key)") }
-            guard let blob = Base64.decode(body, ignoringWhitespace: true), !blob.isEmpty else {
+            // Header lines count from their first line; continuation lines are not counted.
+            let lengths = block.headers.map { ($0.number, $0.length) } + block.body.map { ($0.number, String(decoding: $0.text, as: UTF8.self).utf8.count) }
+            let observations = lengths.filter { $0.1 > 72 }.map { Observation(.rfc4716LongLine, "line \($0.0) is longer than 72 bytes") }
+            guard let blob = block.decodedBody()?.bytes, !blob.isEmpty else {
                 throw KeyportError.malformed(format: "RFC 4716", field: "key data", reason: "not valid base64")
             }
             let key = try PublicKey(blob: blob)
-            var doc = KeyDocument(format: .rfc4716, content: .publicKey(key), comment: comment, line: startLine)
+            var doc = KeyDocument(format: .rfc4716, content: .publicKey(key), comment: comment, line: begin.line.number)
             doc.observations = observations
             documents.append(doc)
         }

@@ -63,37 +63,73 @@ public enum Base64 {
     /// bodies); otherwise they are errors (single tokens). Padding is optional; data after padding and
     /// impossible lengths are errors. Returns nil when the input is not base64.
     public static func decode<C: Collection>(_ text: C, ignoringWhitespace: Bool = false) -> [UInt8]? where C.Element == UInt8 {
-        var out = [UInt8]()
-        out.reserveCapacity(text.count * 3 / 4)
-        var acc: UInt32 = 0
-        var bits = 0
-        var padding = 0
-        let ok: Bool = table.withUnsafeBufferPointer { t in
-            for c in text {
-                let v = t[Int(c)]
-                if v < 64 {
-                    if padding > 0 { return false }
-                    acc = acc << 6 | UInt32(v)
-                    bits += 6
-                    if bits >= 8 {
-                        bits -= 8
-                        out.append(UInt8(truncatingIfNeeded: acc >> UInt32(bits)))
-                    }
-                } else if v == 0xFE {
-                    padding += 1
-                    if padding > 2 { return false }
-                } else if v == 0xFD && ignoringWhitespace {
-                    continue
-                } else {
-                    return false
-                }
-            }
-            return true
+        var ok = false
+        let out = [UInt8](unsafeUninitializedCapacity: Decoder.capacity(text.count)) { buffer, count in
+            count = 0
+            var decoder = Decoder()
+            ok = decoder.feed(text, ignoringWhitespace: ignoringWhitespace, into: buffer, count: &count) && decoder.isComplete
         }
-        guard ok else { return nil }
-        // 6 leftover bits mean one lone character: not a valid encoding.
-        if bits >= 6 { return nil }
-        return out
+        return ok ? out : nil
+    }
+
+    /// Decodes the base64 in `pieces` (an armoured body's lines, whitespace skipped) straight into a
+    /// buffer wiped when freed: no array ever holds the decoded bytes. Nil when it is not base64
+    /// (the partial output is wiped too).
+    static func decode<Piece: Collection>(secret pieces: [Piece]) -> SecureBytes? where Piece.Element == UInt8 {
+        return try? SecureBytes(unsafeUninitializedCapacity: Decoder.capacity(pieces.reduce(0) { $0 + $1.count })) { raw in
+            let buffer = raw.bindMemory(to: UInt8.self)
+            var decoder = Decoder()
+            var count = 0
+            for piece in pieces where !decoder.feed(piece, ignoringWhitespace: true, into: buffer, count: &count) { throw Decoder.Invalid() }
+            guard decoder.isComplete else { throw Decoder.Invalid() }
+            return count
+        }
+    }
+
+    /// Decoding state across pieces: the bits not yet output and the padding seen.
+    struct Decoder {
+        private var acc: UInt32 = 0
+        private var bits = 0
+        private var padding = 0
+
+        /// Thrown out of a secure buffer's initialiser, which then wipes what was written.
+        struct Invalid: Error {}
+
+        /// The most bytes `characters` base64 characters decode to.
+        static func capacity(_ characters: Int) -> Int { characters * 3 / 4 }
+
+        /// No lone character is left over (6 leftover bits are not a valid encoding).
+        var isComplete: Bool { bits < 6 }
+
+        /// Decodes `text` into `out` from `count` on, advancing `count`; false when it is not base64.
+        /// `out` must have room for `capacity` of every character fed so far.
+        @inline(__always)
+        mutating func feed<C: Sequence>(_ text: C, ignoringWhitespace: Bool, into out: UnsafeMutableBufferPointer<UInt8>,
+                                        count: inout Int) -> Bool where C.Element == UInt8 {
+            table.withUnsafeBufferPointer { t in
+                for c in text {
+                    let v = t[Int(c)]
+                    if v < 64 {
+                        if padding > 0 { return false }
+                        acc = acc << 6 | UInt32(v)
+                        bits += 6
+                        if bits >= 8 {
+                            bits -= 8
+                            out[count] = UInt8(truncatingIfNeeded: acc >> UInt32(bits))
+                            count += 1
+                        }
+                    } else if v == 0xFE {
+                        padding += 1
+                        if padding > 2 { return false }
+                    } else if v == 0xFD && ignoringWhitespace {
+                        continue
+                    } else {
+                        return false
+                    }
+                }
+                return true
+            }
+        }
     }
 
     /// Decodes text; nil when it is not valid Base64.
