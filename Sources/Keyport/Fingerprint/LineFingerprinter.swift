@@ -15,6 +15,12 @@
 // path, so errors and unusual lines are handled in exactly one place. The JSON object is written
 // member by member from `FingerprintStyle.jsonFields`, the list the general encoder follows too.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Renders `ssh-keygen -l` lines and `fingerprint --json` objects for plain public-key lines
 /// without allocating per line.
 ///
@@ -161,7 +167,7 @@ public final class LineFingerprinter {
             o = Self.copy("no comment", to: dst, at: o)
         }
         dst[o] = space; dst[o + 1] = UInt8(ascii: "("); o += 2
-        o = Self.copy(plain.algorithm.displayName, to: dst, at: o)
+        o = Self.copy(Self.displayName(plain.algorithm), to: dst, at: o)
         dst[o] = UInt8(ascii: ")"); dst[o + 1] = UInt8(ascii: "\n"); o += 2
         return o
     }
@@ -311,23 +317,34 @@ public final class LineFingerprinter {
         return o + text.utf8CodeUnitCount
     }
 
-    @inline(__always)
-    private static func copy(_ text: String, to dst: UnsafeMutablePointer<UInt8>, at o: Int) -> Int {
-        var text = text
-        return text.withUTF8 { t in
-            (dst + o).update(from: t.baseAddress!, count: t.count)
-            return o + t.count
+    /// `KeyAlgorithm.displayName` of the algorithms this path takes, as static bytes.
+    private static func displayName(_ algorithm: KeyAlgorithm) -> StaticString {
+        switch algorithm {
+        case .rsa: return "RSA"
+        case .ecdsaP256, .ecdsaP384, .ecdsaP521: return "ECDSA"
+        default: return "ED25519"
         }
     }
 
-    /// Plain (non-certificate) algorithms by their line token, without making a String.
+    /// The algorithms this path takes, with their SSH names and curve names as static bytes (the
+    /// per-line compare neither makes nor copies a String: `allCases` and `rawValue` allocated and
+    /// released on every line).
+    private static let plainAlgorithms: [(algorithm: KeyAlgorithm, name: StaticString, curve: StaticString?)] = [
+        (.ed25519, "ssh-ed25519", nil), (.rsa, "ssh-rsa", nil),
+        (.ecdsaP256, "ecdsa-sha2-nistp256", "nistp256"), (.ecdsaP384, "ecdsa-sha2-nistp384", "nistp384"),
+        (.ecdsaP521, "ecdsa-sha2-nistp521", "nistp521"),
+    ]
+
+    /// The plain algorithm named by a line's type token; nil for every other name (certificates,
+    /// DSA, security keys, Ed448 and unknown names take the general path).
     static func algorithm(_ token: UnsafeBufferPointer<UInt8>) -> KeyAlgorithm? {
-        for algorithm in KeyAlgorithm.allCases {
-            var name = algorithm.rawValue
-            let same = name.withUTF8 { $0.count == token.count && memcmpEqual($0, token) }
-            if same { return algorithm }
-        }
+        for entry in plainAlgorithms where bytesEqual(token, entry.name) { return entry.algorithm }
         return nil
+    }
+
+    @inline(__always)
+    private static func bytesEqual(_ bytes: UnsafeBufferPointer<UInt8>, _ text: StaticString) -> Bool {
+        bytes.count == text.utf8CodeUnitCount && memcmp(bytes.baseAddress!, text.utf8Start, bytes.count) == 0
     }
 
     /// Per position in a quantum of four characters, each character's 6 bits shifted into place,
@@ -381,8 +398,10 @@ public final class LineFingerprinter {
     /// canonical encoding `PublicKey.plainBlob` would produce (so hashing it as read is hashing what
     /// ssh-keygen hashes); nil otherwise.
     static func checkCanonical(_ b: UnsafeBufferPointer<UInt8>, _ algorithm: KeyAlgorithm) -> Int? {
+        // The cursor is passed inout, not captured: a captured var is boxed and every access to
+        // it checked for exclusivity at run time (swift_beginAccess, 5 % of a bulk run).
         var o = 0
-        func string() -> (start: Int, count: Int)? {
+        func string(_ o: inout Int) -> (start: Int, count: Int)? {
             guard b.count - o >= 4 else { return nil }
             let length = Int(b[o]) << 24 | Int(b[o + 1]) << 16 | Int(b[o + 2]) << 8 | Int(b[o + 3])
             guard length <= b.count - o - 4 else { return nil }
@@ -390,34 +409,32 @@ public final class LineFingerprinter {
             return (o + 4, length)
         }
         /// A minimal, positive mpint; returns its magnitude's bit length.
-        func mpint() -> Int? {
-            guard let (s, n) = string(), n > 0, b[s] & 0x80 == 0 else { return nil }
+        func mpint(_ o: inout Int) -> Int? {
+            guard let (s, n) = string(&o), n > 0, b[s] & 0x80 == 0 else { return nil }
             if b[s] == 0 {
                 guard n >= 2, b[s + 1] & 0x80 != 0 else { return nil }
                 return (n - 1) * 8
             }
             return (n - 1) * 8 + (8 - b[s].leadingZeroBitCount)
         }
-        func equals(_ range: (start: Int, count: Int), _ text: String) -> Bool {
-            var text = text
-            return text.withUTF8 { t in
-                t.count == range.count && memcmpEqual(t, UnsafeBufferPointer(rebasing: b[range.start..<range.start + range.count]))
-            }
+        func equals(_ range: (start: Int, count: Int), _ text: StaticString) -> Bool {
+            bytesEqual(UnsafeBufferPointer(rebasing: b[range.start..<range.start + range.count]), text)
         }
-        guard let type = string(), equals(type, algorithm.rawValue) else { return nil }
+        guard let names = plainAlgorithms.first(where: { $0.algorithm == algorithm }),
+              let type = string(&o), equals(type, names.name) else { return nil }
         let bits: Int
         switch algorithm {
         case .rsa:
             // Degenerate moduli (even, longer than OpenSSH reads) are refused by the general path.
-            guard let e = mpint(), e <= PublicParts.maximumIntegerBits, let n = mpint(), n <= PublicParts.maximumIntegerBits,
+            guard let e = mpint(&o), e <= PublicParts.maximumIntegerBits, let n = mpint(&o), n <= PublicParts.maximumIntegerBits,
                   b[o - 1] & 1 == 1 else { return nil }
             bits = n
         case .ed25519:
-            guard let pk = string(), pk.count == 32 else { return nil }
+            guard let pk = string(&o), pk.count == 32 else { return nil }
             bits = 256
         case .ecdsaP256, .ecdsaP384, .ecdsaP521:
-            guard let curve = string(), let name = algorithm.curveName, equals(curve, name),
-                  let point = string(), point.count == 1 + 2 * (algorithm.curveFieldBytes ?? 0), b[point.start] == 4,
+            guard let curve = string(&o), let name = names.curve, equals(curve, name),
+                  let point = string(&o), point.count == 1 + 2 * (algorithm.curveFieldBytes ?? 0), b[point.start] == 4,
                   let fixed = algorithm.fixedBits else { return nil }
             bits = fixed
         default:
@@ -473,11 +490,4 @@ public final class LineFingerprinter {
         }
     }
 
-}
-
-@inline(__always)
-private func memcmpEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-    guard a.count == b.count else { return false }
-    for k in 0..<a.count where a[k] != b[k] { return false }
-    return true
 }
