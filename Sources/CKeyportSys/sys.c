@@ -201,7 +201,9 @@ void keyport_signals_unblock(void) { pthread_sigmask(SIG_SETMASK, &blocked_befor
 // them), and lazy symbol binding during exit spills every one of them to the stack
 // (_dl_runtime_resolve_xsavec), where a core dump finds it: 64 bytes of an RSA prime were seen so
 // (SecretsAtExitTests). So the last exit handler clears them: the calls that follow (OpenSSL's and
-// the Swift runtime's clean-up, the loader's destructors) bring no key material back.
+// the Swift runtime's clean-up, the loader's destructors) bring no key material back. SecureBytes
+// also clears them after every access, for the threads created meanwhile (a new thread inherits
+// the registers and spills them at its first lazy binding).
 #if defined(__x86_64__)
 __attribute__((target("avx512f"))) static void clear_avx512_high(void) {
     __asm__ volatile(
@@ -250,16 +252,27 @@ static void clear_sse(void) {
 }
 #endif
 
-static void clear_vector_registers(void) {
+void keyport_clear_vector_registers(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx")) clear_avx(); else clear_sse();
     if (__builtin_cpu_supports("avx512f")) clear_avx512_high();
+#elif defined(__aarch64__)
+    // v8-v15 (their low halves) are callee-saved and left alone; the rest are zeroed.
+    __asm__ volatile(
+        "movi v0.16b, #0\n\t" "movi v1.16b, #0\n\t" "movi v2.16b, #0\n\t" "movi v3.16b, #0\n\t"
+        "movi v4.16b, #0\n\t" "movi v5.16b, #0\n\t" "movi v6.16b, #0\n\t" "movi v7.16b, #0\n\t"
+        "movi v16.16b, #0\n\t" "movi v17.16b, #0\n\t" "movi v18.16b, #0\n\t" "movi v19.16b, #0\n\t"
+        "movi v20.16b, #0\n\t" "movi v21.16b, #0\n\t" "movi v22.16b, #0\n\t" "movi v23.16b, #0\n\t"
+        "movi v24.16b, #0\n\t" "movi v25.16b, #0\n\t" "movi v26.16b, #0\n\t" "movi v27.16b, #0\n\t"
+        "movi v28.16b, #0\n\t" "movi v29.16b, #0\n\t" "movi v30.16b, #0\n\t" "movi v31.16b, #0"
+        ::: "v0", "v1", "v2", "v3", "v4", "v5", "v6", "v7", "v16", "v17", "v18", "v19", "v20", "v21", "v22",
+            "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
 #endif
 }
 
 void keyport_exit_guard(void) {
-    atexit(clear_vector_registers);
+    atexit(keyport_clear_vector_registers);
 }
 
 void keyport_return_free_memory(void) {

@@ -57,7 +57,7 @@ struct ConvertCommand: ParsableCommand {
     var ppkParam: String?
 
     @OptionGroup var unlock: UnlockOptions
-    @OptionGroup var protect: ProtectOptions
+    @OptionGroup var protect: ProtectOptions<NewPassphraseFile>
     @OptionGroup var quietOption: QuietOption
 
     @Argument(help: ArgumentHelp("The key file; - reads standard input.", valueName: "file"), completion: .file())

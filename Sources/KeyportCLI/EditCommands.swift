@@ -19,7 +19,7 @@ struct PasswdCommand: ParsableCommand {
     )
 
     @OptionGroup var unlock: UnlockOptions
-    @OptionGroup var protect: ProtectOptions
+    @OptionGroup var protect: ProtectOptions<NewPassphraseFile>
 
     @Option(name: .long, help: ArgumentHelp("bcrypt rounds for an OpenSSH key (default: the file's, else 16).", valueName: "n"))
     var kdfRounds: Int?

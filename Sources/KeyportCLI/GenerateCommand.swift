@@ -50,11 +50,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("bcrypt rounds for an encrypted OpenSSH key (default 16).", valueName: "n"))
     var kdfRounds: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Encrypt the new key with the passphrase on the first line of this file.", valueName: "file"), completion: .file())
-    var passphraseFile: String?
-
-    @Flag(name: .long, help: "Write the private key unencrypted.")
-    var noPassphrase = false
+    @OptionGroup var protect: ProtectOptions<NewKeyPassphraseFile>
 
     @Flag(name: .long, help: "Replace FILE and FILE.pub if they exist.")
     var force = false
@@ -68,10 +64,9 @@ struct GenerateCommand: ParsableCommand {
         if let ppkVersion, ppkVersion != 2, ppkVersion != 3 { throw ValidationError("--ppk-version must be 2 or 3") }
         if let kdfRounds, kdfRounds < 1 { throw ValidationError("--kdf-rounds must be at least 1") }
         guard format != .rfc4716 else { throw ValidationError("--format must be openssh, ppk, pem or pkcs8 (RFC 4716 holds public keys only)") }
-        if passphraseFile != nil, noPassphrase { throw ValidationError("--passphrase-file and --no-passphrase cannot be used together") }
         // Options that would change nothing are refused, never ignored (issue 16).
         if kdfRounds != nil, format != .openssh { throw ValidationError("--kdf-rounds sets the bcrypt cost of an encrypted --format openssh key, not of \(format.rawValue)") }
-        if kdfRounds != nil, noPassphrase { throw ValidationError("--kdf-rounds sets the cost of a passphrase; --no-passphrase writes none") }
+        if kdfRounds != nil, protect.noPassphrase { throw ValidationError("--kdf-rounds sets the cost of a passphrase; --no-passphrase writes none") }
         if ppkVersion != nil, format != .ppk { throw ValidationError("--ppk-version applies to --format ppk, not \(format.rawValue)") }
         // A private key is a file of its own, mode 0600, read back after writing: never a stream.
         if file == "-" {
@@ -83,7 +78,7 @@ struct GenerateCommand: ParsableCommand {
         quietOption.apply()
         let (algorithm, size) = try resolveAlgorithm()
         // Without a terminal nobody can be asked: fail before touching any file.
-        if passphraseFile == nil, !noPassphrase, !Terminal.canPrompt {
+        if !protect.hasSource {
             throw KeyportError.passphraseRequired("no terminal to ask for the new key's passphrase: give --passphrase-file FILE or --no-passphrase")
         }
         let path = try resolvePath(algorithm)
@@ -93,7 +88,7 @@ struct GenerateCommand: ParsableCommand {
         if !HygieneRules.isEmailAddress(keyComment), !Terminal.quiet {
             Terminal.writeError("keyport: hint: the comment \"\(SafeText.escape(keyComment))\" is not an email address; many hosting providers ask for one (-C you@example.com)\n")
         }
-        let passphrase = try newPassphrase(for: path)
+        let passphrase = try protect.newPassphrase(for: path, inputWasEncrypted: false, required: true)
         if passphrase == nil, kdfRounds != nil {
             throw KeyportError.usage("--kdf-rounds does not apply: the passphrase is empty, so the key is written unencrypted")
         }
@@ -201,19 +196,6 @@ struct GenerateCommand: ParsableCommand {
         return path
     }
 
-    /// The passphrase for the new key: nil writes it unencrypted.
-    func newPassphrase(for path: String) throws -> SecureBytes? {
-        if noPassphrase { return nil }
-        if let passphraseFile {
-            let p = try Passphrase.fromFile(passphraseFile)
-            return p.isEmpty ? nil : p
-        }
-        guard let p = try Passphrase.promptNew(for: path) else {
-            throw KeyportError.passphraseRequired("no terminal to ask for the new key's passphrase: give --passphrase-file FILE or --no-passphrase")
-        }
-        return p.isEmpty ? nil : p
-    }
-
     // MARK: - Read-back
 
     /// Reads both written files and insists they hold exactly the generated key.
@@ -228,30 +210,13 @@ struct GenerateCommand: ParsableCommand {
             throw KeyportError.keyMismatch("the written file is not encrypted")
         }
         guard let readBack = document.privateKey else { throw KeyportError.keyMismatch("the written file holds no private key") }
-        guard readBack.publicKey == key.publicKey, sameSecret(readBack.secret, key.secret) else {
+        guard readBack.publicKey == key.publicKey, readBack.secret.hasSameValues(as: key.secret) else {
             throw KeyportError.keyMismatch("the key read back differs")
         }
         try readBack.validate()
         guard let publicEntry = try KeyFile.read(FileIO.read(publicPath)).first, case let .success(publicDocument) = publicEntry.result,
               publicDocument.publicKey == key.publicKey else {
             throw KeyportError.keyMismatch("the .pub file does not hold the public key")
-        }
-    }
-
-    /// Secret parts equal as integers (formats may pad fixed-size fields differently).
-    static func sameSecret(_ a: SecretParts, _ b: SecretParts) -> Bool {
-        func int(_ x: SecureBytes, _ y: SecureBytes) -> Bool {
-            var u = x.bytes, v = y.bytes
-            defer { SecureBytes.wipe(&u); SecureBytes.wipe(&v) }
-            let i = u.firstIndex(where: { $0 != 0 }) ?? u.count, j = v.firstIndex(where: { $0 != 0 }) ?? v.count
-            return SecureBytes(u[i...]) == SecureBytes(v[j...])
-        }
-        switch (a, b) {
-        case let (.rsa(d1, p1, q1, i1), .rsa(d2, p2, q2, i2)): return int(d1, d2) && int(p1, p2) && int(q1, q2) && int(i1, i2)
-        case let (.dsa(x1), .dsa(x2)): return int(x1, x2)
-        case let (.ecdsa(d1), .ecdsa(d2)): return int(d1, d2)
-        case let (.eddsa(s1), .eddsa(s2)): return s1 == s2
-        default: return false
         }
     }
 

@@ -50,19 +50,49 @@ struct UnlockOptions: ParsableArguments {
     }
 }
 
-/// `--new-passphrase-file` / `--no-passphrase`: how to protect outputs.
-struct ProtectOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("Encrypt the written private key with the passphrase on the first line of this file.", valueName: "file"), completion: .file())
+/// The option naming the file of the new passphrase. convert and passwd call it
+/// `--new-passphrase-file`, as their `--passphrase-file` opens the input key; generate, which has no
+/// input key, calls it `--passphrase-file`.
+protocol NewPassphraseFileOption {
+    /// The long name, without the dashes.
+    static var name: String { get }
+    /// The option's help line.
+    static var help: String { get }
+}
+
+/// `--new-passphrase-file` (convert, passwd).
+enum NewPassphraseFile: NewPassphraseFileOption {
+    static let name = "new-passphrase-file"
+    static let help = "Encrypt the written private key with the passphrase on the first line of this file."
+}
+
+/// `--passphrase-file` of generate.
+enum NewKeyPassphraseFile: NewPassphraseFileOption {
+    static let name = "passphrase-file"
+    static let help = "Encrypt the new key with the passphrase on the first line of this file."
+}
+
+/// The passphrase file (named by `FileOption`) / `--no-passphrase`: how to protect a written private
+/// key (convert, passwd, generate), with the refusals and the prompt they share.
+struct ProtectOptions<FileOption: NewPassphraseFileOption>: ParsableArguments {
+    @Option(name: .customLong(FileOption.name), help: ArgumentHelp(FileOption.help, valueName: "file"), completion: .file())
     var newPassphraseFile: String?
 
     @Flag(name: .long, help: "Write the private key unencrypted.")
     var noPassphrase = false
 
+    /// `--new-passphrase-file` or `--passphrase-file`, for messages.
+    var fileOption: String { "--" + FileOption.name }
+
     func validate() throws {
         if newPassphraseFile != nil, noPassphrase {
-            throw ValidationError("--new-passphrase-file and --no-passphrase cannot be used together")
+            throw ValidationError("\(fileOption) and --no-passphrase cannot be used together")
         }
     }
+
+    /// Whether the new passphrase can be had at all: from a file, as none (--no-passphrase), or
+    /// asked for on a terminal.
+    var hasSource: Bool { newPassphraseFile != nil || noPassphrase || Terminal.canPrompt }
 
     /// The output passphrase: nil for unencrypted. `inputWasEncrypted` keeps an encrypted key from
     /// being written in the clear by accident.
@@ -82,10 +112,10 @@ struct ProtectOptions: ParsableArguments {
             return p.isEmpty ? nil : p
         }
         if required {
-            throw KeyportError.passphraseRequired("no terminal to ask for the new passphrase: give --new-passphrase-file FILE, or --no-passphrase to remove it")
+            throw KeyportError.passphraseRequired("no terminal to ask for the new passphrase: give \(fileOption) FILE, or --no-passphrase to remove it")
         }
         if inputWasEncrypted {
-            throw KeyportError.usage("the input key is encrypted: give --new-passphrase-file FILE to keep it encrypted, or --no-passphrase to write it unencrypted")
+            throw KeyportError.usage("the input key is encrypted: give \(fileOption) FILE to keep it encrypted, or --no-passphrase to write it unencrypted")
         }
         return nil
     }

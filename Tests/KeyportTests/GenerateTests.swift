@@ -34,8 +34,8 @@ internal import CLibcrypto
         let a = try KeyGenerator.generate(algorithm: algorithm, bits: nil)
         let b = try KeyGenerator.generate(algorithm: algorithm, bits: nil)
         #expect(a.publicKey != b.publicKey)
-        #expect(!GenerateCommand.sameSecret(a.secret, b.secret))
-        #expect(GenerateCommand.sameSecret(a.secret, a.secret))
+        #expect(!a.secret.hasSameValues(as: b.secret))
+        #expect(a.secret.hasSameValues(as: a.secret))
     }
 
     /// The RSA checks of the issue, recomputed independently of the generator.

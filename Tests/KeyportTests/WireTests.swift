@@ -83,3 +83,90 @@ import Testing
         #expect(throws: KeyportError.self) { try PublicKey(blob: blob) }
     }
 }
+
+/// The growable secret buffer and the ciphers that take and return it.
+@Suite struct SecureBytesTests {
+    @Test func appendsGrowAndKeepEveryByte() {
+        var secret = SecureBytes(capacity: 2)
+        var expected: [UInt8] = []
+        for i in 0..<300 {
+            secret.append(UInt8(truncatingIfNeeded: i))
+            expected.append(UInt8(truncatingIfNeeded: i))
+        }
+        secret.append(contentsOf: [1, 2, 3])
+        secret.append(SecureBytes([4, 5]))
+        expected += [1, 2, 3, 4, 5]
+        #expect(secret.bytes == expected)
+        #expect(secret.capacity >= secret.count)
+        secret.reserveCapacity(4096)
+        #expect(secret.capacity >= 4096 && secret.bytes == expected)
+        #expect(secret[2..<5].bytes == [2, 3, 4])
+    }
+
+    @Test func copiesAreIndependent() {
+        let original = SecureBytes([9, 9, 9])
+        var changed = original
+        changed.append(7)
+        changed.withUnsafeMutableBytes { $0[0] = 1 }
+        #expect(original.bytes == [9, 9, 9])
+        #expect(changed.bytes == [1, 9, 9, 7])
+    }
+
+    @Test func inPlaceWritesKeepOnlyWhatWasWritten() throws {
+        var secret = SecureBytes([1])
+        secret.append(unsafeUninitializedCapacity: 8) { tail in
+            tail[0] = 2
+            tail[1] = 3
+            return 2
+        }
+        #expect(secret.bytes == [1, 2, 3])
+        struct Stop: Error {}
+        #expect(throws: Stop.self) { try secret.append(unsafeUninitializedCapacity: 4) { _ in throw Stop() } }
+        #expect(secret.bytes == [1, 2, 3])
+    }
+
+    @Test func magnitudesIgnoreLeadingZeros() {
+        #expect(SecureBytes([0, 0, 1, 2]).hasSameMagnitude(as: SecureBytes([1, 2])))
+        #expect(!SecureBytes([1, 2]).hasSameMagnitude(as: SecureBytes([1, 3])))
+        #expect(SecureBytes([0]).hasSameMagnitude(as: SecureBytes([UInt8]())))
+    }
+
+    @Test func writerFinishesIntoSecureBytes() {
+        var w = SSHWriter()
+        w.writeMPInt(SecureBytes([0x80, 1]))
+        let secret = w.finishSecret()
+        #expect(secret.bytes == [0, 0, 0, 3, 0, 0x80, 1])
+        #expect(w.bytes.isEmpty)
+    }
+
+    @Test(arguments: [SymmetricCipher.aesCTR(keyBits: 256), .aesCBC(keyBits: 128), .aesGCM(keyBits: 256), .tripleDESCBC])
+    func ciphersRoundTripSecrets(_ cipher: SymmetricCipher) throws {
+        let keyBytes: Int, ivBytes: Int
+        switch cipher {
+        case let .aesCTR(bits), let .aesCBC(bits): (keyBytes, ivBytes) = (bits / 8, 16)
+        case let .aesGCM(bits): (keyBytes, ivBytes) = (bits / 8, 12)
+        case .tripleDESCBC: (keyBytes, ivBytes) = (24, 8)
+        }
+        let key = SecureBytes(try secureRandomBytes(keyBytes)), iv = SecureBytes(try secureRandomBytes(ivBytes))
+        let plaintext = SecureBytes(try secureRandomBytes(64))
+        let (ciphertext, tag) = try cipher.encrypt(key: key, iv: iv, plaintext: plaintext)
+        #expect(ciphertext.count == 64 && ciphertext != plaintext.bytes)
+        #expect(try cipher.decrypt(key: key, iv: iv, ciphertext: ciphertext, tag: tag) == plaintext)
+        if case .aesGCM = cipher {
+            var bad = tag
+            bad[0] ^= 1
+            #expect(throws: KeyportError.wrongPassphrase) { try cipher.decrypt(key: key, iv: iv, ciphertext: ciphertext, tag: bad) }
+        }
+    }
+
+    @Test func chachaPolyRoundTripsAndRefusesAWrongTag() throws {
+        let key = SecureBytes(try secureRandomBytes(OpenSSHChaChaPoly.keyLength))
+        let plaintext = SecureBytes(try secureRandomBytes(40))
+        let (ciphertext, tag) = try OpenSSHChaChaPoly.seal(key: key, plaintext: plaintext)
+        #expect(try OpenSSHChaChaPoly.open(key: key, ciphertext: ciphertext, tag: tag) == plaintext)
+        #expect(try OpenSSHChaChaPoly.decryptUnauthenticated(key: key, ciphertext: ciphertext) == plaintext)
+        var bad = tag
+        bad[15] ^= 0x80
+        #expect(throws: KeyportError.wrongPassphrase) { try OpenSSHChaChaPoly.open(key: key, ciphertext: ciphertext, tag: bad) }
+    }
+}

@@ -48,4 +48,11 @@ void keyport_signals_unblock(void);
 /// Returns memory that malloc holds free to the system (glibc's malloc_trim(0)); nothing elsewhere.
 void keyport_return_free_memory(void);
 
+/// Zeroes the vector registers (SSE/AVX/AVX-512 on x86-64, NEON on arm64) after a secret went
+/// through them: memcpy and the ciphers move data through these registers, and what they leave
+/// there is copied to memory later (a new thread inherits the registers, lazy symbol binding saves
+/// them all on the stack, a core dump records them). A plain function call: every vector register
+/// is caller-saved, so nothing the caller holds is lost.
+void keyport_clear_vector_registers(void);
+
 #endif

@@ -45,21 +45,20 @@ enum Argon2 {
         case .argon2i: type = Argon2_i
         case .argon2id: type = Argon2_id
         }
-        var out = [UInt8](repeating: 0, count: length)
-        defer { wipe(&out) }
-        let status = passphrase.withUnsafeBytes { pwd in
-            salt.withUnsafeBytes { s in
-                out.withUnsafeMutableBytes { o in
+        // Straight into wiped-on-free storage: the derived key never sits in an array.
+        return try SecureBytes(unsafeUninitializedCapacity: length) { out in
+            let status = passphrase.withUnsafeBytes { pwd in
+                salt.withUnsafeBytes { s in
                     argon2_hash(tCost, mCost, lanes, pwd.baseAddress, pwd.count, s.baseAddress, s.count,
-                                o.baseAddress, o.count, nil, 0, type, ARGON2_VERSION_13.rawValue)
+                                out.baseAddress, out.count, nil, 0, type, ARGON2_VERSION_13.rawValue)
                 }
             }
+            guard status == Int32(ARGON2_OK.rawValue) else {
+                let message = argon2_error_message(status).map { String(cString: $0) } ?? "error \(status)"
+                throw KeyportError.crypto("argon2: \(message.lowercased())")
+            }
+            return length
         }
-        guard status == Int32(ARGON2_OK.rawValue) else {
-            let message = argon2_error_message(status).map { String(cString: $0) } ?? "error \(status)"
-            throw KeyportError.crypto("argon2: \(message.lowercased())")
-        }
-        return SecureBytes(out)
     }
 
     /// Chooses passes as puttygen does and returns them with the output of the run that met the

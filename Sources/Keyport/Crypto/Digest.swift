@@ -72,25 +72,44 @@ public enum Digest: String, Sendable, CaseIterable {
     /// The digest of `data`.
     public func hash(_ data: [UInt8]) -> [UInt8] { data.withUnsafeBytes { hash($0) } }
 
-    /// Hashes the concatenation of several parts.
-    public func hash(parts: [[UInt8]]) -> [UInt8] {
-        let ctx = EVP_MD_CTX_new()
+    /// The digest of secret `data` (passphrase material), into wiped-on-free storage: the result is
+    /// a key.
+    func hash(secret data: SecureBytes) -> SecureBytes {
+        data.withUnsafeBytes { input in
+            SecureBytes(unsafeUninitializedCapacity: size) { out in
+                hash(input, into: out.baseAddress!.assumingMemoryBound(to: UInt8.self))
+                return size
+            }
+        }
+    }
+
+    /// Hashes the concatenation of several parts; throws when libcrypto fails.
+    public func hash(parts: [[UInt8]]) throws -> [UInt8] {
+        guard let ctx = EVP_MD_CTX_new() else { throw KeyportError.crypto(opensslErrors("EVP_MD_CTX_new")) }
         defer { EVP_MD_CTX_free(ctx) }
-        EVP_DigestInit_ex(ctx, evp, nil)
-        for part in parts { EVP_DigestUpdate(ctx, part, part.count) }
+        guard EVP_DigestInit_ex(ctx, evp, nil) == 1 else { throw KeyportError.crypto(opensslErrors("digest init")) }
+        for part in parts {
+            guard EVP_DigestUpdate(ctx, part, part.count) == 1 else { throw KeyportError.crypto(opensslErrors("digest update")) }
+        }
         var out = [UInt8](repeating: 0, count: size)
         var len: UInt32 = 0
-        EVP_DigestFinal_ex(ctx, &out, &len)
+        guard EVP_DigestFinal_ex(ctx, &out, &len) == 1, Int(len) == size else { throw KeyportError.crypto(opensslErrors("digest final")) }
         return out
     }
 
-    /// HMAC with this digest.
-    public func hmac(key: [UInt8], data: [UInt8]) -> [UInt8] {
+    /// HMAC with this digest of secret `data` (a PPK MAC covers the private blob) under a secret
+    /// key; throws when libcrypto fails. The MAC itself is not secret: files store it.
+    public func hmac(key: SecureBytes, data: SecureBytes) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: size)
         var len: UInt32 = 0
-        _ = key.withUnsafeBytes { k in
-            HMAC(evp, k.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(key.count), data, data.count, &out, &len)
+        let done = key.withUnsafeBytes { k in
+            data.withUnsafeBytes { d in
+                // An empty key (PPK v3 unencrypted) has no base address; HMAC wants a pointer all the same.
+                HMAC(evp, k.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(k.count),
+                     d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count, &out, &len)
+            }
         }
+        guard done != nil, Int(len) == size else { throw KeyportError.crypto(opensslErrors("HMAC")) }
         return out
     }
 }

@@ -144,46 +144,56 @@ extension EVPKey {
         guard iv.count == Int(EVP_CIPHER_get_iv_length(cipher)), iv.count >= 8 else {
             throw KeyportError.malformed(format: "PEM", field: "DEK-Info", reason: "the IV must be \(EVP_CIPHER_get_iv_length(cipher)) bytes for \(cipherName)")
         }
-        var key = [UInt8](repeating: 0, count: Int(EVP_CIPHER_get_key_length(cipher)))
-        defer { wipe(&key) }
-        let derived = passphrase.withUnsafeBytes {
-            EVP_BytesToKey(cipher, EVP_md5(), iv, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32($0.count), 1, &key, nil)
+        let keyLength = Int(EVP_CIPHER_get_key_length(cipher))
+        let key = try SecureBytes(unsafeUninitializedCapacity: keyLength) { k in
+            let derived = passphrase.withUnsafeBytes {
+                EVP_BytesToKey(cipher, EVP_md5(), iv, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), Int32($0.count), 1,
+                               k.baseAddress?.assumingMemoryBound(to: UInt8.self), nil)
+            }
+            guard derived == Int32(keyLength) else { throw KeyportError.crypto(opensslErrors("EVP_BytesToKey")) }
+            return keyLength
         }
-        guard derived == Int32(key.count) else { throw KeyportError.crypto(opensslErrors("EVP_BytesToKey")) }
         guard let ctx = EVP_CIPHER_CTX_new() else { throw KeyportError.crypto("EVP_CIPHER_CTX_new failed") }
         defer { EVP_CIPHER_CTX_free(ctx) }
-        guard EVP_DecryptInit_ex2(ctx, cipher, key, iv, nil) == 1 else { throw KeyportError.crypto(opensslErrors("legacy PEM cipher init")) }
-        var out = [UInt8](repeating: 0, count: body.count + 32)
-        defer { wipe(&out) }
-        var written: Int32 = 0
-        guard body.count < Int(Int32.max) - 64, EVP_DecryptUpdate(ctx, &out, &written, body, Int32(body.count)) == 1 else {
-            throw KeyportError.crypto(opensslErrors("legacy PEM decryption"))
-        }
-        var total = Int(written)
-        ERR_clear_error()
-        let final = out.withUnsafeMutableBufferPointer { EVP_DecryptFinal_ex(ctx, $0.baseAddress.map { $0 + total }, &written) }
-        guard final == 1 else {
+        let initialised = key.withUnsafeBytes { EVP_DecryptInit_ex2(ctx, cipher, $0.baseAddress?.assumingMemoryBound(to: UInt8.self), iv, nil) }
+        guard initialised == 1 else { throw KeyportError.crypto(opensslErrors("legacy PEM cipher init")) }
+        guard body.count < Int(Int32.max) - 64 else { throw KeyportError.crypto("legacy PEM decryption: the body is too long") }
+        var paddingFailed = false
+        // Straight into wiped-on-free storage; after a failed padding check it keeps what decrypted
+        // so far, for `legacyPaddingFailure` to look at.
+        let plain = try SecureBytes(unsafeUninitializedCapacity: body.count + 32) { buffer in
+            let out = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            var written: Int32 = 0
+            guard EVP_DecryptUpdate(ctx, out, &written, body, Int32(body.count)) == 1 else {
+                throw KeyportError.crypto(opensslErrors("legacy PEM decryption"))
+            }
+            let total = Int(written)
             ERR_clear_error()
-            throw legacyPaddingFailure(Array(out[0..<total]), ciphertextLength: body.count)
+            guard EVP_DecryptFinal_ex(ctx, out + total, &written) == 1 else {
+                ERR_clear_error()
+                paddingFailed = true
+                return total
+            }
+            return total + Int(written)
         }
-        total += Int(written)
-        return SecureBytes(out[0..<total])
+        if paddingFailed { throw legacyPaddingFailure(plain, ciphertextLength: body.count) }
+        return plain
     }
 
     /// The padding check failed: a wrong passphrase, unless the decrypted start is the header of the
     /// key structure (SEQUENCE, then INTEGER version 0 or 1: 2^-32 by chance with a wrong key). Then
     /// the passphrase is right and the body was cut (the structure is longer than the data) or damaged.
-    private static func legacyPaddingFailure(_ plain: [UInt8], ciphertextLength: Int) -> KeyportError {
-        var plain = plain
-        defer { wipe(&plain) }
-        guard plain.count >= 8, plain[0] == 0x30, plain[1] < 0x80 || plain[1] == 0x81 || plain[1] == 0x82 else { return .wrongPassphrase }
-        let header = plain[1] < 0x80 ? 2 : plain[1] == 0x81 ? 3 : 4
-        let length = plain[1] < 0x80 ? Int(plain[1]) : plain[1] == 0x81 ? Int(plain[2]) : Int(plain[2]) << 8 | Int(plain[3])
-        guard plain[header] == 0x02, plain[header + 1] == 0x01, plain[header + 2] <= 0x01 else { return .wrongPassphrase }
-        if header + length >= ciphertextLength {
-            return .truncated(format: "PEM", field: "the encrypted body (the passphrase is right, but the data ends early)")
+    private static func legacyPaddingFailure(_ decrypted: SecureBytes, ciphertextLength: Int) -> KeyportError {
+        decrypted.withUnsafeBytes { plain -> KeyportError in
+            guard plain.count >= 8, plain[0] == 0x30, plain[1] < 0x80 || plain[1] == 0x81 || plain[1] == 0x82 else { return .wrongPassphrase }
+            let header = plain[1] < 0x80 ? 2 : plain[1] == 0x81 ? 3 : 4
+            let length = plain[1] < 0x80 ? Int(plain[1]) : plain[1] == 0x81 ? Int(plain[2]) : Int(plain[2]) << 8 | Int(plain[3])
+            guard plain[header] == 0x02, plain[header + 1] == 0x01, plain[header + 2] <= 0x01 else { return .wrongPassphrase }
+            if header + length >= ciphertextLength {
+                return .truncated(format: "PEM", field: "the encrypted body (the passphrase is right, but the data ends early)")
+            }
+            return .integrityCheckFailed("PEM: the passphrase is right but the encrypted body is damaged (its padding is wrong)")
         }
-        return .integrityCheckFailed("PEM: the passphrase is right but the encrypted body is damaged (its padding is wrong)")
     }
 
     /// What a failed password-based decryption means, from libcrypto's error queue.

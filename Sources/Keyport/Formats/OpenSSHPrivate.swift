@@ -269,41 +269,38 @@ enum OpenSSHPrivateFormat {
         guard let passphrase, !passphrase.isEmpty else {
             throw passphrase == nil ? KeyportError.passphraseRequired("the key is encrypted; a passphrase is needed") : KeyportError.wrongPassphrase
         }
-        var plaintext = try decrypt(container, passphrase: passphrase)
+        // SSHReader reads arrays: this one copy lives only while the fields are read into SecureBytes.
+        var plaintext = try decrypt(container, passphrase: passphrase).bytes
         defer { wipe(&plaintext) }
         return try openSection(container, plaintext: plaintext, encrypted: true)
     }
 
-    private static func decrypt(_ container: Container, passphrase: SecureBytes) throws -> [UInt8] {
+    private static func decrypt(_ container: Container, passphrase: SecureBytes) throws -> SecureBytes {
         let spec = container.cipher
         let derived = try BcryptPBKDF.derive(passphrase: passphrase, salt: container.salt, rounds: container.rounds,
                                              keyLength: spec.keySize + spec.ivSize)
-        var material = derived.bytes
-        defer { wipe(&material) }
-        var key = Array(material[0..<spec.keySize])
-        var iv = Array(material[spec.keySize...])
-        defer { wipe(&key); wipe(&iv) }
+        let key = derived[0..<spec.keySize], iv = derived[spec.keySize..<derived.count]
         do {
             if spec == .chacha20Poly1305 {
                 return try OpenSSHChaChaPoly.open(key: key, ciphertext: container.privateSection, tag: container.tag)
             }
             guard let symmetric = spec.symmetric else { throw KeyportError.crypto("no cipher for \(spec.sshName)") }
-            var tag = container.tag
-            return try symmetric.crypt(key: key, iv: iv, input: container.privateSection, encrypt: false, tag: &tag)
+            return try symmetric.decrypt(key: key, iv: iv, ciphertext: container.privateSection, tag: container.tag)
         } catch KeyportError.wrongPassphrase where spec.tagSize > 0 {
             // An AEAD tag fails both for a wrong passphrase and for a damaged file. Decrypting without
             // the tag tells them apart: with the right key the two check integers agree (a wrong key
-            // makes them agree by chance once in 2^32). The plaintext is only looked at, then wiped.
-            var plain: [UInt8]
+            // makes them agree by chance once in 2^32). The plaintext is only looked at.
+            let start = Array(container.privateSection.prefix(16))
+            let plain: SecureBytes
             if spec == .chacha20Poly1305 {
-                plain = try OpenSSHChaChaPoly.decryptUnauthenticated(key: key, ciphertext: Array(container.privateSection.prefix(16)))
+                plain = try OpenSSHChaChaPoly.decryptUnauthenticated(key: key, ciphertext: start)
             } else {
                 // GCM with a 96-bit IV is AES-CTR from counter block IV ‖ 00000002 (SP 800-38D §7.1).
-                plain = try SymmetricCipher.aesCTR(keyBits: spec.keySize * 8)
-                    .crypt(key: key, iv: iv + [0, 0, 0, 2], input: Array(container.privateSection.prefix(16)), encrypt: false)
+                var counter = iv
+                counter.append(contentsOf: [0, 0, 0, 2])
+                plain = try SymmetricCipher.aesCTR(keyBits: spec.keySize * 8).decrypt(key: key, iv: counter, ciphertext: start)
             }
-            defer { wipe(&plain) }
-            if plain.count >= 8, plain[0..<4] == plain[4..<8] {
+            if plain.withUnsafeBytes({ $0.count >= 8 && $0[0..<4].elementsEqual($0[4..<8]) }) {
                 throw KeyportError.integrityCheckFailed("\(formatName): the authentication tag does not match although the passphrase is right (the check integers agree): the file is damaged")
             }
             throw KeyportError.wrongPassphrase
@@ -534,11 +531,9 @@ enum OpenSSHPrivateFormat {
             section.writeByte(pad)
             pad &+= 1
         }
-        var plaintext = section.bytes
-        section = SSHWriter()
-        defer { wipe(&plaintext) }
+        let plaintext = section.finishSecret()
 
-        var ciphertext = plaintext
+        var ciphertext: [UInt8] = []
         var tag: [UInt8] = []
         var kdfOptions: [UInt8] = []
         if encrypted, let passphrase {
@@ -547,28 +542,26 @@ enum OpenSSHPrivateFormat {
             o.writeUInt32(UInt32(rounds))
             kdfOptions = o.bytes
             let derived = try BcryptPBKDF.derive(passphrase: passphrase, salt: salt, rounds: rounds, keyLength: spec.keySize + spec.ivSize)
-            var material = derived.bytes
-            defer { wipe(&material) }
-            var cipherKey = Array(material[0..<spec.keySize])
-            var iv = Array(material[spec.keySize...])
-            defer { wipe(&cipherKey); wipe(&iv) }
+            let cipherKey = derived[0..<spec.keySize], iv = derived[spec.keySize..<derived.count]
             if spec == .chacha20Poly1305 {
                 (ciphertext, tag) = try OpenSSHChaChaPoly.seal(key: cipherKey, plaintext: plaintext)
             } else if let symmetric = spec.symmetric {
-                ciphertext = try symmetric.crypt(key: cipherKey, iv: iv, input: plaintext, encrypt: true, tag: &tag)
+                (ciphertext, tag) = try symmetric.encrypt(key: cipherKey, iv: iv, plaintext: plaintext)
+            } else {
+                throw KeyportError.cannotEncode("no cipher for \(spec.sshName)")
             }
         }
 
-        var w = SSHWriter(capacity: ciphertext.count + 1024)
+        var w = SSHWriter(capacity: (encrypted ? ciphertext.count : plaintext.count) + 1024)
         w.writeRaw(magic)
         w.writeString(spec.sshName)
         w.writeString(encrypted ? "bcrypt" : "none")
         w.writeString(kdfOptions)
         w.writeUInt32(UInt32(keys.count))
         for (key, _) in keys { w.writeString(key.publicKey.blob) }
-        w.writeString(ciphertext)
+        // Unencrypted, the private section goes into the file as it is.
+        if encrypted { w.writeString(ciphertext) } else { w.writeString(plaintext) }
         w.writeRaw(tag)
-        if !encrypted { wipe(&ciphertext) }
 
         var body = w.bytes
         w = SSHWriter()

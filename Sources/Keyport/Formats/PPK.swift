@@ -115,10 +115,9 @@ public enum PPKFormat {
         let publicBlob = key.publicKey.blob
 
         var plain = try privateBlob(key)
-        defer { wipe(&plain) }
         if encrypted, plain.count % 16 != 0 {
             // Padding as puttygen writes it: the first bytes of SHA-1 of the unpadded blob.
-            plain += Digest.sha1.hash(plain).prefix(16 - plain.count % 16)
+            plain.append(Digest.sha1.hash(secret: plain)[0..<16 - plain.count % 16])
         }
 
         var argon2 = argon2
@@ -138,16 +137,12 @@ public enum PPKFormat {
             throw KeyportError.cannotEncode("PPK version \(version) cannot be written; choose 2 or 3")
         }
 
-        let mac = computeMAC(version: version, key: keys.macKey, algorithmName: Array(algorithmName.utf8),
-                             encryption: encryption, comment: comment, publicBlob: publicBlob, privatePlain: plain)
-        var stored = plain
-        if let cipherKey = keys.cipherKey, let iv = keys.iv {
-            stored = try cipherKey.withUnsafeBytes { k in
-                try iv.withUnsafeBytes { v in
-                    try SymmetricCipher.aesCBC(keyBits: 256).crypt(key: Array(k), iv: Array(v), input: plain, encrypt: true)
-                }
-            }
-        }
+        let mac = try computeMAC(version: version, key: keys.macKey, algorithmName: Array(algorithmName.utf8),
+                                 encryption: encryption, comment: comment, publicBlob: publicBlob, privatePlain: plain)
+        // Unencrypted, the private lines are the blob itself.
+        let stored = try keys.cipherKey.map { cipherKey in
+            SecureBytes(try SymmetricCipher.aesCBC(keyBits: 256).encrypt(key: cipherKey, iv: keys.iv ?? SecureBytes(), plaintext: plain).ciphertext)
+        } ?? plain
 
         var out = "PuTTY-User-Key-File-\(version): \(algorithmName)\n"
         out += "Encryption: \(encryption)\n"
@@ -163,7 +158,7 @@ public enum PPKFormat {
             out += "Argon2-Salt: \(Hex.encode(argon2.salt))\n"
         }
         out += "Private-Lines: \(lineCount(stored.count))\n"
-        out += Base64.encode(stored, lineLength: 64) + "\n"
+        out += stored.withUnsafeBytes { Base64.encode($0, lineLength: 64) } + "\n"
         out += "Private-MAC: \(Hex.encode(mac))\n"
         head += Array(out.utf8)
         return head
@@ -171,10 +166,9 @@ public enum PPKFormat {
 
     static func lineCount(_ byteCount: Int) -> Int { (byteCount + 47) / 48 }
 
-    /// The type-specific private fields, unpadded. The caller wipes the result.
-    static func privateBlob(_ key: PrivateKey) throws -> [UInt8] {
-        var blob: [UInt8] = []
-        blob.reserveCapacity(8192) // RSA-16384 fits: growing would free unwiped copies
+    /// The type-specific private fields, unpadded.
+    static func privateBlob(_ key: PrivateKey) throws -> SecureBytes {
+        var blob = SecureBytes(capacity: 1024)
         switch key.secret {
         case let .rsa(d, p, q, iqmp):
             for part in [d, p, q, iqmp] { part.withUnsafeBytes { appendMPInt(&blob, $0) } }
@@ -194,18 +188,18 @@ public enum PPKFormat {
         return blob
     }
 
-    // Array-based writers, so the private blob lives in one buffer this file can wipe.
-    private static func appendLength(_ blob: inout [UInt8], _ n: Int) {
+    // Writers into SecureBytes: the private blob and the MAC input live only in wiped storage.
+    private static func appendLength(_ blob: inout SecureBytes, _ n: Int) {
         let v = UInt32(truncatingIfNeeded: n)
-        blob += [UInt8(truncatingIfNeeded: v >> 24), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)]
+        blob.append(contentsOf: [UInt8(truncatingIfNeeded: v >> 24), UInt8(truncatingIfNeeded: v >> 16), UInt8(truncatingIfNeeded: v >> 8), UInt8(truncatingIfNeeded: v)])
     }
 
-    private static func appendString(_ blob: inout [UInt8], _ raw: UnsafeRawBufferPointer) {
+    private static func appendString(_ blob: inout SecureBytes, _ raw: UnsafeRawBufferPointer) {
         appendLength(&blob, raw.count)
         blob.append(contentsOf: raw)
     }
 
-    private static func appendMPInt(_ blob: inout [UInt8], _ magnitude: UnsafeRawBufferPointer) {
+    private static func appendMPInt(_ blob: inout SecureBytes, _ magnitude: UnsafeRawBufferPointer) {
         let trimmed = magnitude.drop(while: { $0 == 0 })
         let needsZero = (trimmed.first ?? 0) & 0x80 != 0
         appendLength(&blob, trimmed.count + (needsZero ? 1 : 0))
@@ -242,34 +236,26 @@ public enum PPKFormat {
 
     /// v2: SHA-1 based, no salt.
     static func deriveV2(passphrase: SecureBytes, encrypted: Bool) -> DerivedKeys {
-        passphrase.withUnsafeBytes { pass in
-            var macInput = macKeyLabel + Array(pass)
-            defer { wipe(&macInput) }
-            var macKey = Digest.sha1.hash(macInput)
-            defer { wipe(&macKey) }
-            guard encrypted else { return DerivedKeys(cipherKey: nil, iv: nil, macKey: SecureBytes(macKey)) }
-            var first = [0, 0, 0, 0] + Array(pass), second = [0, 0, 0, 1] + Array(pass)
-            var material = Digest.sha1.hash(first) + Digest.sha1.hash(second)
-            defer { wipe(&first); wipe(&second); wipe(&material) }
-            return DerivedKeys(cipherKey: SecureBytes(material.prefix(32)), iv: SecureBytes([UInt8](repeating: 0, count: 16)),
-                               macKey: SecureBytes(macKey))
+        func sha1(_ prefix: [UInt8]) -> SecureBytes {
+            var input = SecureBytes(prefix)
+            input.append(passphrase)
+            return Digest.sha1.hash(secret: input)
         }
+        let macKey = sha1(macKeyLabel)
+        guard encrypted else { return DerivedKeys(cipherKey: nil, iv: nil, macKey: macKey) }
+        var material = sha1([0, 0, 0, 0])
+        material.append(sha1([0, 0, 0, 1]))
+        return DerivedKeys(cipherKey: material[0..<32], iv: SecureBytes([UInt8](repeating: 0, count: 16)), macKey: macKey)
     }
 
     static func computeMAC(version: Int, key: SecureBytes, algorithmName: [UInt8], encryption: String,
-                           comment: [UInt8], publicBlob: [UInt8], privatePlain: [UInt8]) -> [UInt8] {
-        var data: [UInt8] = []
-        data.reserveCapacity(publicBlob.count + privatePlain.count + comment.count + 64)
+                           comment: [UInt8], publicBlob: [UInt8], privatePlain: SecureBytes) throws -> [UInt8] {
+        var data = SecureBytes(capacity: publicBlob.count + privatePlain.count + comment.count + 64)
         for field in [algorithmName, Array(encryption.utf8), comment, publicBlob] {
-            appendLength(&data, field.count)
-            data += field
+            field.withUnsafeBytes { appendString(&data, $0) }
         }
-        appendLength(&data, privatePlain.count)
-        data += privatePlain
-        defer { wipe(&data) }
-        var macKey = key.bytes
-        defer { wipe(&macKey) }
-        return (version == 2 ? Digest.sha1 : Digest.sha256).hmac(key: macKey, data: data)
+        privatePlain.withUnsafeBytes { appendString(&data, $0) }
+        return try (version == 2 ? Digest.sha1 : Digest.sha256).hmac(key: key, data: data)
     }
 
     // MARK: - Reading
@@ -424,17 +410,11 @@ public enum PPKFormat {
             keys = DerivedKeys(cipherKey: nil, iv: nil, macKey: SecureBytes([UInt8]()))
         }
 
-        var plain = file.privateStored
-        defer { wipe(&plain) }
-        if let cipherKey = keys.cipherKey, let iv = keys.iv {
-            plain = try cipherKey.withUnsafeBytes { k in
-                try iv.withUnsafeBytes { v in
-                    try SymmetricCipher.aesCBC(keyBits: 256).crypt(key: Array(k), iv: Array(v), input: file.privateStored, encrypt: false)
-                }
-            }
-        }
-        let expected = computeMAC(version: file.version, key: keys.macKey, algorithmName: file.algorithmName, encryption: file.encryption,
-                                  comment: file.commentBytes, publicBlob: file.publicBlob, privatePlain: plain)
+        let plain = try keys.cipherKey.map { cipherKey in
+            try SymmetricCipher.aesCBC(keyBits: 256).decrypt(key: cipherKey, iv: keys.iv ?? SecureBytes(), ciphertext: file.privateStored)
+        } ?? SecureBytes(file.privateStored)
+        let expected = try computeMAC(version: file.version, key: keys.macKey, algorithmName: file.algorithmName, encryption: file.encryption,
+                                      comment: file.commentBytes, publicBlob: file.publicBlob, privatePlain: plain)
         guard constantTimeEqual(expected, file.mac) else {
             guard file.isEncrypted else {
                 throw KeyportError.integrityCheckFailed("PPK MAC check failed: the file is damaged")
@@ -453,8 +433,11 @@ public enum PPKFormat {
     }
 
     /// Reads the type-specific private fields; padding (at most 15 bytes) may follow.
-    static func privateKey(_ file: ParsedFile, _ plain: [UInt8]) throws -> PrivateKey {
-        var r = SSHReader(plain, context: "PPK private blob")
+    static func privateKey(_ file: ParsedFile, _ plain: SecureBytes) throws -> PrivateKey {
+        // SSHReader reads arrays: this one copy lives only while the fields are read into SecureBytes.
+        var copy = plain.bytes
+        defer { wipe(&copy) }
+        var r = SSHReader(copy, context: "PPK private blob")
         let secret: SecretParts
         switch file.publicKey.algorithm {
         case .rsa:

@@ -28,3 +28,19 @@ public struct PrivateKey: Sendable, CustomStringConvertible {
     /// Type and size only; never the secret.
     public var description: String { "PrivateKey(\(publicKey.displayType) \(publicKey.bits), secret redacted)" }
 }
+
+extension SecretParts {
+    /// The same secret values, compared as integers: formats pad fixed-size fields differently (a
+    /// PEM EC scalar is as long as the field, an OpenSSH one is a minimal mpint). EdDSA seeds are
+    /// compared byte for byte; security-key handles are never equal (nothing to compare them by).
+    public func hasSameValues(as other: SecretParts) -> Bool {
+        switch (self, other) {
+        case let (.rsa(d1, p1, q1, i1), .rsa(d2, p2, q2, i2)):
+            return d1.hasSameMagnitude(as: d2) && p1.hasSameMagnitude(as: p2) && q1.hasSameMagnitude(as: q2) && i1.hasSameMagnitude(as: i2)
+        case let (.dsa(x1), .dsa(x2)): return x1.hasSameMagnitude(as: x2)
+        case let (.ecdsa(d1), .ecdsa(d2)): return d1.hasSameMagnitude(as: d2)
+        case let (.eddsa(s1), .eddsa(s2)): return s1 == s2
+        default: return false
+        }
+    }
+}

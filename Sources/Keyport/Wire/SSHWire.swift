@@ -214,6 +214,15 @@ public struct SSHWriter: Sendable {
     /// Appends a comma-separated name-list.
     public mutating func writeNameList(_ names: [String]) { writeString(names.joined(separator: ",")) }
 
+    /// Moves what was written into `SecureBytes` and wipes this writer's buffer, which is left
+    /// empty: for a private section, read from then on only through the secret buffer.
+    public mutating func finishSecret() -> SecureBytes {
+        let secret = SecureBytes(bytes)
+        wipe(&bytes)
+        bytes = []
+        return secret
+    }
+
     /// Writes a string whose content is produced by `body` (lengths filled in afterwards).
     public mutating func writeNested(_ body: (inout SSHWriter) -> Void) {
         var inner = SSHWriter()
