@@ -280,3 +280,13 @@ void keyport_return_free_memory(void) {
     malloc_trim(0);
 #endif
 }
+
+__attribute__((noinline)) void keyport_burn_stack(size_t bytes) {
+    // Registers first: a call that binds a symbol lazily saves every vector register on the stack,
+    // below the area wiped here, where nothing would wipe it again.
+    keyport_clear_vector_registers();
+    volatile unsigned char *area = __builtin_alloca(bytes);
+    // A loop of volatile stores rather than a library call: nothing is called from down here.
+    for (size_t i = 0; i < bytes; i++) area[i] = 0;
+    __asm__ volatile("" : : "r"(area) : "memory");
+}

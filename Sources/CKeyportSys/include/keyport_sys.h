@@ -5,6 +5,7 @@
 // file holding a private key and restore the terminal before the process ends or stops, and the
 // Linux O_TMPFILE flag (a macro Swift does not import).
 
+#include <stddef.h>
 #include <termios.h>
 
 /// O_TMPFILE where the platform has it (an unnamed file in a directory, given a name only by
@@ -54,5 +55,10 @@ void keyport_return_free_memory(void);
 /// them all on the stack, a core dump records them). A plain function call: every vector register
 /// is caller-saved, so nothing the caller holds is lost.
 void keyport_clear_vector_registers(void);
+
+/// Zeroes `bytes` of this thread's stack below the caller's frame, then the vector registers: for a
+/// worker thread that handled secrets in deep library frames (libcrypto's Montgomery arithmetic
+/// keeps operands, a prime among them, in stack temporaries) and lives on until exit.
+void keyport_burn_stack(size_t bytes);
 
 #endif

@@ -14,6 +14,7 @@
 // ECDSA, Ed25519, Ed448 and DSA come straight from EVP_PKEY keygen into an `EVPKey`, which reads
 // them back into the model types as it reads every decoded key (`EVPKey.privateKey()`).
 
+internal import CKeyportSys
 internal import CLibcrypto
 import Dispatch
 #if canImport(Glibc)
@@ -193,6 +194,9 @@ final class PrimeSearch: @unchecked Sendable {
 
     /// One worker: search primes of a missing size until the pair is complete.
     func work(index: Int) {
+        // The search leaves candidates and the primes found in libcrypto's stack temporaries on this
+        // thread (a Dispatch worker that lives until exit): cleared when the worker is done.
+        defer { keyport_burn_stack(128 * 1024) }
         guard let callback = BN_GENCB_new() else { fail(.crypto("BN_GENCB_new failed")); return }
         defer { BN_GENCB_free(callback) }
         // Called by libcrypto between candidates and Miller-Rabin rounds; returning 0 aborts the search.
