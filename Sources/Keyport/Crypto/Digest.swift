@@ -100,15 +100,21 @@ public enum Digest: String, Sendable, CaseIterable {
     /// HMAC with this digest of secret `data` (a PPK MAC covers the private blob) under a secret
     /// key; throws when libcrypto fails. The MAC itself is not secret: files store it.
     public func hmac(key: SecureBytes, data: SecureBytes) throws -> [UInt8] {
+        try key.withUnsafeBytes { k in try data.withUnsafeBytes { d in try hmac(rawKey: k, rawData: d) } }
+    }
+
+    /// HMAC of public `data` under a public key (a hashed known_hosts name: the salt is stored next
+    /// to the hash); throws when libcrypto fails.
+    public func hmac(key: [UInt8], data: [UInt8]) throws -> [UInt8] {
+        try key.withUnsafeBytes { k in try data.withUnsafeBytes { d in try hmac(rawKey: k, rawData: d) } }
+    }
+
+    private func hmac(rawKey k: UnsafeRawBufferPointer, rawData d: UnsafeRawBufferPointer) throws -> [UInt8] {
         var out = [UInt8](repeating: 0, count: size)
         var len: UInt32 = 0
-        let done = key.withUnsafeBytes { k in
-            data.withUnsafeBytes { d in
-                // An empty key (PPK v3 unencrypted) has no base address; HMAC wants a pointer all the same.
-                HMAC(evp, k.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(k.count),
-                     d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count, &out, &len)
-            }
-        }
+        // An empty key (PPK v3 unencrypted) has no base address; HMAC wants a pointer all the same.
+        let done = HMAC(evp, k.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(k.count),
+                        d.baseAddress?.assumingMemoryBound(to: UInt8.self), d.count, &out, &len)
         guard done != nil, Int(len) == size else { throw KeyportError.crypto(opensslErrors("HMAC")) }
         return out
     }

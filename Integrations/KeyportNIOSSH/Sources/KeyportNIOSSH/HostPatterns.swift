@@ -109,7 +109,7 @@ public enum HostPatterns {
             let parts = field.split(separator: "|", omittingEmptySubsequences: false)
             guard parts.count == 4, let salt = Base64.decode(String(parts[2])), let hash = Base64.decode(String(parts[3])),
                   salt.count == 20, hash.count == 20 else { return false }
-            return Keyport.Digest.sha1.hmac(key: salt, data: Array(name.utf8)) == hash
+            return (try? Keyport.Digest.sha1.hmac(key: salt, data: Array(name.utf8))) == hash
         }
         return matchList(name, field) == 1
     }
