@@ -88,7 +88,8 @@ public final class LineFingerprinter {
         // Type token.
         let typeStart = i
         while i < end, line[i] != space, line[i] != tab { i += 1 }
-        guard i < end, let algorithm = Self.algorithm(UnsafeBufferPointer(rebasing: line[typeStart..<i])) else { return nil }
+        guard i < end, let names = Self.plainName(UnsafeBufferPointer(rebasing: line[typeStart..<i])) else { return nil }
+        let algorithm = names.algorithm
         while i < end, line[i] == space || line[i] == tab { i += 1 }
         // Base64 token; trailing CRs belong to the line ending. Whole quanta of four alphabet
         // characters are decoded while scanning; the rest of the token (padding, CRs, a short last
@@ -113,7 +114,7 @@ public final class LineFingerprinter {
         while i < end, line[i] == space || line[i] == tab { i += 1 }
         let commentStart = i
         guard let restLength = decode(UnsafeBufferPointer(rebasing: line[restStart..<b64End]), into: o, decoded: restStart - b64Start),
-              let bits = Self.checkCanonical(UnsafeBufferPointer(start: blob, count: o + restLength), algorithm) else { return nil }
+              let bits = Self.checkCanonical(UnsafeBufferPointer(start: blob, count: o + restLength), names) else { return nil }
         // The comment as ssh-keygen prints it: verbatim (trailing blanks kept) when it is plain
         // printable ASCII; a CR or any other control or non-ASCII byte goes the general way.
         for k in commentStart..<end where line[k] &- 0x20 >= 0x5f { return nil }
@@ -329,16 +330,17 @@ public final class LineFingerprinter {
     /// The algorithms this path takes, with their SSH names and curve names as static bytes (the
     /// per-line compare neither makes nor copies a String: `allCases` and `rawValue` allocated and
     /// released on every line).
-    private static let plainAlgorithms: [(algorithm: KeyAlgorithm, name: StaticString, curve: StaticString?)] = [
+    typealias PlainName = (algorithm: KeyAlgorithm, name: StaticString, curve: StaticString?)
+    private static let plainAlgorithms: [PlainName] = [
         (.ed25519, "ssh-ed25519", nil), (.rsa, "ssh-rsa", nil),
         (.ecdsaP256, "ecdsa-sha2-nistp256", "nistp256"), (.ecdsaP384, "ecdsa-sha2-nistp384", "nistp384"),
         (.ecdsaP521, "ecdsa-sha2-nistp521", "nistp521"),
     ]
 
-    /// The plain algorithm named by a line's type token; nil for every other name (certificates,
-    /// DSA, security keys, Ed448 and unknown names take the general path).
-    static func algorithm(_ token: UnsafeBufferPointer<UInt8>) -> KeyAlgorithm? {
-        for entry in plainAlgorithms where bytesEqual(token, entry.name) { return entry.algorithm }
+    /// The plain algorithm named by a line's type token, with its names; nil for every other name
+    /// (certificates, DSA, security keys, Ed448 and unknown names take the general path).
+    static func plainName(_ token: UnsafeBufferPointer<UInt8>) -> PlainName? {
+        for entry in plainAlgorithms where bytesEqual(token, entry.name) { return entry }
         return nil
     }
 
@@ -394,10 +396,12 @@ public final class LineFingerprinter {
         }
     }
 
-    /// Walks the blob of a plain key of `algorithm` and returns its bits when it is exactly the
-    /// canonical encoding `PublicKey.plainBlob` would produce (so hashing it as read is hashing what
-    /// ssh-keygen hashes); nil otherwise.
-    static func checkCanonical(_ b: UnsafeBufferPointer<UInt8>, _ algorithm: KeyAlgorithm) -> Int? {
+    /// Walks the blob of a plain key of `names.algorithm` (the entry `plainName` found for the
+    /// line, not looked up again) and returns its bits when it is exactly the canonical encoding
+    /// `PublicKey.plainBlob` would produce (so hashing it as read is hashing what ssh-keygen
+    /// hashes); nil otherwise.
+    static func checkCanonical(_ b: UnsafeBufferPointer<UInt8>, _ names: PlainName) -> Int? {
+        let algorithm = names.algorithm
         // The cursor is passed inout, not captured: a captured var is boxed and every access to
         // it checked for exclusivity at run time (swift_beginAccess, 5 % of a bulk run).
         var o = 0
@@ -420,8 +424,7 @@ public final class LineFingerprinter {
         func equals(_ range: (start: Int, count: Int), _ text: StaticString) -> Bool {
             bytesEqual(UnsafeBufferPointer(rebasing: b[range.start..<range.start + range.count]), text)
         }
-        guard let names = plainAlgorithms.first(where: { $0.algorithm == algorithm }),
-              let type = string(&o), equals(type, names.name) else { return nil }
+        guard let type = string(&o), equals(type, names.name) else { return nil }
         let bits: Int
         switch algorithm {
         case .rsa:
