@@ -18,6 +18,10 @@
 #   dynamic  glibc (libc, libm, libgcc_s): getpwuid/getpwnam go through NSS (LDAP, SSSD, systemd
 #            users), and dlopen works, which OpenSSL needs to load the legacy provider module
 #            (ossl-modules/legacy.so) for old PKCS#8 encryption. A fully static glibc has neither.
+# Linker: the Swift toolchain's lld with packed relative relocations (DT_RELR, glibc 2.36+), when a
+# probe shows that both link and run here: the position-independent binary's 56,000 relocations
+# are then a 13 KiB bitmap instead of 1.3 MiB of entries, and one key's whole run takes 1.30 M
+# instructions instead of 1.47 M (callgrind). Elsewhere the toolchain's default linker is used.
 # The archives are taken from where the C compiler finds them; STATIC_LIBS_DIR holds links to them and
 # pkg-config files pointing there, so that SwiftPM's -lcrypto, -largon2, -lgmp and -lstdc++ resolve
 # to the archives. No $ORIGIN rpath: nothing is loaded from beside the binary.
@@ -33,6 +37,13 @@ RELEASE_DIR := $(RELEASE_SCRATCH)/release
 BUILD_DIR ?= $(RELEASE_DIR)
 STATIC_LIBS_DIR := $(abspath $(RELEASE_SCRATCH))/static-libs
 STATIC_ARCHIVES := libcrypto.a libgmp.a libargon2.a libstdc++.a
+
+# Expanded only by the build recipe: links and runs a C program with the toolchain's own clang and lld.
+SWIFT_CLANG = $(dir $(realpath $(shell command -v $(SWIFT))))clang
+RELR_PROBE = $(shell d=$$(mktemp -d) && printf 'static int x; int *p = &x; int main(void) { return *p; }\n' > $$d/p.c \
+	&& $(SWIFT_CLANG) -fuse-ld=lld -Wl,-z,pack-relative-relocs -pie -fPIE -o $$d/p $$d/p.c >/dev/null 2>&1 \
+	&& $$d/p && echo yes; rm -rf $$d)
+LINKER_FLAGS = $(if $(RELR_PROBE),-Xswiftc -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs)
 
 BINDIR := $(DESTDIR)$(PREFIX)/bin
 MANDIR := $(DESTDIR)$(PREFIX)/share/man/man1
@@ -60,7 +71,7 @@ ifeq ($(BUILD_DIR),$(RELEASE_DIR))
 	        > $(STATIC_LIBS_DIR)/$$pc.pc; \
 	done
 	$(SWIFT) build -c release --static-swift-stdlib --disable-local-rpath \
-	    --pkg-config-path $(STATIC_LIBS_DIR) -Xlinker -L$(STATIC_LIBS_DIR) --scratch-path $(RELEASE_SCRATCH)
+	    --pkg-config-path $(STATIC_LIBS_DIR) -Xlinker -L$(STATIC_LIBS_DIR) $(LINKER_FLAGS) --scratch-path $(RELEASE_SCRATCH)
 else
 	@test -x $(BUILD_DIR)/keyport || { echo "no keyport binary in $(BUILD_DIR)" >&2; exit 1; }
 endif
