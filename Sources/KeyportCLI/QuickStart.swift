@@ -8,7 +8,8 @@ import Glibc
 /// ArgumentParser discovers options by reflection (Mirror over every command and option group,
 /// `as?` casts that scan the protocol-conformance tables of the whole binary) and checks every
 /// argv for `--generate-completion-script` first. callgrind puts that at about 5 M instructions
-/// before `run()` starts, more than everything `keyport fingerprint one.pub` does afterwards.
+/// before `run()` starts, more than everything `keyport fingerprint one.pub` does afterwards; for
+/// `convert`, with its three option groups, about 13 M, on the critical path of a KDF unlock.
 ///
 /// Only argument lists whose meaning is beyond doubt are taken here: `--version`;
 /// `fingerprint` with `-E sha256|md5`, `-v`/`--verbose`, `--json`, `--passphrase-file FILE`
@@ -16,16 +17,18 @@ import Glibc
 /// `convert` with `--to FORMAT` and exactly one file operand, plus any of its other options in
 /// their plain spelling (`-o`/`--output`, `--comment`, `--force`, `--public`, `--kdf-rounds`,
 /// `--ppk-version`, `--ppk-param`, `--passphrase-file`, `--new-passphrase-file`, `--no-passphrase`,
-/// `-q`/`--quiet`), each at most once, values not starting with `-` (or exactly `-`). Anything
-/// else (help, `--`, `-E=md5`, `--to=pem`, combined short flags, repeated or unknown options, a
-/// value the option's type refuses, a missing file or `--to`) returns `nil` from `parse` and goes
-/// to ArgumentParser, which gives the same result or the usage error. A test checks `parse`
-/// against ArgumentParser on a list of argument vectors.
+/// `-q`/`--quiet`), each at most once, values neither `help` nor starting with `-` (but `-` itself).
+/// Anything else (help, `--`, `-E=md5`, `--to=pem`, combined short flags, repeated or unknown
+/// options, a value the option's type refuses, a missing file or `--to`) returns `nil` from
+/// `parse` and goes to ArgumentParser, which gives the same result or the usage error. A test
+/// checks `parse` against ArgumentParser on a list of argument vectors.
 ///
 /// `convert` runs the same `ConvertCommand` ArgumentParser would build: its properties assigned
 /// (ArgumentParser's property wrappers take assignment), then the option groups' and the
 /// command's `validate()` as ArgumentParser calls them, then `run()`. A command line that fails
 /// validation is handed to ArgumentParser, which refuses it with its own words and exit code.
+/// libcrypto's set-up runs on the other core meanwhile (`LibcryptoWarmUp`), as it does beside
+/// ArgumentParser's parse on the other path.
 enum QuickStart {
     enum Invocation: Equatable {
         case version

@@ -124,6 +124,7 @@ import Testing
             (["--new-passphrase-file", pass, "--no-passphrase", key], 64),     // ProtectOptions.validate()
             (["--no-passphrase", "--passphrase-file", wrong, key], 77),
             (["--no-passphrase", dir.path("missing")], 66),
+            (["-o", wrong, "--no-passphrase", "--passphrase-file", pass, key], 73),  // exists, no --force
         ]
         for (to, quickTo) in [("pkcs8", "pkcs8"), ("rfc4716", "RFC4716")] {
             for (rest, status) in cases {
