@@ -3,8 +3,9 @@ import Testing
 @testable import Keyport
 
 /// Lint's streaming path (per-key rules judged in the reading workers, clean keys kept only as a
-/// line and a hash) finds exactly what the general path (every key kept as a document) finds, in
-/// the same order, over every fixture line and thousands of generated lines, damaged ones included.
+/// line and a hash, clean RSA keys also as their modulus) finds exactly what the general path
+/// (every key kept as a document) finds, in the same order, over every fixture line and thousands
+/// of generated lines, damaged ones, weak RSA keys and RSA keys sharing primes included.
 @Suite struct LintStreamingTests {
     /// The fingerprint engine's lines (every fixture line, 4,000 generated ones) and lines the lint
     /// judge decides on: email-like comments of every near miss, ECDSA points moved off their curve.
@@ -28,12 +29,48 @@ import Testing
             let comment = i % 3 == 0 ? "user\(i)@example.com" : comments[Int(random.next() % UInt64(comments.count))]
             lines.append(Array("\(key.type) \(Base64.encode(blob)) \(comment)".utf8))
         }
-        return lines
+        return lines + (try rsa.get().lines)
     }
 
-    func lint(_ path: String, _ linter: Linter, streaming: Bool) throws -> (findings: [Finding], input: LintInput) {
-        let input = try LintInput.read(path: path, checkingWith: streaming ? linter : nil)
-        return (linter.lint([input]), input)
+    /// RSA lines the judge decides on, from ssh-keygen and from planted structure (the weak-key
+    /// suites' helpers): sound keys of 2048 and 3072 bits, a 1024-bit one, e = 3 and 65539, a
+    /// ROCA, a Fermat and a small-factor modulus, and moduli sharing primes (three through one
+    /// prime, two through another); every one with email-like comments and near misses, some
+    /// with an option (a document line). `partner` is a line for another file only: its modulus
+    /// shares a prime with `sharing[0]`'s.
+    static let rsa = Result { () throws -> (lines: [[UInt8]], sharing: [PublicKey], partner: [UInt8]) in
+        let dir = try TempDir()
+        var keys: [PublicKey] = []
+        for (name, bits) in [("r1", 2048), ("r2", 2048), ("r3", 3072), ("weak", 1024)] {
+            try sshKeygen(dir, name: name, type: "rsa", bits: bits)
+            keys.append(try readKey(dir.path(name + ".pub")))
+        }
+        keys.append(rsaPublic(e: [3], n: try soundModulus()))
+        keys.append(rsaPublic(e: [1, 0, 3], n: try soundModulus()))
+        let weak = WeakKeyLintTests()
+        keys.append(rsaPublic(n: try weak.rocaPrime(bits: 1024).multiplied(by: try weak.rocaPrime(bits: 1024)).bytes))
+        let p = try lintRandomPrime(bits: 1024)
+        keys.append(rsaPublic(n: p.multiplied(by: p.adding(1 << 20).nextPrime()).bytes))
+        keys.append(rsaPublic(n: try lintRandomPrime(bits: 2032).multiplied(by: GMPInteger(65537)).bytes))
+        let shared = try lintRandomPrime(bits: 1024), other = try lintRandomPrime(bits: 1024)
+        var sharing: [PublicKey] = []
+        for prime in [shared, shared, shared, other, other] {
+            sharing.append(rsaPublic(n: prime.multiplied(by: try lintRandomPrime(bits: 1024)).bytes))
+        }
+        keys += sharing
+        func line(_ key: PublicKey, _ comment: String, option: Bool = false) -> [UInt8] {
+            Array("\(option ? "no-pty " : "")ssh-rsa \(Base64.encode(key.plainBlob)) \(comment)".utf8)
+        }
+        var lines: [[UInt8]] = []
+        var random = SeededGenerator(seed: 2048)
+        let comments = ["u@example.com", "u@b", "u@b.c.", "u@b.c@d.e", "a b@c.d", "", "u@x.y.z  "]
+        for i in 0..<400 {
+            let key = keys[Int(random.next() % UInt64(keys.count))]
+            let comment = i % 2 == 0 ? "rsa\(i)@example.com" : comments[Int(random.next() % UInt64(comments.count))]
+            lines.append(line(key, comment, option: random.next() % 8 == 0))
+        }
+        let partner = rsaPublic(n: shared.multiplied(by: try lintRandomPrime(bits: 1024)).bytes)
+        return (lines, sharing, line(partner, "partner@example.com"))
     }
 
     @Test func streamingFindsExactlyWhatTheGeneralPathFinds() throws {
@@ -44,7 +81,9 @@ import Testing
         while text.count < KeyInput.chunkSize + (KeyInput.chunkSize >> 2) { text += Array(lines.map { $0 + [0x0a] }.joined()) }
         // By name an authorized_keys file; the other is one only because some lines carry options.
         let paths = [dir.path("authorized_keys"), dir.path("keys.pub")]
-        for path in paths { try Data(text).write(to: URL(fileURLWithPath: path)) }
+        let rsa = try Self.rsa.get()
+        // The second file alone holds a key sharing a prime with keys of both files.
+        for (k, path) in paths.enumerated() { try Data(text + (k == 1 ? rsa.partner + [0x0a] : [])).write(to: URL(fileURLWithPath: path)) }
 
         var policies: [Policy] = [Policy()]
         var p384 = Policy()
@@ -53,6 +92,16 @@ import Testing
         var offCurveDisabled = Policy()
         try offCurveDisabled.set("disable", "ec-point-off-curve, duplicate-authorized-key")
         policies.append(offCurveDisabled)
+        // RSA rules off or loosened: the weak moduli become clean keys whose moduli batch GCD sees.
+        var rsaLoose = Policy()
+        try rsaLoose.set("min-rsa-bits", "1024")
+        try rsaLoose.set("fermat-steps", "0")
+        try rsaLoose.set("disable", "rsa-roca, rsa-small-factors")
+        policies.append(rsaLoose)
+        var rsaStrict = Policy()
+        try rsaStrict.set("min-rsa-bits", "3072")
+        try rsaStrict.set("fermat-steps", "1000")
+        policies.append(rsaStrict)
         let ed = try #require(lines.first { $0.starts(with: Array("ssh-ed25519 ".utf8)) && $0.count < 200 })
         guard case let .key(doc) = OpenSSHPublicFormat.parseLine(ed[...], lineNumber: 1), let key = doc.publicKey else {
             Issue.record("no Ed25519 line")
@@ -60,27 +109,68 @@ import Testing
         }
         let blocklist = try Blocklist(bytes: Array((key.fingerprint(.sha256) + "\n").utf8))
 
-        var clean = 0
+        var clean = 0, cleanRSA = 0
         for (index, policy) in policies.enumerated() {
-            let linter = Linter(policy: policy, blocklist: index == 0 ? nil : blocklist)
-            for path in paths {
-                let general = try lint(path, linter, streaming: false)
-                let streamed = try lint(path, linter, streaming: true)
+            let linter = Linter(policy: policy, blocklist: index == 1 || index == 2 ? blocklist : nil)
+            // Both files in one run (shared primes across files); under the default policy each alone too.
+            for run in (index == 0 ? paths.map { [$0] } : []) + [paths] {
+                let general = try run.map { try LintInput.read(path: $0) }
+                let streamed = try run.map { try LintInput.read(path: $0, checkingWith: linter) }
+                let expected = linter.lint(general), found = linter.lint(streamed)
                 // Compared one by one: the whole lists would fill the log.
-                #expect(streamed.findings.count == general.findings.count, "policy \(index), \(path)")
-                if let (a, b) = zip(streamed.findings, general.findings).first(where: { $0 != $1 }) {
-                    Issue.record("policy \(index), \(path): first difference: streamed \(a), general \(b)")
+                #expect(found.count == expected.count, "policy \(index), \(run)")
+                if let (a, b) = zip(found, expected).first(where: { $0 != $1 }) {
+                    Issue.record("policy \(index), \(run): first difference: streamed \(a), general \(b)")
                 }
                 func keys(_ input: LintInput) -> Int {
                     input.entries.count { if case .success = $0.result { return true } else { return false } }
                 }
-                #expect(keys(streamed.input) + streamed.input.cleanKeyCount == keys(general.input))
-                #expect(general.input.cleanKeyCount == 0)
-                clean += streamed.input.cleanKeyCount
+                for (s, g) in zip(streamed, general) {
+                    #expect(keys(s) + s.cleanKeyCount == keys(g))
+                    #expect(g.cleanKeyCount == 0)
+                    clean += s.cleanKeyCount
+                    cleanRSA += s.clean.moduli.count
+                }
+                if index == 0, run.count == 2 { try expectSharedPrimes(found, rsa.sharing, paths) }
             }
         }
         // The streaming path must really be taken (the blocklisted runs take it for no key).
         #expect(clean > 1000, "clean keys: \(clean)")
+        #expect(cleanRSA > 200, "clean RSA keys: \(cleanRSA)")
+    }
+
+    /// The shared-prime findings name each planted key by its fingerprint (as `ssh-keygen -l`
+    /// prints it) at every line it is on, clean streamed lines and document lines alike.
+    func expectSharedPrimes(_ findings: [Finding], _ sharing: [PublicKey], _ paths: [String]) throws {
+        let shared = findings.filter { $0.ruleID == "rsa-shared-prime" }
+        for (k, key) in sharing.enumerated() {
+            let own = shared.filter { $0.message.hasPrefix("the modulus of \(key.fingerprint()) shares") }
+            #expect(own.count >= 2 && Set(own.map(\.file)) == Set(paths), "key \(k): \(own.count) findings")
+            for partner in k < 3 ? sharing[0..<3] : sharing[3..<5] where partner != key {
+                #expect(own.allSatisfy { $0.message.contains("\(partner.fingerprint()) (\(paths[0]):") }, "key \(k)")
+            }
+        }
+        // The second file's own key shares a prime with the first three, and they with it.
+        #expect(shared.contains { $0.file == paths[1] && $0.message.contains("(\(paths[1]):") && $0.message.contains(sharing[0].fingerprint()) })
+    }
+
+    /// The CLI: text output (read streaming) prints exactly the general path's findings; JSON (read
+    /// without a linter) lists every key, clean RSA ones included.
+    @Test func cliTextAndJSONOverRSALines() throws {
+        let rsa = try Self.rsa.get()
+        let dir = try TempDir()
+        let path = dir.path("authorized_keys")
+        try Data(Array((rsa.lines + [rsa.partner]).map { $0 + [0x0a] }.joined())).write(to: URL(fileURLWithPath: path))
+        let general = try LintInput.read(path: path)
+        let expected = LintOutput.text(Linter().lint([general]))
+        let text = try Tool.keyport(["lint", "-v", path])
+        #expect(text.stdout == expected)
+        let keys = general.entries.count { if case .success = $0.result { return true } else { return false } }
+        #expect(text.stderr.contains("\(keys) keys checked in 1 file"), "\(text.stderr)")
+        #expect(try LintInput.read(path: path, checkingWith: Linter()).cleanKeyCount > 50)
+        let json = try jsonLines(try Tool.keyport(["lint", "--format", "json", path]).stdout)
+        #expect(json.count == keys + 1)
+        #expect((json.last?["summary"] as? [String: Int])?["keys"] == keys)
     }
 
     /// Repeated hashes are found across the two halves sorted on their own cores, and within each.

@@ -53,10 +53,15 @@ public enum BatchGCD {
     /// reported as sharing (their gcd is the modulus): callers that see the same key twice should pass
     /// it once.
     public static func findSharedFactors(moduli: [[UInt8]]) -> [SharedFactorPair] {
+        findSharedFactors(moduli: moduli.map { $0[...] })
+    }
+
+    /// `findSharedFactors` of slices (lint's moduli are slices of one buffer per file, not copies).
+    static func findSharedFactors(moduli: [ArraySlice<UInt8>]) -> [SharedFactorPair] {
         // Values below 2 would zero the product tree; leave them out and map indices back at the end.
         let used = moduli.indices.filter { i in
             guard let top = moduli[i].firstIndex(where: { $0 != 0 }) else { return false }
-            return top < moduli[i].count - 1 || moduli[i][top] > 1
+            return top < moduli[i].endIndex - 1 || moduli[i][top] > 1
         }
         guard used.count >= 2 else { return [] }
         let leaves = GMPArray(count: used.count)

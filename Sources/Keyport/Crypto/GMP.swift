@@ -33,7 +33,9 @@ final class GMPInteger: @unchecked Sendable {
         pointer.deallocate()
     }
 
-    static func load(_ target: UnsafeMutablePointer<__mpz_struct>, _ magnitude: [UInt8]) {
+    static func load(_ target: UnsafeMutablePointer<__mpz_struct>, _ magnitude: [UInt8]) { load(target, magnitude[...]) }
+
+    static func load(_ target: UnsafeMutablePointer<__mpz_struct>, _ magnitude: ArraySlice<UInt8>) {
         magnitude.withUnsafeBytes { raw in
             if let base = raw.baseAddress, raw.count > 0 {
                 __gmpz_import(target, raw.count, 1, 1, 1, 0, base)

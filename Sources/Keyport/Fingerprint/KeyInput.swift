@@ -52,6 +52,10 @@ public final class LineOutput: @unchecked Sendable {
     public private(set) var documents: [(line: Int, document: KeyDocument)] = []
     /// Keys lint judged whole while reading, kept only as their line and a 64-bit hash of the blob.
     private(set) var cleanKeys: [(line: Int, hash: UInt64)] = []
+    /// The moduli of the clean RSA keys among them, for batch GCD: each key's line and the end of
+    /// its modulus in `cleanModulusBytes` (it starts where the one before ends).
+    private(set) var cleanModuli: [(line: Int, end: Int)] = []
+    private(set) var cleanModulusBytes: [UInt8] = []
 
     /// An empty output.
     public init() {}
@@ -62,6 +66,8 @@ public final class LineOutput: @unchecked Sendable {
         failures.removeAll(keepingCapacity: true)
         documents.removeAll(keepingCapacity: true)
         cleanKeys.removeAll(keepingCapacity: true)
+        cleanModuli.removeAll(keepingCapacity: true)
+        cleanModulusBytes.removeAll(keepingCapacity: true)
         keys = 0
     }
 
@@ -101,6 +107,13 @@ public final class LineOutput: @unchecked Sendable {
     func keepClean(line: Int, hash: UInt64) {
         keys += 1
         cleanKeys.append((line, hash))
+    }
+
+    /// `keepClean` for an RSA key, also keeping its modulus (big-endian, no leading zero).
+    func keepClean(line: Int, hash: UInt64, modulus: UnsafeBufferPointer<UInt8>) {
+        keepClean(line: line, hash: hash)
+        cleanModulusBytes.append(contentsOf: modulus)
+        cleanModuli.append((line, cleanModulusBytes.count))
     }
 
     /// Counts a key and keeps its document for the caller.

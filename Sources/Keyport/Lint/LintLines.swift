@@ -1,15 +1,18 @@
 // Lint of streamed line files (authorized_keys, known_hosts, .pub) in flat memory.
 //
 // The per-key rules of a plain key line (what `LineFingerprinter` takes: no options, hosts or
-// marker, a canonical Ed25519 or ECDSA blob, a printable ASCII comment) are judged in the streaming
-// workers, on both cores, as the line is read. When they would raise nothing (the comment is an
-// email address, the curve is allowed, the point is on its curve, no blocklist), the key is kept
-// only as its line and a 64-bit hash of its blob, for the one whole-file rule that needs every key
-// (duplicate-authorized-key). Every other line (RSA keys, whose weak-key rules and batch GCD need
-// the modulus; certificates; options; damaged lines; and any line that raises a finding) is
-// decoded and kept as a document, and the rules run on it as for any file, so every finding is
-// made by the same code in the same order. A differential test (LintStreamingTests) holds the two
-// paths together.
+// marker, a canonical Ed25519, ECDSA or RSA blob, a printable ASCII comment) are judged in the
+// streaming workers, on both cores, as the line is read. When they would raise nothing (the comment
+// is an email address, the curve is allowed, the point is on its curve; for RSA at least the
+// policy's bits, e = 65537, no small factor, no ROCA fingerprint, not factored by the Fermat steps;
+// no blocklist), the key is kept only as its line and a 64-bit hash of its blob, for the one
+// whole-file rule that needs every key (duplicate-authorized-key), and an RSA key also as its
+// modulus bytes, for the one whole-run rule (shared primes by batch GCD; the fingerprint its
+// finding names is worked out again from the modulus, for the few moduli that share a prime). Every
+// other line (certificates, options, damaged lines, other key types, and any line that raises a
+// finding) is decoded and kept as a document, and the rules run on it as for any file, so every
+// finding is made by the same code in the same order. A differential test (LintStreamingTests)
+// holds the two paths together.
 
 #if canImport(Glibc)
 import Glibc
@@ -18,17 +21,26 @@ import Dispatch
 
 /// Keys of a streamed line file judged while it was read and found clean (see the file's header):
 /// a 64-bit hash of each blob, in line order, and their lines as runs of consecutive lines (in
-/// most files one run covers thousands of keys), not in `LintInput.entries`. 8 bytes a key.
+/// most files one run covers thousands of keys), not in `LintInput.entries`. 8 bytes a key; an
+/// RSA key also its modulus and 16 bytes.
 struct CleanKeys: Sendable {
     private(set) var hashes: [UInt64] = []
     /// Runs of consecutive lines: the first line and the index of its key in `hashes`.
     private(set) var runs: [(line: Int, index: Int)] = []
+    /// The clean RSA keys' moduli (big-endian, no leading zero) one after another, and each key's
+    /// line and the end of its modulus there, in line order.
+    private(set) var moduli: [(line: Int, end: Int)] = []
+    private(set) var modulusBytes: [UInt8] = []
 
     var count: Int { hashes.count }
 
-    /// Room for the keys a file of `bytes` bytes can hold (a clean line has over 80 bytes), so the
-    /// hashes never move while they grow: reserved pages that are never written cost no memory.
-    mutating func reserve(forFileOf bytes: Int) { hashes.reserveCapacity(bytes / 80 + 1) }
+    /// Room for the keys a file of `bytes` bytes can hold (a clean line has over 80 bytes, and a
+    /// modulus takes under 3/4 of its line's bytes in base64), so the hashes and moduli never move
+    /// while they grow: reserved pages that are never written cost no memory.
+    mutating func reserve(forFileOf bytes: Int) {
+        hashes.reserveCapacity(bytes / 80 + 1)
+        modulusBytes.reserveCapacity(bytes / 4 * 3 + 4)
+    }
 
     mutating func append(line: Int, hash: UInt64) {
         if let last = runs.last, line == last.line + (hashes.count - last.index) {
@@ -37,6 +49,18 @@ struct CleanKeys: Sendable {
             runs.append((line, hashes.count))
         }
         hashes.append(hash)
+    }
+
+    /// `append` for an RSA key with its modulus.
+    mutating func append(line: Int, hash: UInt64, modulus: some Collection<UInt8>) {
+        append(line: line, hash: hash)
+        modulusBytes.append(contentsOf: modulus)
+        moduli.append((line, modulusBytes.count))
+    }
+
+    /// The modulus of the `k`th clean RSA key (a slice: no copy).
+    func modulus(_ k: Int) -> ArraySlice<UInt8> {
+        modulusBytes[(k == 0 ? 0 : moduli[k - 1].end)..<moduli[k].end]
     }
 
     /// Every key's line, in order.
@@ -64,6 +88,11 @@ struct LintLineJudge: Sendable {
     let allowsP256: Bool, allowsP384: Bool, allowsP521: Bool
     let checksCurvePoint: Bool
     let checksBlocklist: Bool
+    /// RSA: the policy's minimum bits (0 when rsa-too-short is off), the weak-key tests that are on
+    /// (Fermat: its steps, 0 when off), as `PolicyRules.check` and `WeakKeyRules.checkRSA` run them.
+    let rsaMinBits: Int
+    let checksSmallFactors: Bool, checksROCA: Bool
+    let fermatSteps: Int
 
     init(policy: Policy, hasBlocklist: Bool) {
         allowsP256 = policy.allowedCurves.contains("nistp256")
@@ -71,13 +100,34 @@ struct LintLineJudge: Sendable {
         allowsP521 = policy.allowedCurves.contains("nistp521")
         checksCurvePoint = policy.isEnabled(IntegrityRules.offCurve)
         checksBlocklist = hasBlocklist && policy.isEnabled(WeakKeyRules.blocklisted)
+        rsaMinBits = policy.isEnabled(PolicyRules.rsaTooShort) ? policy.minRSABits : 0
+        checksSmallFactors = policy.isEnabled(WeakKeyRules.smallFactors)
+        checksROCA = policy.isEnabled(WeakKeyRules.roca)
+        fermatSteps = policy.isEnabled(WeakKeyRules.fermat) ? policy.fermatSteps : 0
+    }
+
+    /// The length field of the SSH string at `o` of a blob LineFingerprinter checked.
+    static func stringLength(_ blob: UnsafePointer<UInt8>, at o: Int) -> Int {
+        Int(blob[o]) << 24 | Int(blob[o + 1]) << 16 | Int(blob[o + 2]) << 8 | Int(blob[o + 3])
+    }
+
+    /// The modulus of a canonical ssh-rsa blob (`string type, mpint e, mpint n`, as LineFingerprinter
+    /// checked it) without its leading zero, and whether e is 65537.
+    static func rsaModulus(_ blob: UnsafePointer<UInt8>, count: Int) -> (modulus: UnsafeBufferPointer<UInt8>, eIs65537: Bool) {
+        func length(at o: Int) -> Int { stringLength(blob, at: o) }
+        var o = 4 + length(at: 0)
+        let eLength = length(at: o)
+        let eIs65537 = eLength == 3 && blob[o + 4] == 1 && blob[o + 5] == 0 && blob[o + 6] == 1
+        o += 4 + eLength + 4
+        if blob[o] == 0 { o += 1 }
+        return (UnsafeBufferPointer(start: blob + o, count: count - o), eIs65537)
     }
 
     /// True when the general path would raise no per-key finding for this plain line; false sends
-    /// it there (always safe: that path makes every finding).
+    /// it there (always safe: that path makes every finding). The comment first: it costs least.
     func isClean(_ plain: LineFingerprinter.PlainLine, blob: UnsafePointer<UInt8>, line: UnsafeBufferPointer<UInt8>,
                  points: ECPointChecker) -> Bool {
-        if checksBlocklist { return false }
+        if checksBlocklist || !Self.commentIsEmail(line, from: plain.commentStart) { return false }
         switch plain.algorithm {
         case .ed25519:
             break
@@ -86,18 +136,28 @@ struct LintLineJudge: Sendable {
             guard allowed else { return false }
             if checksCurvePoint {
                 // string type, string curve, string point (LineFingerprinter checked the layout).
-                func length(at o: Int) -> Int { Int(blob[o]) << 24 | Int(blob[o + 1]) << 16 | Int(blob[o + 2]) << 8 | Int(blob[o + 3]) }
+                func length(at o: Int) -> Int { Self.stringLength(blob, at: o) }
                 var o = 4 + length(at: 0)
                 o += 4 + length(at: o)
                 guard points.isOnCurve(algorithm: plain.algorithm, point: UnsafeBufferPointer(start: blob + o + 4, count: length(at: o))) else {
                     return false
                 }
             }
+        case .rsa:
+            // PolicyRules.check: bits and exponent (any e but 65537 raises a finding or goes the
+            // general way); then WeakKeyRules.checkRSA's tests, in its order.
+            let (n, eIs65537) = Self.rsaModulus(blob, count: plain.blobLength)
+            guard plain.bits >= rsaMinBits, eIs65537 else { return false }
+            if checksSmallFactors || checksROCA || fermatSteps > 0 {
+                let modulus = Array(n)
+                if checksSmallFactors, !RSAWeakness.smallFactors(modulus: modulus).isEmpty { return false }
+                if checksROCA, RSAWeakness.hasROCAFingerprint(modulus: modulus) { return false }
+                if fermatSteps > 0, RSAWeakness.fermatFactor(modulus: modulus, steps: fermatSteps) != nil { return false }
+            }
         default:
-            // RSA: its weak-key rules and the batch GCD take the general path.
             return false
         }
-        return Self.commentIsEmail(line, from: plain.commentStart)
+        return true
     }
 
     /// `HygieneRules.isEmailAddress` of the comment as `checkComment` sees it, on the bytes of a
@@ -131,7 +191,8 @@ struct LintLineJudge: Sendable {
 }
 
 /// Decodes the lines of a streamed line file for lint: with a judge, clean plain lines are kept
-/// as `CleanKeys`; every other key is kept as a document with its line number.
+/// as `CleanKeys` (an RSA key with its modulus); every other key is kept as a document with its
+/// line number.
 struct LintLineHandler: LineHandler {
     let judge: LintLineJudge?
     private let fast = LineFingerprinter()
@@ -141,7 +202,12 @@ struct LintLineHandler: LineHandler {
 
     mutating func handle(_ line: UnsafeBufferPointer<UInt8>, number: Int, into out: LineOutput) {
         if let judge, let plain = fast.scan(line), judge.isClean(plain, blob: fast.decodedBlob, line: line, points: points) {
-            out.keepClean(line: number, hash: CleanKeys.hash(UnsafeRawBufferPointer(start: fast.decodedBlob, count: plain.blobLength)))
+            let hash = CleanKeys.hash(UnsafeRawBufferPointer(start: fast.decodedBlob, count: plain.blobLength))
+            if plain.algorithm == .rsa {
+                out.keepClean(line: number, hash: hash, modulus: LintLineJudge.rsaModulus(fast.decodedBlob, count: plain.blobLength).modulus)
+            } else {
+                out.keepClean(line: number, hash: hash)
+            }
             return
         }
         switch OpenSSHPublicFormat.parseLine(ArraySlice(line), lineNumber: number) {

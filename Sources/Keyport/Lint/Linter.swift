@@ -60,11 +60,13 @@ public struct LintInput: Sendable {
     /// a key is a failed entry with its number and the lines after it are read. Other files are read
     /// whole, up to `KeyFile.maximumSize`; so is a line file with no key in its first MiB.
     ///
-    /// With `linter`, the per-key rules of plain key lines run while the file is read, on every
-    /// core, and a key that raises nothing is kept only as its line and a hash (`cleanKeyCount`),
-    /// not in `entries`: memory stays flat however long the file. `linter.lint` of the input finds
-    /// exactly what it finds without; what is lost is the per-key record of clean keys, so callers
-    /// that list every key (`LintOutput.keys`, JSON and SARIF) read without a linter.
+    /// With `linter`, the per-key rules of plain key lines (Ed25519, ECDSA and RSA) run while the
+    /// file is read, on every core, and a key that raises nothing is kept only as its line and a
+    /// hash (`cleanKeyCount`), not in `entries`; an RSA key also as its modulus, which the
+    /// shared-prime check of the whole run needs. Memory stays flat however long the file, beyond
+    /// the moduli of its RSA keys. `linter.lint` of the input finds exactly what it finds without;
+    /// what is lost is the per-key record of clean keys, so callers that list every key
+    /// (`LintOutput.keys`, JSON and SARIF) read without a linter.
     public static func read(path: String, checkingWith linter: Linter? = nil) throws -> LintInput {
         let input = try KeyInput(path: path)
         let mode = FileIO.mode(path)
@@ -80,7 +82,18 @@ public struct LintInput: Sendable {
             input.streamLines({ LintLineHandler(judge: judge) }, emit: { outputs in
                 for output in outputs {
                     for (line, doc) in output.documents { entries.append(KeyEntry(line: line, result: .success(doc))) }
-                    for (line, hash) in output.cleanKeys { clean.append(line: line, hash: hash) }
+                    // Clean RSA keys are among the clean keys, in the same order, with their moduli.
+                    var m = 0, start = 0
+                    for (line, hash) in output.cleanKeys {
+                        if m < output.cleanModuli.count, output.cleanModuli[m].line == line {
+                            let end = output.cleanModuli[m].end
+                            clean.append(line: line, hash: hash, modulus: output.cleanModulusBytes[start..<end])
+                            m += 1
+                            start = end
+                        } else {
+                            clean.append(line: line, hash: hash)
+                        }
+                    }
                 }
             }, report: { line, error in
                 if let line { entries.append(KeyEntry(line: line, result: .failure(error))) } else { readError = error }
@@ -151,11 +164,24 @@ public struct Linter: Sendable {
             var context = LintContext(input: input, policy: policy, now: now, blocklist: blocklist)
             lintFile(&context)
             perFile.append(context.findings)
-            for entry in input.entries {
-                guard case let .success(doc) = entry.result, let key = doc.publicKey, case let .rsa(_, n) = key.parts else { continue }
-                moduli.append(RSAModulusSite(file: fileIndex, line: entry.line ?? doc.line, modulus: n,
-                                             fingerprint: key.fingerprint()))
+            // Documents and clean keys merged by line (a file read whole has no clean keys): the
+            // order the general path sees them in, which the findings' order and text follow.
+            var c = 0
+            let clean = input.clean
+            func takeClean(before line: Int?) {
+                while c < clean.moduli.count, line.map({ clean.moduli[c].line < $0 }) ?? true {
+                    moduli.append(RSAModulusSite(file: fileIndex, line: clean.moduli[c].line, exponent: RSAModulusSite.f4,
+                                                 modulus: clean.modulus(c)))
+                    c += 1
+                }
             }
+            for entry in input.entries {
+                guard case let .success(doc) = entry.result, let key = doc.publicKey, case let .rsa(e, n) = key.parts else { continue }
+                let line = entry.line ?? doc.line
+                if let line { takeClean(before: line) }
+                moduli.append(RSAModulusSite(file: fileIndex, line: line, exponent: e, modulus: n[...]))
+            }
+            takeClean(before: nil)
         }
         progress?(.checkedFiles(done: inputs.count, total: inputs.count))
         if moduli.count >= 2 { progress?(.sharingPrimes(moduli: moduli.count)) }
@@ -200,12 +226,19 @@ public struct Linter: Sendable {
     }
 }
 
-/// Where an RSA modulus of the run was seen.
+/// Where an RSA modulus of the run was seen. The modulus of a clean streamed key is a slice of its
+/// file's `CleanKeys`, not a copy.
 struct RSAModulusSite {
     var file: Int
     var line: Int?
-    var modulus: [UInt8]
-    var fingerprint: String
+    var exponent: [UInt8]
+    var modulus: ArraySlice<UInt8>
+
+    /// e = 65537, every clean key's, shared.
+    static let f4: [UInt8] = [0x01, 0x00, 0x01]
+
+    /// The key's SHA256 fingerprint, worked out when a finding names it (few keys share a prime).
+    var fingerprint: String { PublicKey(algorithm: .rsa, parts: .rsa(e: exponent, n: Array(modulus))).fingerprint() }
 }
 
 /// What a rule check sees of one file, and where its findings go.

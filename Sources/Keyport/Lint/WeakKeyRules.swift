@@ -100,8 +100,8 @@ enum WeakKeyRules {
     static func sharedPrimes(_ sites: [RSAModulusSite], inputs: [LintInput], policy: Policy) -> [Int: [Finding]] {
         guard let severity = policy.severity(of: sharedPrime), sites.count >= 2 else { return [:] }
         // The same key seen twice (id_rsa and id_rsa.pub) is one modulus, not a shared factor.
-        var distinct: [[UInt8]] = []
-        var index: [[UInt8]: Int] = [:]
+        var distinct: [ArraySlice<UInt8>] = []
+        var index: [ArraySlice<UInt8>: Int] = [:]
         for site in sites where index[site.modulus] == nil {
             index[site.modulus] = distinct.count
             distinct.append(site.modulus)
@@ -113,9 +113,9 @@ enum WeakKeyRules {
             partners[pair.first, default: []].append((pair.second, pair.factorBits))
             partners[pair.second, default: []].append((pair.first, pair.factorBits))
         }
-        // Where each distinct modulus was seen, for naming the partners.
+        // Where each modulus that shares a prime was seen, for naming the partners.
         var sitesOf: [Int: [RSAModulusSite]] = [:]
-        for site in sites { if let m = index[site.modulus] { sitesOf[m, default: []].append(site) } }
+        for site in sites { if let m = index[site.modulus], partners[m] != nil { sitesOf[m, default: []].append(site) } }
         func place(_ site: RSAModulusSite) -> String {
             inputs[site.file].path + (site.line.map { ":\($0)" } ?? "")
         }
