@@ -130,16 +130,17 @@ struct LintCommand: ParsableCommand {
         var run = LintRun(walk: LintWalk(paths), verbose: verbose)
         let progress = Progress(total: run.walk.files.count)
         var linter = Linter(policy: settings, blocklist: list)
-        // Text output names findings only: keys that raise none need not be kept (flat memory for
-        // authorized_keys files of millions of lines). JSON and SARIF list every key.
-        let streaming = format == .text ? linter : nil
+        // Keys that raise no finding are judged while read and not kept as documents (flat memory
+        // for authorized_keys files of millions of lines); JSON and SARIF, which list every key,
+        // keep what they name such a key by (57 bytes a key).
+        let listing = format != .text
         var inputs: [LintInput] = []
         var passphrase: SecureBytes?
         for (index, file) in run.walk.files.enumerated() {
             progress.update("reading", index, of: run.walk.files.count)
             let input: LintInput
             do {
-                input = try LintInput.read(path: file.path, checkingWith: streaming)
+                input = try LintInput.read(path: file.path, checkingWith: linter, keepingKeyFields: listing)
             } catch {
                 run.failToRead(file, error, verbose: verbose)
                 continue
@@ -157,9 +158,7 @@ struct LintCommand: ParsableCommand {
             }
         }
         let findings = linter.lint(inputs)
-        let keys = LintOutput.keys(inputs, findings)
-        let summary = run.summary(files: inputs.count, keys: keys, cleanKeys: inputs.reduce(0) { $0 + $1.cleanKeyCount },
-                                  findings: findings.count)
+        let summary = run.summary(inputs, findings: findings.count)
         progress.finish(summary: verbose || Terminal.stderrIsTerminal ? summary.line : nil)
         if summary.keys == 0 {
             Terminal.report(nil, "no key found in \(paths.count == 1 ? paths[0] : "the \(paths.count) paths given") (\(summary.line))")
@@ -174,10 +173,10 @@ struct LintCommand: ParsableCommand {
                 for input in inputs where !flagged.contains(input.path) { out.append("\(SafeText.escape(FileIO.displayName(input.path))): ok\n") }
             }
         case .json:
-            out.append(LintOutput.jsonLines(keys))
+            LintOutput.jsonLines(inputs, findings) { out.append($0) }
             out.append(LintOutput.jsonSummary(summary))
         case .sarif:
-            out.append(LintOutput.sarif(keys, summary: summary, problems: run.problems, policy: settings, toolVersion: KeyportVersion.current))
+            out.append(LintOutput.sarif(inputs, findings, summary: summary, problems: run.problems, policy: settings, toolVersion: KeyportVersion.current))
         }
         out.flush()
         throw Self.exitCode(failed: settings.fails(findings), errors: run.exitCode, keys: summary.keys)
@@ -270,11 +269,14 @@ struct LintRun {
         if verbose { Terminal.report(path, "skipped: \(reason)") }
     }
 
-    /// `cleanKeys`: keys checked while reading and not among `keys` (`LintInput.cleanKeyCount`).
-    func summary(files: Int, keys: [LintedKey], cleanKeys: Int = 0, findings: Int) -> LintSummary {
+    /// The counts of a run over `inputs`: every key read (as `LintOutput.keys` lists them, damaged
+    /// lines and places of findings alone aside).
+    func summary(_ inputs: [LintInput], findings: Int) -> LintSummary {
         var s = LintSummary()
-        s.files = files
-        s.keys = keys.reduce(0) { $0 + ($1.isKey ? 1 : 0) } + cleanKeys
+        s.files = inputs.count
+        s.keys = inputs.reduce(0) { sum, input in
+            sum + input.cleanKeyCount + input.entries.count { if case .success = $0.result { return true } else { return false } }
+        }
         s.skipped = walk.skipped.count
         s.unreadable = walk.unreadable.count
         s.errors = problems.count

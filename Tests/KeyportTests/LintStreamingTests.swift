@@ -173,6 +173,74 @@ import Testing
         #expect((json.last?["summary"] as? [String: Int])?["keys"] == keys)
     }
 
+    /// JSON and SARIF of inputs read streaming with their key fields kept (clean keys neither
+    /// documents nor `LintedKey`s until written) are byte for byte those of the document path
+    /// (every key decoded, `LintInput.read` without a linter): in the library, and from the CLI over
+    /// several files (duplicates, shared primes across them, options, damaged lines, a one-key
+    /// file with a file-level finding) and standard input.
+    @Test func jsonAndSARIFListKeysAsTheDocumentPathDoes() throws {
+        let lines = try Self.lines() + [Array("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA!!!! x@y.z".utf8), Array("not a key".utf8)]
+        let rsa = try Self.rsa.get()
+        let dir = try TempDir()
+        let text = Array(lines.map { $0 + [0x0a] }.joined())
+        let second = Array(lines[(lines.count / 2)...].map { $0 + [0x0a] }.joined()) + rsa.partner + [0x0a]
+        let clean = try #require(rsa.lines.first { $0.starts(with: Array("ssh-rsa ".utf8)) && $0.contains(UInt8(ascii: "@")) })
+        var paths: [String] = []
+        for (name, bytes, mode) in [("authorized_keys", text, 0o600), ("keys.pub", second, 0o600), ("authorized_keys2", clean + [0x0a], 0o666)] {
+            paths.append(dir.path(name))
+            try Data(bytes).write(to: URL(fileURLWithPath: paths.last!))
+            try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: paths.last!)
+        }
+        var rsaLoose = Policy()
+        try rsaLoose.set("min-rsa-bits", "1024")
+        try rsaLoose.set("disable", "rsa-roca, rsa-small-factors")
+        func summary(_ inputs: [LintInput], _ findings: [Finding]) -> LintSummary {
+            var s = LintSummary()
+            s.files = inputs.count
+            s.keys = LintOutput.keys(inputs, findings).count(where: \.isKey)
+            s.findings = findings.count
+            return s
+        }
+        func documentPath(_ inputs: [LintInput], _ linter: Linter) -> (json: String, sarif: String) {
+            let findings = linter.lint(inputs), keys = LintOutput.keys(inputs, findings), s = summary(inputs, findings)
+            return (LintOutput.jsonLines(keys) + LintOutput.jsonSummary(s),
+                    LintOutput.sarif(keys, summary: s, problems: [], policy: linter.policy))
+        }
+        for policy in [Policy(), rsaLoose] {
+            let linter = Linter(policy: policy)
+            let general = try paths.map { try LintInput.read(path: $0) }
+            let streamed = try paths.map { try LintInput.read(path: $0, checkingWith: linter, keepingKeyFields: true) }
+            #expect(streamed.reduce(0) { $0 + $1.cleanKeyCount } > 1000)
+            #expect(streamed[2].cleanKeyCount == 1)
+            let findings = linter.lint(streamed)
+            var json = ""
+            LintOutput.jsonLines(streamed, findings) { json += $0 }
+            json += LintOutput.jsonSummary(summary(general, linter.lint(general)))
+            let expected = documentPath(general, linter)
+            try expectSame(json, expected.json, "library json")
+            try expectSame(LintOutput.sarif(streamed, findings, summary: summary(general, linter.lint(general)), problems: [], policy: policy),
+                           expected.sarif, "library sarif")
+        }
+        let expected = documentPath(try paths.map { try LintInput.read(path: $0) }, Linter())
+        try expectSame(try Tool.keyport(["lint", "--format", "json"] + paths).stdout, expected.json, "cli json")
+        try expectSame(try Tool.keyport(["lint", "--format", "sarif"] + paths).stdout, expected.sarif, "cli sarif")
+        // Standard input: the second file as the document path reads it, but named `-` and without modes.
+        var stdin = try LintInput.read(path: paths[1])
+        (stdin.path, stdin.mode, stdin.directoryMode) = ("-", nil, nil)
+        let fromStdin = documentPath([stdin], Linter())
+        try expectSame(try Tool.keyport(["lint", "--format", "json", "-"], stdin: Data(second)).stdout, fromStdin.json, "stdin json")
+        try expectSame(try Tool.keyport(["lint", "--format", "sarif", "-"], stdin: Data(second)).stdout, fromStdin.sarif, "stdin sarif")
+    }
+
+    /// Equal texts, or where they first differ recorded (whole outputs would fill the log).
+    func expectSame(_ found: String, _ expected: String, _ what: String) throws {
+        guard found != expected else { return }
+        let a = Array(found.utf8), b = Array(expected.utf8)
+        let k = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+        func around(_ t: [UInt8]) -> String { String(decoding: t[max(0, k - 200)..<min(t.count, k + 200)], as: UTF8.self) }
+        Issue.record("\(what): \(a.count) bytes, expected \(b.count); from byte \(k): \(around(a)) expected \(around(b))")
+    }
+
     /// Repeated hashes are found across the two halves sorted on their own cores, and within each.
     @Test func repeatedValuesAreFoundWhereverTheyAre() {
         #expect(HygieneRules.repeatedValues([]).isEmpty)

@@ -56,6 +56,8 @@ public final class LineOutput: @unchecked Sendable {
     /// its modulus in `cleanModulusBytes` (it starts where the one before ends).
     private(set) var cleanModuli: [(line: Int, end: Int)] = []
     private(set) var cleanModulusBytes: [UInt8] = []
+    /// Their `CleanKeys.Fields` records, one after another, when lint keeps them.
+    private(set) var cleanFields: [UInt8] = []
 
     /// An empty output.
     public init() {}
@@ -68,6 +70,7 @@ public final class LineOutput: @unchecked Sendable {
         cleanKeys.removeAll(keepingCapacity: true)
         cleanModuli.removeAll(keepingCapacity: true)
         cleanModulusBytes.removeAll(keepingCapacity: true)
+        cleanFields.removeAll(keepingCapacity: true)
         keys = 0
     }
 
@@ -115,6 +118,9 @@ public final class LineOutput: @unchecked Sendable {
         cleanModulusBytes.append(contentsOf: modulus)
         cleanModuli.append((line, cleanModulusBytes.count))
     }
+
+    /// Keeps the `CleanKeys.Fields` record of a clean key (with its `keepClean`).
+    func keepFields(_ record: UnsafeBufferPointer<UInt8>) { cleanFields.append(contentsOf: record) }
 
     /// Counts a key and keeps its document for the caller.
     public func keep(_ document: KeyDocument, line: Int) {

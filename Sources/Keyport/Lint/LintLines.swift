@@ -22,7 +22,7 @@ import Dispatch
 /// Keys of a streamed line file judged while it was read and found clean (see the file's header):
 /// a 64-bit hash of each blob, in line order, and their lines as runs of consecutive lines (in
 /// most files one run covers thousands of keys), not in `LintInput.entries`. 8 bytes a key; an
-/// RSA key also its modulus and 16 bytes.
+/// RSA key also its modulus and 16 bytes; with key fields kept (JSON and SARIF), 57 more.
 struct CleanKeys: Sendable {
     private(set) var hashes: [UInt64] = []
     /// Runs of consecutive lines: the first line and the index of its key in `hashes`.
@@ -31,15 +31,38 @@ struct CleanKeys: Sendable {
     /// line and the end of its modulus there, in line order.
     private(set) var moduli: [(line: Int, end: Int)] = []
     private(set) var modulusBytes: [UInt8] = []
+    /// When the input keeps key fields (JSON and SARIF list every key), each key's `Fields` record,
+    /// in the order of `hashes`; else empty.
+    private(set) var fields: [UInt8] = []
 
     var count: Int { hashes.count }
 
     /// Room for the keys a file of `bytes` bytes can hold (a clean line has over 80 bytes, and a
     /// modulus takes under 3/4 of its line's bytes in base64), so the hashes and moduli never move
     /// while they grow: reserved pages that are never written cost no memory.
-    mutating func reserve(forFileOf bytes: Int) {
+    mutating func reserve(forFileOf bytes: Int, keepingFields: Bool) {
         hashes.reserveCapacity(bytes / 80 + 1)
         modulusBytes.reserveCapacity(bytes / 4 * 3 + 4)
+        if keepingFields { fields.reserveCapacity((bytes / 80 + 1) * Fields.size) }
+    }
+
+    /// The `Fields` record of the key appended last.
+    mutating func appendFields(_ record: some Collection<UInt8>) {
+        fields.append(contentsOf: record)
+    }
+
+    /// Is `line` one of the clean keys' lines?
+    func holds(line: Int) -> Bool {
+        // The last run starting at or before `line`, by bisection.
+        var low = 0, high = runs.count
+        while low < high {
+            let mid = (low + high) / 2
+            if runs[mid].line <= line { low = mid + 1 } else { high = mid }
+        }
+        guard low > 0 else { return false }
+        let run = runs[low - 1]
+        let end = low < runs.count ? runs[low].index : hashes.count
+        return line - run.line < end - run.index
     }
 
     mutating func append(line: Int, hash: UInt64) {
@@ -76,9 +99,87 @@ struct CleanKeys: Sendable {
     static func hash(_ blob: UnsafeRawBufferPointer) -> UInt64 {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { d in
             Digest.sha256.hash(blob, into: d.baseAddress!, publicData: true)
-            var h: UInt64 = 0
-            for k in 0..<8 { h = h << 8 | UInt64(d[k]) }
-            return h
+            return hash(digest: d.baseAddress!)
+        }
+    }
+
+    /// The hash of a blob from its SHA-256.
+    static func hash(digest d: UnsafePointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0
+        for k in 0..<8 { h = h << 8 | UInt64(d[k]) }
+        return h
+    }
+
+    /// The `type`, `bits`, `sha256` and `spki_sha256` of the `index`th key, from its `Fields`
+    /// record (nil when the input kept none); `modulus` is an RSA key's.
+    func listedFields(_ index: Int, modulus: () -> ArraySlice<UInt8>) -> ListedKeyFields? {
+        guard !fields.isEmpty else { return nil }
+        let at = index * Fields.size
+        let algorithm = Fields.algorithms[Int(fields[at])]
+        var digest = (0..<8).map { UInt8(truncatingIfNeeded: hashes[index] >> (56 - 8 * $0)) }
+        digest += fields[(at + 1)..<(at + 25)]
+        return ListedKeyFields(type: algorithm.sshName, bits: algorithm.fixedBits ?? PublicKey.bitLength(Array(modulus())),
+                               sha256: PublicKey.formatFingerprint(digest, .sha256),
+                               spkiSHA256: Hex.encode(fields[(at + 25)..<(at + Fields.size)]))
+    }
+
+    /// Whether the `index`th key is an RSA key (fields kept).
+    func isRSA(_ index: Int) -> Bool { !fields.isEmpty && Fields.algorithms[Int(fields[index * Fields.size])] == .rsa }
+
+    /// What lint's JSON and SARIF output name a clean key by (`LintOutput.keyFields`), worked out
+    /// in the reading workers so that no document is kept: 57 bytes, its algorithm (an index in
+    /// `algorithms`), the last 24 bytes of its blob's SHA-256 (the first 8 are its hash) and the
+    /// SHA-256 of its SubjectPublicKeyInfo.
+    enum Fields {
+        static let size = 57
+        static let algorithms: [KeyAlgorithm] = [.ed25519, .ecdsaP256, .ecdsaP384, .ecdsaP521, .rsa]
+
+        /// Writes the record of a clean key's blob (canonical: LineFingerprinter checked it) at
+        /// `record`; returns the blob's hash.
+        static func write(_ algorithm: KeyAlgorithm, blob: UnsafePointer<UInt8>, count: Int, into record: UnsafeMutablePointer<UInt8>) -> UInt64 {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { d in
+                let digest = d.baseAddress!
+                Digest.sha256.hash(UnsafeRawBufferPointer(start: blob, count: count), into: digest, publicData: true)
+                record[0] = UInt8(algorithms.firstIndex(of: algorithm)!)
+                (record + 1).update(from: digest + 8, count: 24)
+                spkiSHA256(algorithm, blob: blob, count: count, into: record + 25)
+                return CleanKeys.hash(digest: digest)
+            }
+        }
+
+        /// The DER of an Ed25519 or ECDSA SubjectPublicKeyInfo up to its key bytes, for keys of that
+        /// many bytes: `PublicKey.subjectPublicKeyInfo` of a key of zeros without them (nothing else
+        /// of the key is in the DER), so both ways give the same bytes.
+        static let prefixes: [(algorithm: KeyAlgorithm, length: Int, der: [UInt8])] =
+            [(KeyAlgorithm.ed25519, 32), (.ecdsaP256, 65), (.ecdsaP384, 97), (.ecdsaP521, 133)].map { algorithm, length in
+                (algorithm, length, Array(key(algorithm, [UInt8](repeating: 0, count: length)).subjectPublicKeyInfo!.dropLast(length)))
+            }
+
+        /// An Ed25519 or ECDSA key from its key bytes.
+        static func key(_ algorithm: KeyAlgorithm, _ bytes: [UInt8]) -> PublicKey {
+            PublicKey(algorithm: algorithm, parts: algorithm == .ed25519 ? .eddsa(publicKey: bytes) : .ecdsa(point: bytes))
+        }
+
+        /// SHA-256 of the key's SubjectPublicKeyInfo, as `PublicKey.subjectPublicKeyInfoSHA256`.
+        static func spkiSHA256(_ algorithm: KeyAlgorithm, blob: UnsafePointer<UInt8>, count: Int, into out: UnsafeMutablePointer<UInt8>) {
+            func hash(_ der: [UInt8]) { der.withUnsafeBytes { Digest.sha256.hash($0, into: out, publicData: true) } }
+            if algorithm == .rsa {
+                // Clean keys have e = 65537.
+                let n = LintLineJudge.rsaModulus(blob, count: count).modulus
+                return hash(PublicKey(algorithm: .rsa, parts: .rsa(e: RSAModulusSite.f4, n: Array(n))).subjectPublicKeyInfo!)
+            }
+            // The key bytes are the blob's last string (Ed25519: type, key; ECDSA: type, curve, point).
+            var o = 4 + LintLineJudge.stringLength(blob, at: 0)
+            if algorithm != .ed25519 { o += 4 + LintLineJudge.stringLength(blob, at: o) }
+            let key = UnsafeBufferPointer(start: blob + o + 4, count: LintLineJudge.stringLength(blob, at: o))
+            guard let prefix = prefixes.first(where: { $0.algorithm == algorithm && $0.length == key.count })?.der else {
+                return hash(Self.key(algorithm, Array(key)).subjectPublicKeyInfo!)
+            }
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: prefix.count + key.count) { der in
+                prefix.withUnsafeBufferPointer { der.baseAddress!.update(from: $0.baseAddress!, count: prefix.count) }
+                (der.baseAddress! + prefix.count).update(from: key.baseAddress!, count: key.count)
+                Digest.sha256.hash(UnsafeRawBufferPointer(der), into: out, publicData: true)
+            }
         }
     }
 }
@@ -195,14 +296,28 @@ struct LintLineJudge: Sendable {
 /// line number.
 struct LintLineHandler: LineHandler {
     let judge: LintLineJudge?
+    /// Keep each clean key's `CleanKeys.Fields` too.
+    let keepingFields: Bool
     private let fast = LineFingerprinter()
     private let points = ECPointChecker()
 
-    init(judge: LintLineJudge?) { self.judge = judge }
+    init(judge: LintLineJudge?, keepingFields: Bool = false) {
+        self.judge = judge
+        self.keepingFields = keepingFields
+    }
 
     mutating func handle(_ line: UnsafeBufferPointer<UInt8>, number: Int, into out: LineOutput) {
         if let judge, let plain = fast.scan(line), judge.isClean(plain, blob: fast.decodedBlob, line: line, points: points) {
-            let hash = CleanKeys.hash(UnsafeRawBufferPointer(start: fast.decodedBlob, count: plain.blobLength))
+            let hash: UInt64
+            if keepingFields {
+                hash = withUnsafeTemporaryAllocation(of: UInt8.self, capacity: CleanKeys.Fields.size) { record in
+                    let hash = CleanKeys.Fields.write(plain.algorithm, blob: fast.decodedBlob, count: plain.blobLength, into: record.baseAddress!)
+                    out.keepFields(UnsafeBufferPointer(record))
+                    return hash
+                }
+            } else {
+                hash = CleanKeys.hash(UnsafeRawBufferPointer(start: fast.decodedBlob, count: plain.blobLength))
+            }
             if plain.algorithm == .rsa {
                 out.keepClean(line: number, hash: hash, modulus: LintLineJudge.rsaModulus(fast.decodedBlob, count: plain.blobLength).modulus)
             } else {

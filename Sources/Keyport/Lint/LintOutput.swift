@@ -51,11 +51,11 @@ public enum LintOutput {
             ("toolExecutionNotifications", .array(notifications)),
             ("properties", .object([("summary", summaryObject(summary))])),
         ])
-        let results = keys.flatMap { key in key.findings.map { ($0, key.key) } }
+        let results = keys.flatMap { key in key.findings.map { ($0, key) } }
         return sarifLog(results, policy: policy, toolVersion: toolVersion, invocation: invocation)
     }
 
-    private static func sarifLog(_ findings: [(Finding, PublicKey?)], policy: Policy, toolVersion: String, invocation: JSON?) -> String {
+    private static func sarifLog(_ findings: [(Finding, LintedKey?)], policy: Policy, toolVersion: String, invocation: JSON?) -> String {
         let rules = LintRegistry.all
         let ruleIndex = Dictionary(rules.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
         let ruleObjects: [JSON] = rules.map { rule in

@@ -22,6 +22,9 @@ public struct LintedKey: Sendable {
     /// Whether a key was read here (an encrypted PEM key is one, though its public half is hidden);
     /// false for a place holding only findings.
     public var isKey: Bool
+    /// What the output names a clean streamed key by, which is not kept as a `PublicKey` (`key` is
+    /// nil): see `LintInput.read(path:checkingWith:keepingKeyFields:)`.
+    var listed: ListedKeyFields?
 
     /// A key and its findings.
     public init(file: String, line: Int?, key: PublicKey?, findings: [Finding], isKey: Bool? = nil) {
@@ -64,40 +67,107 @@ public struct LintSummary: Sendable, Equatable {
     }
 }
 
+/// The `type`, `bits`, `sha256` and `spki_sha256` of a clean streamed key (`CleanKeys.listedFields`).
+struct ListedKeyFields: Sendable {
+    var type: String
+    var bits: Int
+    var sha256: String
+    var spkiSHA256: String
+}
+
 extension LintOutput {
     /// Every key of `inputs` with its findings, in input order. A finding without a line goes with the
     /// key of a file that holds one key; in a file of several keys (or none) it gets a place of its own.
+    /// Clean keys of inputs read with a linter are listed too (see `LintInput.read`).
     public static func keys(_ inputs: [LintInput], _ findings: [Finding]) -> [LintedKey] {
+        var out: [LintedKey] = []
+        forEachKey(inputs, findings) { out.append($0) }
+        return out
+    }
+
+    /// `keys(_:_:)` one key at a time, so a file of a million keys is never a million `LintedKey`s.
+    /// Clean keys of a streamed file come in line order among its documents and damaged lines.
+    static func forEachKey(_ inputs: [LintInput], _ findings: [Finding], _ body: (LintedKey) -> Void) {
         var byFile: [String: [Finding]] = [:]
         for finding in findings { byFile[finding.file, default: []].append(finding) }
-        var out: [LintedKey] = []
         for input in inputs {
-            var rest = byFile.removeValue(forKey: input.path) ?? []
-            var keys: [LintedKey] = input.entries.map { entry in
+            let rest = byFile.removeValue(forKey: input.path) ?? []
+            let clean = input.clean
+            func place(_ entry: KeyEntry) -> LintedKey {
                 switch entry.result {
                 case let .success(doc): return LintedKey(file: input.path, line: entry.line ?? doc.line, key: doc.publicKey, findings: [], isKey: true)
                 case .failure: return LintedKey(file: input.path, line: entry.line, key: nil, findings: [], isKey: false)
                 }
             }
-            if keys.count == 1 {
-                keys[0].findings = rest
-                rest = []
-            } else {
-                // By line, in one pass: an authorized_keys file may hold a million keys.
-                var byLine: [Int: [Finding]] = [:]
-                var fileLevel: [Finding] = []
-                for f in rest {
-                    if let line = f.line { byLine[line, default: []].append(f) } else { fileLevel.append(f) }
-                }
-                for index in keys.indices {
-                    if let line = keys[index].line, let own = byLine.removeValue(forKey: line) { keys[index].findings = own }
-                }
-                rest = fileLevel + byLine.keys.sorted().flatMap { byLine[$0]! }
+            // The RSA keys among the clean keys come in the order of their moduli.
+            var rsa = 0
+            func cleanKey(_ index: Int, line: Int) -> LintedKey {
+                var key = LintedKey(file: input.path, line: line, key: nil, findings: [], isKey: true)
+                key.listed = clean.listedFields(index, modulus: { clean.modulus(rsa) })
+                if clean.isRSA(index) { rsa += 1 }
+                return key
             }
-            if !rest.isEmpty { keys.insert(LintedKey(file: input.path, line: nil, key: nil, findings: rest), at: 0) }
-            out += keys
+            if input.entries.count + clean.count == 1 {
+                var key = input.entries.first.map(place) ?? {
+                    var only: LintedKey?
+                    clean.forEachLine { index, line in only = cleanKey(index, line: line) }
+                    return only!
+                }()
+                key.findings = rest
+                body(key)
+                continue
+            }
+            // By line, in one pass: an authorized_keys file may hold a million keys.
+            var byLine: [Int: [Finding]] = [:]
+            var fileLevel: [Finding] = []
+            for f in rest {
+                if let line = f.line { byLine[line, default: []].append(f) } else { fileLevel.append(f) }
+            }
+            // Findings on lines that hold no key nor damaged line get a place of their own, first.
+            let entryLines = Set(input.entries.compactMap { place($0).line })
+            let elsewhere = byLine.keys.filter { !entryLines.contains($0) && !clean.holds(line: $0) }.sorted()
+            let placeless = fileLevel + elsewhere.flatMap { byLine.removeValue(forKey: $0)! }
+            if !placeless.isEmpty { body(LintedKey(file: input.path, line: nil, key: nil, findings: placeless)) }
+            func emit(_ key: LintedKey) {
+                var key = key
+                if let line = key.line, let own = byLine.removeValue(forKey: line) { key.findings = own }
+                body(key)
+            }
+            // Documents and damaged lines are in line order (`LintInput.read` sorts them as this does).
+            var e = 0
+            clean.forEachLine { index, line in
+                while e < input.entries.count, (input.entries[e].line ?? 0) < line {
+                    emit(place(input.entries[e]))
+                    e += 1
+                }
+                emit(cleanKey(index, line: line))
+            }
+            for entry in input.entries[e...] { emit(place(entry)) }
         }
-        return out
+    }
+
+    /// `jsonLines(keys(inputs, findings))` handed to `write` in pieces of about 64 KiB, never
+    /// whole: the JSON lines of a million keys take a quarter of a gigabyte.
+    public static func jsonLines(_ inputs: [LintInput], _ findings: [Finding], write: (String) -> Void) {
+        var out = ""
+        out.reserveCapacity(1 << 16 + 4096)
+        forEachKey(inputs, findings) { key in
+            jsonObject(key).write(into: &out)
+            out += "\n"
+            if out.utf8.count >= 1 << 16 {
+                write(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        if !out.isEmpty { write(out) }
+    }
+
+    /// `sarif(keys(inputs, findings), ...)`: only the keys with findings are kept to build it.
+    public static func sarif(_ inputs: [LintInput], _ findings: [Finding], summary: LintSummary, problems: [(path: String, message: String)],
+                             policy: Policy = Policy(), toolVersion: String = KeyportVersion.current) -> String {
+        var keys: [LintedKey] = []
+        forEachKey(inputs, findings) { if !$0.findings.isEmpty { keys.append($0) } }
+        return sarif(keys, summary: summary, problems: problems, policy: policy, toolVersion: toolVersion)
     }
 
     /// One JSON object per key per line (see the top of this file).
@@ -121,7 +191,7 @@ extension LintOutput {
     }
 
     static func jsonObject(_ k: LintedKey) -> JSON {
-        .object([("file", .string(FileIO.displayName(k.file))), ("line", k.line.map { .int($0) } ?? .null)] + keyFields(k.key) + [
+        .object([("file", .string(FileIO.displayName(k.file))), ("line", k.line.map { .int($0) } ?? .null)] + keyFields(k) + [
             ("findings", .array(k.findings.map { f in
                 .object([("rule", .string(f.ruleID)), ("severity", .string(f.severity.rawValue)),
                          ("message", .string(f.message)), ("fix", .string(f.fix))])
@@ -130,8 +200,13 @@ extension LintOutput {
     }
 
     /// `type`, `bits`, `sha256` and `spki_sha256` of a key (nulls when there is none).
-    static func keyFields(_ key: PublicKey?) -> [(String, JSON)] {
-        [("type", key.map { .string($0.sshType) } ?? .null), ("bits", key.map { .int($0.bits) } ?? .null),
+    static func keyFields(_ place: LintedKey) -> [(String, JSON)] {
+        if let listed = place.listed {
+            return [("type", .string(listed.type)), ("bits", .int(listed.bits)), ("sha256", .string(listed.sha256)),
+                    ("spki_sha256", .string(listed.spkiSHA256))]
+        }
+        let key = place.key
+        return [("type", key.map { .string($0.sshType) } ?? .null), ("bits", key.map { .int($0.bits) } ?? .null),
          ("sha256", key.map { .string($0.fingerprint(.sha256)) } ?? .null),
          ("spki_sha256", key?.subjectPublicKeyInfoSHA256.map { .string($0) } ?? .null)]
     }

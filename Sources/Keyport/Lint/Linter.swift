@@ -64,10 +64,13 @@ public struct LintInput: Sendable {
     /// file is read, on every core, and a key that raises nothing is kept only as its line and a
     /// hash (`cleanKeyCount`), not in `entries`; an RSA key also as its modulus, which the
     /// shared-prime check of the whole run needs. Memory stays flat however long the file, beyond
-    /// the moduli of its RSA keys. `linter.lint` of the input finds exactly what it finds without;
-    /// what is lost is the per-key record of clean keys, so callers that list every key
-    /// (`LintOutput.keys`, JSON and SARIF) read without a linter.
-    public static func read(path: String, checkingWith linter: Linter? = nil) throws -> LintInput {
+    /// the moduli of its RSA keys. `linter.lint` of the input finds exactly what it finds without.
+    /// What is lost is the key itself: with `keepingKeyFields` (for callers that list every key:
+    /// `LintOutput.keys`, `LintOutput.jsonLines(_:_:write:)`, `LintOutput.sarif(_:_:summary:problems:policy:toolVersion:)`),
+    /// each clean key also keeps what those name it by (type, bits, SHA256 fingerprint, SPKI
+    /// SHA-256: 57 bytes a key, worked out by the reading workers), and they list it exactly as
+    /// when the input is read without a linter. Without it they list a clean key with null fields.
+    public static func read(path: String, checkingWith linter: Linter? = nil, keepingKeyFields: Bool = false) throws -> LintInput {
         let input = try KeyInput(path: path)
         let mode = FileIO.mode(path)
         let directory = path.lastIndex(of: "/").map { $0 == path.startIndex ? "/" : String(path[..<$0]) } ?? "."
@@ -76,15 +79,16 @@ public struct LintInput: Sendable {
         if input.isLineFile {
             var entries: [KeyEntry] = []
             var clean = CleanKeys()
-            if linter != nil, let size = input.fileSize { clean.reserve(forFileOf: size) }
+            let keepingFields = linter != nil && keepingKeyFields
+            if linter != nil, let size = input.fileSize { clean.reserve(forFileOf: size, keepingFields: keepingFields) }
             var readError: KeyportError?
             let judge = linter.map { LintLineJudge(policy: $0.policy, hasBlocklist: $0.blocklist != nil) }
-            input.streamLines({ LintLineHandler(judge: judge) }, emit: { outputs in
+            input.streamLines({ LintLineHandler(judge: judge, keepingFields: keepingFields) }, emit: { outputs in
                 for output in outputs {
                     for (line, doc) in output.documents { entries.append(KeyEntry(line: line, result: .success(doc))) }
                     // Clean RSA keys are among the clean keys, in the same order, with their moduli.
                     var m = 0, start = 0
-                    for (line, hash) in output.cleanKeys {
+                    for (k, (line, hash)) in output.cleanKeys.enumerated() {
                         if m < output.cleanModuli.count, output.cleanModuli[m].line == line {
                             let end = output.cleanModuli[m].end
                             clean.append(line: line, hash: hash, modulus: output.cleanModulusBytes[start..<end])
@@ -93,6 +97,7 @@ public struct LintInput: Sendable {
                         } else {
                             clean.append(line: line, hash: hash)
                         }
+                        if keepingFields { clean.appendFields(output.cleanFields[(k * CleanKeys.Fields.size)..<((k + 1) * CleanKeys.Fields.size)]) }
                     }
                 }
             }, report: { line, error in
