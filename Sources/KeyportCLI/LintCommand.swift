@@ -173,7 +173,7 @@ struct LintCommand: ParsableCommand {
                 for input in inputs where !flagged.contains(input.path) { out.append("\(SafeText.escape(FileIO.displayName(input.path))): ok\n") }
             }
         case .json:
-            LintOutput.jsonLines(inputs, findings) { out.append($0) }
+            LintOutput.jsonLines(inputs, findings) { out.append(bytes: $0) }
             out.append(LintOutput.jsonSummary(summary))
         case .sarif:
             out.append(LintOutput.sarif(inputs, findings, summary: summary, problems: run.problems, policy: settings, toolVersion: KeyportVersion.current))

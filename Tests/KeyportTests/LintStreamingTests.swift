@@ -185,8 +185,25 @@ import Testing
         let text = Array(lines.map { $0 + [0x0a] }.joined())
         let second = Array(lines[(lines.count / 2)...].map { $0 + [0x0a] }.joined()) + rsa.partner + [0x0a]
         let clean = try #require(rsa.lines.first { $0.starts(with: Array("ssh-rsa ".utf8)) && $0.contains(UInt8(ascii: "@")) })
+        // Distinct keys (no duplicate findings): those raising nothing are written straight from their record.
+        var distinct = Set(rsa.lines.filter { $0.starts(with: Array("ssh-rsa ".utf8)) }.map { line in
+            Array(line.split(separator: 0x20)[0...1].joined(separator: [0x20])) + Array(" d@example.com".utf8)
+        })
+        var random = SeededGenerator(seed: 57)
+        for i in 0..<300 {
+            var blob = SSHWriter()
+            blob.writeString(Array("ssh-ed25519".utf8))
+            blob.writeString((0..<32).map { _ in UInt8(truncatingIfNeeded: random.next()) })
+            distinct.insert(Array("ssh-ed25519 \(Base64.encode(blob.bytes)) e\(i)@example.com".utf8))
+        }
+        for (k, bits) in [256, 384, 521, 256].enumerated() {
+            try sshKeygen(dir, name: "d\(k)", type: "ecdsa", bits: bits)
+            distinct.insert(Array(try dir.read("d\(k).pub").split(separator: " ")[0...1].joined(separator: " ").utf8) + Array(" c\(k)@example.com".utf8))
+        }
+        let many = Array(distinct.sorted { $0.lexicographicallyPrecedes($1) }.map { $0 + [0x0a] }.joined())
         var paths: [String] = []
-        for (name, bytes, mode) in [("authorized_keys", text, 0o600), ("keys.pub", second, 0o600), ("authorized_keys2", clean + [0x0a], 0o666)] {
+        for (name, bytes, mode) in [("authorized_keys", text, 0o600), ("keys.pub", second, 0o600), ("authorized_keys2", clean + [0x0a], 0o666),
+                                    ("many.pub", many, 0o600)] {
             paths.append(dir.path(name))
             try Data(bytes).write(to: URL(fileURLWithPath: paths.last!))
             try FileManager.default.setAttributes([.posixPermissions: mode], ofItemAtPath: paths.last!)
@@ -213,8 +230,11 @@ import Testing
             #expect(streamed.reduce(0) { $0 + $1.cleanKeyCount } > 1000)
             #expect(streamed[2].cleanKeyCount == 1)
             let findings = linter.lint(streamed)
+            // Clean keys without findings (written from their records) of every type, RSA included.
+            let written = LintOutput.keys(streamed, findings).filter { $0.findings.isEmpty }.compactMap(\.listed)
+            #expect(Set(written.map(\.algorithm)) == Set(CleanKeys.Fields.algorithms) && written.count > 300)
             var json = ""
-            LintOutput.jsonLines(streamed, findings) { json += $0 }
+            LintOutput.jsonLines(streamed, findings) { json += String(decoding: $0, as: UTF8.self) }
             json += LintOutput.jsonSummary(summary(general, linter.lint(general)))
             let expected = documentPath(general, linter)
             try expectSame(json, expected.json, "library json")

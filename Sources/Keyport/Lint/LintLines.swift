@@ -110,21 +110,14 @@ struct CleanKeys: Sendable {
         return h
     }
 
-    /// The `type`, `bits`, `sha256` and `spki_sha256` of the `index`th key, from its `Fields`
-    /// record (nil when the input kept none); `modulus` is an RSA key's.
-    func listedFields(_ index: Int, modulus: () -> ArraySlice<UInt8>) -> ListedKeyFields? {
+    /// The `index`th key as lint's JSON and SARIF output name it (nil when the input kept no
+    /// fields); `rsa` counts the RSA keys before it (its modulus is the next).
+    func listed(_ index: Int, rsa: inout Int) -> ListedKey? {
         guard !fields.isEmpty else { return nil }
-        let at = index * Fields.size
-        let algorithm = Fields.algorithms[Int(fields[at])]
-        var digest = (0..<8).map { UInt8(truncatingIfNeeded: hashes[index] >> (56 - 8 * $0)) }
-        digest += fields[(at + 1)..<(at + 25)]
-        return ListedKeyFields(type: algorithm.sshName, bits: algorithm.fixedBits ?? PublicKey.bitLength(Array(modulus())),
-                               sha256: PublicKey.formatFingerprint(digest, .sha256),
-                               spkiSHA256: Hex.encode(fields[(at + 25)..<(at + Fields.size)]))
+        let key = ListedKey(clean: self, index: index, rsa: rsa)
+        if key.algorithm == .rsa { rsa += 1 }
+        return key
     }
-
-    /// Whether the `index`th key is an RSA key (fields kept).
-    func isRSA(_ index: Int) -> Bool { !fields.isEmpty && Fields.algorithms[Int(fields[index * Fields.size])] == .rsa }
 
     /// What lint's JSON and SARIF output name a clean key by (`LintOutput.keyFields`), worked out
     /// in the reading workers so that no document is kept: 57 bytes, its algorithm (an index in
@@ -181,6 +174,72 @@ struct CleanKeys: Sendable {
                 Digest.sha256.hash(UnsafeRawBufferPointer(der), into: out, publicData: true)
             }
         }
+    }
+}
+
+/// A clean streamed key as `LintOutput` lists it: `type`, `bits`, `sha256` and `spki_sha256` from
+/// its `CleanKeys.Fields` record (and an RSA key's modulus), written only when output.
+struct ListedKey: Sendable {
+    let clean: CleanKeys
+    let index: Int
+    /// The index of an RSA key's modulus in `clean`.
+    let rsa: Int
+
+    private var record: Int { index * CleanKeys.Fields.size }
+    var algorithm: KeyAlgorithm { CleanKeys.Fields.algorithms[Int(clean.fields[record])] }
+    var bits: Int { algorithm.fixedBits ?? PublicKey.bitLength(Array(clean.modulus(rsa))) }
+
+    /// `SHA256:` and the blob's SHA-256 in unpadded base64 (`PublicKey.fingerprint`), at `dst`
+    /// (50 bytes); returns the length.
+    func writeSHA256(to dst: UnsafeMutablePointer<UInt8>) -> Int {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { d in
+            let hash = clean.hashes[index]
+            for k in 0..<8 { d[k] = UInt8(truncatingIfNeeded: hash >> (56 - 8 * k)) }
+            for k in 0..<24 { d[8 + k] = clean.fields[record + 1 + k] }
+            (dst).update(from: Self.sha256Label, count: 7)
+            return 7 + LineFingerprinter.writeBase64NoPadding(UnsafeBufferPointer(d), to: dst + 7)
+        }
+    }
+
+    private static let sha256Label = Array("SHA256:".utf8)
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// The SPKI SHA-256 in lowercase hex (`PublicKey.subjectPublicKeyInfoSHA256`), 64 bytes at `dst`.
+    func writeSPKISHA256(to dst: UnsafeMutablePointer<UInt8>) -> Int {
+        for k in 0..<32 {
+            let b = clean.fields[record + 25 + k]
+            dst[2 * k] = Self.hexDigits[Int(b >> 4)]
+            dst[2 * k + 1] = Self.hexDigits[Int(b & 15)]
+        }
+        return 64
+    }
+
+    /// `"type":…,"spki_sha256":"…"` as `LintOutput.keyFields` serializes them (no escape needed:
+    /// ASCII letters, digits, `+/:-`), at `dst` (200 bytes); returns the length.
+    func writeJSONMembers(to dst: UnsafeMutablePointer<UInt8>) -> Int {
+        var o = 0
+        func put(_ text: String) {
+            var text = text
+            text.withUTF8 { (dst + o).update(from: $0.baseAddress!, count: $0.count); o += $0.count }
+        }
+        put("\"type\":\"" + algorithm.sshName + "\",\"bits\":")
+        o += LineFingerprinter.writeDecimal(bits, to: dst + o)
+        put(",\"sha256\":\"")
+        o += writeSHA256(to: dst + o)
+        put("\",\"spki_sha256\":\"")
+        o += writeSPKISHA256(to: dst + o)
+        put("\"")
+        return o
+    }
+
+    /// The four values as strings, for the general writer.
+    var fields: (type: String, bits: Int, sha256: String, spkiSHA256: String) {
+        func text(_ count: Int, _ write: (UnsafeMutablePointer<UInt8>) -> Int) -> String {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: count) { b in
+                String(decoding: UnsafeBufferPointer(start: b.baseAddress!, count: write(b.baseAddress!)), as: UTF8.self)
+            }
+        }
+        return (algorithm.sshName, bits, text(64, writeSHA256), text(64, writeSPKISHA256))
     }
 }
 

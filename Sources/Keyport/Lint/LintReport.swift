@@ -24,7 +24,7 @@ public struct LintedKey: Sendable {
     public var isKey: Bool
     /// What the output names a clean streamed key by, which is not kept as a `PublicKey` (`key` is
     /// nil): see `LintInput.read(path:checkingWith:keepingKeyFields:)`.
-    var listed: ListedKeyFields?
+    var listed: ListedKey?
 
     /// A key and its findings.
     public init(file: String, line: Int?, key: PublicKey?, findings: [Finding], isKey: Bool? = nil) {
@@ -67,14 +67,6 @@ public struct LintSummary: Sendable, Equatable {
     }
 }
 
-/// The `type`, `bits`, `sha256` and `spki_sha256` of a clean streamed key (`CleanKeys.listedFields`).
-struct ListedKeyFields: Sendable {
-    var type: String
-    var bits: Int
-    var sha256: String
-    var spkiSHA256: String
-}
-
 extension LintOutput {
     /// Every key of `inputs` with its findings, in input order. A finding without a line goes with the
     /// key of a file that holds one key; in a file of several keys (or none) it gets a place of its own.
@@ -103,8 +95,7 @@ extension LintOutput {
             var rsa = 0
             func cleanKey(_ index: Int, line: Int) -> LintedKey {
                 var key = LintedKey(file: input.path, line: line, key: nil, findings: [], isKey: true)
-                key.listed = clean.listedFields(index, modulus: { clean.modulus(rsa) })
-                if clean.isRSA(index) { rsa += 1 }
+                key.listed = clean.listed(index, rsa: &rsa)
                 return key
             }
             if input.entries.count + clean.count == 1 {
@@ -147,14 +138,37 @@ extension LintOutput {
     }
 
     /// `jsonLines(keys(inputs, findings))` handed to `write` in pieces of about 64 KiB, never
-    /// whole: the JSON lines of a million keys take a quarter of a gigabyte.
-    public static func jsonLines(_ inputs: [LintInput], _ findings: [Finding], write: (String) -> Void) {
-        var out = ""
+    /// whole: the JSON lines of a million keys take a quarter of a gigabyte. The object of a clean
+    /// streamed key without findings is written straight from its record, byte for byte as
+    /// `jsonObject` writes it (LintStreamingTests holds them together).
+    public static func jsonLines(_ inputs: [LintInput], _ findings: [Finding], write: ([UInt8]) -> Void) {
+        var out: [UInt8] = []
         out.reserveCapacity(1 << 16 + 4096)
+        var file: String?
+        var prefix: [UInt8] = []
         forEachKey(inputs, findings) { key in
-            jsonObject(key).write(into: &out)
-            out += "\n"
-            if out.utf8.count >= 1 << 16 {
+            if let listed = key.listed, key.findings.isEmpty, let line = key.line {
+                if key.file != file {
+                    file = key.file
+                    prefix = Array((#"{"file":"# + jsonQuote(FileIO.displayName(key.file)) + #","line":"#).utf8)
+                }
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 256) { b in
+                    let p = b.baseAddress!
+                    var o = LineFingerprinter.writeDecimal(line, to: p)
+                    p[o] = UInt8(ascii: ","); o += 1
+                    o += listed.writeJSONMembers(to: p + o)
+                    out.append(contentsOf: prefix)
+                    out.append(contentsOf: UnsafeBufferPointer(start: p, count: o))
+                }
+                out.append(contentsOf: #","findings":[]}"#.utf8)
+                out.append(0x0a)
+            } else {
+                var text = ""
+                jsonObject(key).write(into: &text)
+                out.append(contentsOf: text.utf8)
+                out.append(0x0a)
+            }
+            if out.count >= 1 << 16 {
                 write(out)
                 out.removeAll(keepingCapacity: true)
             }
@@ -201,7 +215,7 @@ extension LintOutput {
 
     /// `type`, `bits`, `sha256` and `spki_sha256` of a key (nulls when there is none).
     static func keyFields(_ place: LintedKey) -> [(String, JSON)] {
-        if let listed = place.listed {
+        if let listed = place.listed?.fields {
             return [("type", .string(listed.type)), ("bits", .int(listed.bits)), ("sha256", .string(listed.sha256)),
                     ("spki_sha256", .string(listed.spkiSHA256))]
         }
