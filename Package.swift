@@ -17,6 +17,7 @@ let package = Package(
         .systemLibrary(name: "CGMP", providers: [.apt(["libgmp-dev"])]),
         // Signal handlers (async-signal-safe C) that remove temporary key files and restore the
         // terminal, and O_TMPFILE; used by Sources/Keyport/IO and the tool's passphrase prompt.
+        // Also the few loops that need vector instructions Swift cannot name (base64.c).
         .target(name: "CKeyportSys"),
         .target(name: "Keyport", dependencies: ["CLibcrypto", "CArgon2", "CGMP", "CKeyportSys"]),
         .executableTarget(

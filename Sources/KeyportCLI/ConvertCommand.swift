@@ -29,6 +29,8 @@ struct ConvertCommand: ParsableCommand {
         """
     )
 
+    // QuickStart builds this command without ArgumentParser: a new option belongs in
+    // QuickStart.ConvertArguments too (QuickStartTests fails until it is there).
     @Option(name: .long, help: "Output format, in any case (putty is ppk).")
     var to: OutputFormat
 

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Keyport
+import CKeyportSys
 
 /// The fingerprint engine: LineFingerprinter's fast path prints exactly what the general path
 /// (parse, then FingerprintOutput) prints, or declines; the streaming reader keeps order and reads
@@ -99,6 +100,61 @@ import Testing
         // Both paths must really be exercised.
         #expect(taken > 10_000 && declined > 10_000, "taken \(taken), declined \(declined)")
     }
+
+    /// The vector base64 kernel (CKeyportSys/base64.c) decodes exactly the 16-character blocks of
+    /// alphabet characters before the first other byte, and never writes past its room: every byte
+    /// value at every position of a 64-character token, and rooms around the 16-byte store.
+    @Test func base64BlocksStopBeforeTheFirstNonAlphabetByte() {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var random = SeededGenerator(seed: 16)
+        let token = (0..<64).map { _ in alphabet[Int(random.next() % 64)] }
+        func reference(_ chars: ArraySlice<UInt8>) -> [UInt8] {
+            var out: [UInt8] = []
+            var bits = 0, value = 0
+            for c in chars {
+                value = value << 6 | alphabet.firstIndex(of: c)!
+                bits += 6
+                if bits >= 8 { bits -= 8; out.append(UInt8(truncatingIfNeeded: value >> bits)) }
+            }
+            return out
+        }
+        let dst = UnsafeMutablePointer<UInt8>.allocate(capacity: 64)
+        defer { dst.deallocate() }
+        for position in 0..<64 {
+            for byte in 0...255 {
+                var chars = token
+                chars[position] = UInt8(byte)
+                let quanta = chars.withUnsafeBufferPointer { keyport_base64_decode_quanta($0.baseAddress!, 64, dst, 64) }
+                let blocks = alphabet.contains(UInt8(byte)) ? 4 : position / 16
+                // Without SSSE3 the kernel decodes nothing and the scalar loop does it all.
+                guard quanta != 0 || blocks == 0 || !Self.kernelIsActive else {
+                    Issue.record("byte \(byte) at \(position): 0 quanta"); return
+                }
+                if quanta == 0 { continue }
+                #expect(quanta == 4 * blocks, "byte \(byte) at \(position)")
+                #expect(Array(UnsafeBufferPointer(start: dst, count: 3 * quanta)) == reference(chars[..<(4 * quanta)]))
+            }
+        }
+        // Room: a block is stored only with 16 bytes free; a short input ends it too.
+        for room in 0..<40 {
+            dst.initialize(repeating: 0xEE, count: 64)
+            let quanta = token.withUnsafeBufferPointer { keyport_base64_decode_quanta($0.baseAddress!, 64, dst, room) }
+            if Self.kernelIsActive { #expect(quanta == 4 * (room >= 16 ? 1 + (room - 16) / 12 : 0), "room \(room)") }
+            #expect(UnsafeBufferPointer(start: dst + room, count: 64 - room).allSatisfy { $0 == 0xEE }, "wrote past room \(room)")
+        }
+        for length in 0..<40 {
+            let quanta = token.withUnsafeBufferPointer { keyport_base64_decode_quanta($0.baseAddress!, length, dst, 64) }
+            if Self.kernelIsActive { #expect(quanta == 4 * (length / 16)) } else { #expect(quanta == 0) }
+        }
+    }
+
+    /// Whether this CPU runs the vector kernel (x86-64 with SSSE3: every x86-64 CPU since 2006).
+    static let kernelIsActive: Bool = {
+        let chars = Array("AAAAAAAAAAAAAAAA".utf8)
+        let dst = UnsafeMutablePointer<UInt8>.allocate(capacity: 16)
+        defer { dst.deallocate() }
+        return chars.withUnsafeBufferPointer { keyport_base64_decode_quanta($0.baseAddress!, 16, dst, 16) } == 4
+    }()
 
     @Test func decimalsAreWrittenAsStringDescribesThem() {
         let out = UnsafeMutablePointer<UInt8>.allocate(capacity: 24)

@@ -6,6 +6,7 @@
 // Linux O_TMPFILE flag (a macro Swift does not import).
 
 #include <stddef.h>
+#include <stdint.h>
 #include <termios.h>
 
 /// O_TMPFILE where the platform has it (an unnamed file in a directory, given a name only by
@@ -60,5 +61,12 @@ void keyport_clear_vector_registers(void);
 /// worker thread that handled secrets in deep library frames (libcrypto's Montgomery arithmetic
 /// keeps operands, a prime among them, in stack temporaries) and lives on until exit.
 void keyport_burn_stack(size_t bytes);
+
+/// Decodes base64 from `src` (`length` bytes) into `dst` in blocks of 16 alphabet characters (four
+/// quanta, 12 bytes), stopping before the first block that holds any other byte, when fewer than 16
+/// bytes are left, or when fewer than 16 bytes of `room` are left at `dst` (each block stores 16,
+/// the last 4 of them scratch). Returns the number of quanta decoded: 4 characters read and 3 bytes
+/// written each. 0 where the CPU has no SSSE3 (the caller's scalar loop does the rest).
+size_t keyport_base64_decode_quanta(const uint8_t *src, size_t length, uint8_t *dst, size_t room);
 
 #endif

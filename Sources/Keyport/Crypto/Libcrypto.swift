@@ -37,11 +37,13 @@ enum Libcrypto {
 /// ```swift
 /// let warmUp = LibcryptoWarmUp.start()
 /// let options = parse(arguments)   // meanwhile
-/// warmUp.wait()                    // before libcrypto is used, and before the process exits
+/// warmUp.wait()                    // before the process exits
 /// ```
 ///
 /// `wait()` must come before the process exits: libcrypto's clean-up at exit must not run while the
-/// set-up is still under way. A plain thread, not Dispatch: Dispatch opens descriptors when it
+/// set-up is still under way. libcrypto may be used meanwhile (the CLI's quick `convert` path
+/// reads and unlocks the key beside it): initialisation runs once, other threads wait for it, and
+/// fetches are thread-safe. A plain thread, not Dispatch: Dispatch opens descriptors when it
 /// starts, and with standard output closed (`>&-`) one of them would take descriptor 1, turning
 /// the "bad file descriptor" of a write to standard output into a write to Dispatch's.
 public final class LibcryptoWarmUp: @unchecked Sendable {

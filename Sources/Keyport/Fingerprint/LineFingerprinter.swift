@@ -15,6 +15,7 @@
 // path, so errors and unusual lines are handled in exactly one place. The JSON object is written
 // member by member from `FingerprintStyle.jsonFields`, the list the general encoder follows too.
 
+internal import CKeyportSys
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -95,7 +96,11 @@ public final class LineFingerprinter {
         // characters are decoded while scanning; the rest of the token (padding, CRs, a short last
         // quantum) is then checked and decoded as a whole.
         let b64Start = i
-        var o = 0
+        // Blocks of 16 alphabet characters in vector registers first (CKeyportSys/base64.c); it
+        // stops where this loop would find a non-alphabet character, and this loop goes on there.
+        let quanta = keyport_base64_decode_quanta(line.baseAddress! + i, end - i, blob, Self.maximumBlob)
+        i += 4 * quanta
+        var o = 3 * quanta
         let tables = Self.quantumTables
         while i + 4 <= end, o + 3 <= Self.maximumBlob {
             let v = tables[Int(line[i])] | tables[256 + Int(line[i + 1])] | tables[512 + Int(line[i + 2])] | tables[768 + Int(line[i + 3])]
