@@ -95,6 +95,9 @@ struct KeyportCommand: ParsableCommand {
 
 extension Terminal {
     static func exit(_ code: ExitCode) -> Never {
+        // exit() runs libcrypto's clean-up, which must not overlap its set-up on another thread
+        // (a failed write can end a quick `convert` while the set-up is still running).
+        LibcryptoWarmUp.waitForAll()
         #if canImport(Glibc)
         Glibc.exit(code.rawValue)
         #endif

@@ -1,4 +1,5 @@
 internal import CLibcrypto
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -40,14 +41,21 @@ enum Libcrypto {
 /// warmUp.wait()                    // before the process exits
 /// ```
 ///
-/// `wait()` must come before the process exits: libcrypto's clean-up at exit must not run while the
-/// set-up is still under way. libcrypto may be used meanwhile (the CLI's quick `convert` path
+/// The set-up must be over before the process exits: libcrypto's clean-up at exit must not run
+/// while it is still under way (it frees the method store the warm-up thread is filling, and the
+/// process dies of SIGSEGV instead of exiting with its code). `wait()` joins it; a caller that may
+/// end the process from deeper down (the CLI's `exit` after a failed write to standard output)
+/// calls `waitForAll()` first. libcrypto may be used meanwhile (the CLI's quick `convert` path
 /// reads and unlocks the key beside it): initialisation runs once, other threads wait for it, and
 /// fetches are thread-safe. A plain thread, not Dispatch: Dispatch opens descriptors when it
 /// starts, and with standard output closed (`>&-`) one of them would take descriptor 1, turning
 /// the "bad file descriptor" of a write to standard output into a write to Dispatch's.
 public final class LibcryptoWarmUp: @unchecked Sendable {
     private var thread: pthread_t?
+
+    /// Warm-up threads not joined yet. Each is joined exactly once, by whoever takes it from here
+    /// under the lock (`wait()` or `waitForAll()`, perhaps on different threads).
+    private static let running = Mutex<[pthread_t]>([])
 
     private init() {}
 
@@ -64,14 +72,28 @@ public final class LibcryptoWarmUp: @unchecked Sendable {
             return nil
         }, nil) == 0 {
             warmUp.thread = thread
+            running.withLock { $0.append(thread) }
         }
         return warmUp
+    }
+
+    /// Returns when every warm-up started so far is done: for a path that ends the process.
+    public static func waitForAll() {
+        let threads = running.withLock { running in
+            defer { running.removeAll() }
+            return running
+        }
+        for thread in threads { pthread_join(thread, nil) }
     }
 
     /// Returns when the set-up is done (at once the second time).
     public func wait() {
         guard let thread else { return }
-        pthread_join(thread, nil)
         self.thread = nil
+        let mine = Self.running.withLock { running in
+            running.firstIndex { pthread_equal($0, thread) != 0 }.map { running.remove(at: $0) } != nil
+        }
+        // Not there: `waitForAll()` took it and joins it (the process is ending).
+        if mine { pthread_join(thread, nil) }
     }
 }

@@ -34,15 +34,18 @@ struct CleanKeys: Sendable {
     /// When the input keeps key fields (JSON and SARIF list every key), each key's `Fields` record,
     /// in the order of `hashes`; else empty.
     private(set) var fields: [UInt8] = []
+    /// The size of the file, when known: the moduli's room is reserved from it at the first one.
+    private var fileSize = 0
 
     var count: Int { hashes.count }
 
     /// Room for the keys a file of `bytes` bytes can hold (a clean line has over 80 bytes, and a
     /// modulus takes under 3/4 of its line's bytes in base64), so the hashes and moduli never move
-    /// while they grow: reserved pages that are never written cost no memory.
+    /// while they grow: reserved pages that are never written cost no memory. The moduli's room is
+    /// taken when the first one comes.
     mutating func reserve(forFileOf bytes: Int, keepingFields: Bool) {
         hashes.reserveCapacity(bytes / 80 + 1)
-        modulusBytes.reserveCapacity(bytes / 4 * 3 + 4)
+        fileSize = bytes
         if keepingFields { fields.reserveCapacity((bytes / 80 + 1) * Fields.size) }
     }
 
@@ -77,6 +80,8 @@ struct CleanKeys: Sendable {
     /// `append` for an RSA key with its modulus.
     mutating func append(line: Int, hash: UInt64, modulus: some Collection<UInt8>) {
         append(line: line, hash: hash)
+        // Only a file with a clean RSA key reserves this much address space.
+        if modulusBytes.capacity == 0, fileSize > 0 { modulusBytes.reserveCapacity(fileSize / 4 * 3 + 4) }
         modulusBytes.append(contentsOf: modulus)
         moduli.append((line, modulusBytes.count))
     }

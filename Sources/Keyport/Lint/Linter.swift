@@ -164,29 +164,14 @@ public struct Linter: Sendable {
     public func lint(_ inputs: [LintInput]) -> [Finding] {
         var perFile: [[Finding]] = []
         var moduli: [RSAModulusSite] = []
+        let sharesPrimes = policy.isEnabled(WeakKeyRules.sharedPrime)
         for (fileIndex, input) in inputs.enumerated() {
             progress?(.checkedFiles(done: fileIndex, total: inputs.count))
             var context = LintContext(input: input, policy: policy, now: now, blocklist: blocklist)
             lintFile(&context)
             perFile.append(context.findings)
-            // Documents and clean keys merged by line (a file read whole has no clean keys): the
-            // order the general path sees them in, which the findings' order and text follow.
-            var c = 0
-            let clean = input.clean
-            func takeClean(before line: Int?) {
-                while c < clean.moduli.count, line.map({ clean.moduli[c].line < $0 }) ?? true {
-                    moduli.append(RSAModulusSite(file: fileIndex, line: clean.moduli[c].line, exponent: RSAModulusSite.f4,
-                                                 modulus: clean.modulus(c)))
-                    c += 1
-                }
-            }
-            for entry in input.entries {
-                guard case let .success(doc) = entry.result, let key = doc.publicKey, case let .rsa(e, n) = key.parts else { continue }
-                let line = entry.line ?? doc.line
-                if let line { takeClean(before: line) }
-                moduli.append(RSAModulusSite(file: fileIndex, line: line, exponent: e, modulus: n[...]))
-            }
-            takeClean(before: nil)
+            // Batch GCD's input, only when it runs (its progress step too).
+            if sharesPrimes { RSAModulusSite.collect(input, file: fileIndex, into: &moduli) }
         }
         progress?(.checkedFiles(done: inputs.count, total: inputs.count))
         if moduli.count >= 2 { progress?(.sharingPrimes(moduli: moduli.count)) }
@@ -244,6 +229,27 @@ struct RSAModulusSite {
 
     /// The key's SHA256 fingerprint, worked out when a finding names it (few keys share a prime).
     var fingerprint: String { PublicKey(algorithm: .rsa, parts: .rsa(e: exponent, n: Array(modulus))).fingerprint() }
+
+    /// Appends the RSA keys of `input`, documents and clean keys merged by line (a file read whole
+    /// has no clean keys): the order the general path sees them in, which the findings' order and
+    /// text follow.
+    static func collect(_ input: LintInput, file: Int, into sites: inout [RSAModulusSite]) {
+        var c = 0
+        let clean = input.clean
+        func takeClean(before line: Int?) {
+            while c < clean.moduli.count, line.map({ clean.moduli[c].line < $0 }) ?? true {
+                sites.append(RSAModulusSite(file: file, line: clean.moduli[c].line, exponent: f4, modulus: clean.modulus(c)))
+                c += 1
+            }
+        }
+        for entry in input.entries {
+            guard case let .success(doc) = entry.result, let key = doc.publicKey, case let .rsa(e, n) = key.parts else { continue }
+            let line = entry.line ?? doc.line
+            if let line { takeClean(before: line) }
+            sites.append(RSAModulusSite(file: file, line: line, exponent: e, modulus: n[...]))
+        }
+        takeClean(before: nil)
+    }
 }
 
 /// What a rule check sees of one file, and where its findings go.
