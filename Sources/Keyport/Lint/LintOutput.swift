@@ -51,7 +51,8 @@ public enum LintOutput {
             ("toolExecutionNotifications", .array(notifications)),
             ("properties", .object([("summary", summaryObject(summary))])),
         ])
-        let results = keys.flatMap { key in key.findings.map { ($0, key) } }
+        // Only a place holding a key names one (a damaged line's results have no properties).
+        let results = keys.flatMap { key in key.findings.map { ($0, key.key != nil || key.listed != nil ? key : nil) } }
         return sarifLog(results, policy: policy, toolVersion: toolVersion, invocation: invocation)
     }
 
