@@ -73,6 +73,20 @@ import Testing
         return (lines, sharing, line(partner, "partner@example.com"))
     }
 
+    /// Room reserved from a file's size never exceeds an eighth of the machine's memory: the
+    /// kernel refuses one allocation larger than memory and swap even if it is never touched, and
+    /// a refused allocation stops a Swift process.
+    @Test func roomReservedForAHugeFileIsBoundedByMemory() {
+        let memory = sysconf(Int32(_SC_PHYS_PAGES)) * sysconf(Int32(_SC_PAGESIZE))
+        #expect(CleanKeys.room(1000, of: UInt64.self) == 1000)
+        #expect(CleanKeys.room(1 << 50, of: UInt64.self) * 8 <= memory / 8)
+        #expect(CleanKeys.room(1 << 50, of: UInt8.self) <= memory / 8)
+        var keys = CleanKeys()
+        keys.reserve(forFileOf: 1 << 50, keepingFields: true)   // a petabyte: would trap unbounded
+        keys.append(line: 1, hash: 7)
+        #expect(keys.count == 1)
+    }
+
     @Test func streamingFindsExactlyWhatTheGeneralPathFinds() throws {
         let lines = try Self.lines()
         let dir = try TempDir()

@@ -44,9 +44,18 @@ struct CleanKeys: Sendable {
     /// while they grow: reserved pages that are never written cost no memory. The moduli's room is
     /// taken when the first one comes.
     mutating func reserve(forFileOf bytes: Int, keepingFields: Bool) {
-        hashes.reserveCapacity(bytes / 80 + 1)
+        hashes.reserveCapacity(Self.room(bytes / 80 + 1, of: UInt64.self))
         fileSize = bytes
-        if keepingFields { fields.reserveCapacity((bytes / 80 + 1) * Fields.size) }
+        if keepingFields { fields.reserveCapacity(Self.room((bytes / 80 + 1) * Fields.size, of: UInt8.self)) }
+    }
+
+    /// `count`, or fewer when that many would take more than an eighth of the machine's memory: the
+    /// kernel refuses an allocation larger than memory and swap even if it is never touched (Swift
+    /// then stops the process), and a file that large grows the array by doubling instead.
+    static func room<T>(_ count: Int, of _: T.Type) -> Int {
+        let memory = sysconf(Int32(_SC_PHYS_PAGES)) * sysconf(Int32(_SC_PAGESIZE))
+        guard memory > 0 else { return count }
+        return min(count, memory / 8 / MemoryLayout<T>.stride)
     }
 
     /// The `Fields` record of the key appended last.
@@ -81,7 +90,7 @@ struct CleanKeys: Sendable {
     mutating func append(line: Int, hash: UInt64, modulus: some Collection<UInt8>) {
         append(line: line, hash: hash)
         // Only a file with a clean RSA key reserves this much address space.
-        if modulusBytes.capacity == 0, fileSize > 0 { modulusBytes.reserveCapacity(fileSize / 4 * 3 + 4) }
+        if modulusBytes.capacity == 0, fileSize > 0 { modulusBytes.reserveCapacity(Self.room(fileSize / 4 * 3 + 4, of: UInt8.self)) }
         modulusBytes.append(contentsOf: modulus)
         moduli.append((line, modulusBytes.count))
     }
