@@ -53,7 +53,7 @@ FISHDIR := $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
 
 MANPAGES := $(notdir $(wildcard man/man1/*.1))
 
-.PHONY: all build install uninstall test man clean
+.PHONY: all build install uninstall test man clean linker-flags
 
 all: build
 
@@ -99,3 +99,7 @@ man:
 
 clean:
 	rm -rf $(RELEASE_SCRATCH)
+
+# What the build passes to the linker on this machine (scripts/check-install checks the binary has it).
+linker-flags:
+	@echo $(LINKER_FLAGS)

@@ -161,7 +161,7 @@ enum QuickStart {
                 passphraseFile = args[i + 1]
                 i += 1
             default:
-                guard a == "-" || (!a.hasPrefix("-") && !a.isEmpty && a != "help") else { return nil }
+                guard isPlainValue(a), !a.isEmpty else { return nil }
                 files.append(a)
             }
             i += 1

@@ -216,16 +216,10 @@ struct ListedKey: Sendable {
     }
 
     private static let sha256Label = Array("SHA256:".utf8)
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// The SPKI SHA-256 in lowercase hex (`PublicKey.subjectPublicKeyInfoSHA256`), 64 bytes at `dst`.
     func writeSPKISHA256(to dst: UnsafeMutablePointer<UInt8>) -> Int {
-        for k in 0..<32 {
-            let b = clean.fields[record + 25 + k]
-            dst[2 * k] = Self.hexDigits[Int(b >> 4)]
-            dst[2 * k + 1] = Self.hexDigits[Int(b & 15)]
-        }
-        return 64
+        Hex.write(clean.fields[(record + 25)..<(record + 57)], to: dst)
     }
 
     /// `"type":…,"spki_sha256":"…"` as `LintOutput.keyFields` serializes them (no escape needed:

@@ -157,6 +157,18 @@ public enum Hex {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// Writes the hex digits of `data` at `dst` (two per byte, no separator); returns how many.
+    /// For output written straight into a buffer (lint's JSON lists a million keys).
+    static func write(_ data: some Collection<UInt8>, to dst: UnsafeMutablePointer<UInt8>) -> Int {
+        var o = 0
+        for b in data {
+            dst[o] = digits[Int(b >> 4)]
+            dst[o + 1] = digits[Int(b & 15)]
+            o += 2
+        }
+        return o
+    }
+
     /// Bytes from hex digits (either case); nil for odd length or other characters.
     public static func decode(_ text: String) -> [UInt8]? {
         let chars = Array(text.utf8)
